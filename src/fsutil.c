@@ -1,0 +1,58 @@
+/* fsutil.c - small file-system helpers. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "xmalloc.h"
+
+char *
+fs_read_file(const char *path, size_t max, size_t *len, struct err *e)
+{
+	struct stat st;
+	size_t got = 0;
+	ssize_t n = 0;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		err_set(e, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set(e, "%s", S_ISDIR(st.st_mode) ? "is a directory, not a file" :
+		    "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if ((size_t)st.st_size > max) {
+		err_set(e, "the file is too large (%lld bytes; the limit is %zu)",
+		    (long long)st.st_size, max);
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (n < 0) {
+		err_set(e, "cannot read: %s", strerror(errno));
+		free(buf);
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}

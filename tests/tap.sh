@@ -1,0 +1,106 @@
+# tap.sh - a small TAP producer for drover's shell tests.
+#
+# Source it, then call the checks; each prints one "ok N - name" or
+# "not ok N - name" line, with what differed as "#" comments.  Call
+# done_testing at the end to print the plan.
+#
+#   ok NAME CMD...             CMD exits 0
+#   fails NAME STATUS CMD...   CMD exits with STATUS
+#   is NAME GOT WANT           strings are equal
+#   like NAME GOT PATTERN      GOT matches the grep -E PATTERN
+#   unlike NAME GOT PATTERN    GOT does not match PATTERN
+#   same_file NAME GOT WANT    two files are equal (a diff is shown if not)
+#
+# $DROVER is the binary under test, $TOP_SRCDIR the source tree; each test
+# gets a fresh scratch directory $T (removed at exit) and its own $DROVER_DB.
+
+: "${DROVER:=$(pwd)/drover}"
+: "${TOP_SRCDIR:=$(pwd)}"
+tap_n=0
+tap_failed=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/drover-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export DROVER_DB="$T/history.db"
+export DROVER_RUNTIME_DIR="$T/run"
+export XDG_CONFIG_HOME="$T/config"
+export XDG_STATE_HOME="$T/state"
+export NO_COLOR=1
+unset DROVER_PATH DROVER_CONFIG DROVER_THEME
+
+tap_result() {	# tap_result OK NAME
+	tap_n=$((tap_n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $tap_n - $2"
+	else
+		echo "not ok $tap_n - $2"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+tap_diag() {
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+ok() {
+	name=$1; shift
+	out=$("$@" 2>&1); rc=$?
+	tap_result "$rc" "$name"
+	[ "$rc" = 0 ] || tap_diag "command: $*" "exit status $rc" "$out"
+}
+
+fails() {
+	name=$1; want=$2; shift 2
+	out=$("$@" 2>&1); rc=$?
+	[ "$rc" = "$want" ]; tap_result $? "$name"
+	[ "$rc" = "$want" ] || tap_diag "command: $*" "exit status $rc, wanted $want" "$out"
+}
+
+is() {
+	[ "$2" = "$3" ]; r=$?
+	tap_result "$r" "$1"
+	[ "$r" = 0 ] || tap_diag "got:" "$2" "wanted:" "$3"
+}
+
+like() {
+	printf '%s\n' "$2" | grep -Eq -- "$3"; r=$?
+	tap_result "$r" "$1"
+	[ "$r" = 0 ] || tap_diag "got:" "$2" "wanted a match for: $3"
+}
+
+unlike() {
+	! printf '%s\n' "$2" | grep -Eq -- "$3"; r=$?
+	tap_result "$r" "$1"
+	[ "$r" = 0 ] || tap_diag "got:" "$2" "wanted no match for: $3"
+}
+
+same_file() {
+	d=$(diff -u "$3" "$2" 2>&1); r=$?
+	tap_result "$r" "$1"
+	[ "$r" = 0 ] || tap_diag "$d"
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" = 0 ]
+}
+
+# Runs a workflow written on stdin (saved as $T/NAME.yaml) and sets $rc to
+# drover's exit status and $run to the new run's number; extra arguments go
+# to drover run.
+run_wf() {
+	name=$1; shift
+	cat >"$T/$name.yaml"
+	"$DROVER" run "$T/$name.yaml" "$@" >"$T/$name.out" 2>"$T/$name.err"
+	rc=$?
+	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+}
+
+# step_field RUN STEP FIELD: a field of a step in drover show --json.
+step_field() {
+	"$DROVER" show "$1" --json | jq -r --arg s "$2" ".steps[] | select(.id == \$s) | .$3"
+}

@@ -1,0 +1,248 @@
+/* test_ydoc.c - the YAML node tree: typing, positions, aliases, limits. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "strbuf.h"
+#include "ydoc.h"
+
+struct problems {
+	int n;
+	int line, col;
+	char msg[256];
+};
+
+static void
+on_problem(void *ud, int line, int col, const char *msg)
+{
+	struct problems *p = ud;
+
+	p->n++;
+	p->line = line;
+	p->col = col;
+	snprintf(p->msg, sizeof p->msg, "%s", msg);
+}
+
+static struct ydoc *
+parse(const char *text, struct problems *p, struct err *e)
+{
+	return ydoc_parse(text, strlen(text), on_problem, p, e);
+}
+
+static void
+test_scalar_types(void **state)
+{
+	struct problems p = { 0 };
+	struct err e;
+	struct ydoc *doc = parse("a: 12\nb: -3.5\nc: true\nd: ~\ne: '12'\nf: 0x1f\ng: yes\n"
+	    "h: 1e3\ni: .inf\nj: \"true\"\nk: |\n  text\n", &p, &e);
+	struct ynode *r;
+
+	(void)state;
+	assert_non_null(doc);
+	r = ydoc_root(doc);
+	assert_int_equal(ynode_get(r, "a")->type, YS_INT);
+	assert_int_equal(ynode_get(r, "a")->i, 12);
+	assert_int_equal(ynode_get(r, "b")->type, YS_FLOAT);
+	assert_true(ynode_get(r, "b")->f == -3.5);
+	assert_int_equal(ynode_get(r, "c")->type, YS_BOOL);
+	assert_true(ynode_get(r, "c")->b);
+	assert_int_equal(ynode_get(r, "d")->type, YS_NULL);
+	assert_int_equal(ynode_get(r, "e")->type, YS_STR);
+	assert_int_equal(ynode_get(r, "f")->i, 31);
+	assert_int_equal(ynode_get(r, "g")->type, YS_STR);	/* YAML 1.2: not a bool */
+	assert_int_equal(ynode_get(r, "h")->type, YS_FLOAT);
+	assert_int_equal(ynode_get(r, "i")->type, YS_FLOAT);
+	assert_int_equal(ynode_get(r, "j")->type, YS_STR);
+	assert_string_equal(ynode_get(r, "k")->str, "text\n");
+	assert_int_equal(p.n, 0);
+	ydoc_free(doc);
+}
+
+static void
+test_positions(void **state)
+{
+	struct err e;
+	struct ydoc *doc = parse("name: x\nsteps:\n  - id: a\n    run: echo {{ y }}\n", NULL, &e);
+	struct ynode *step, *run;
+	int line, col;
+
+	(void)state;
+	assert_non_null(doc);
+	step = ynode_get(ydoc_root(doc), "steps")->items[0];
+	assert_int_equal(step->line, 3);
+	assert_int_equal(step->col, 5);
+	run = ynode_get(step, "run");
+	assert_int_equal(run->line, 4);
+	assert_int_equal(run->col, 10);
+	assert_int_equal(ynode_key(step, "run")->col, 5);
+	ynode_pos_at(run, 8, &line, &col);	/* the "y" */
+	assert_int_equal(line, 4);
+	assert_int_equal(col, 18);
+	ydoc_free(doc);
+}
+
+static void
+test_pos_in_quoted_and_block(void **state)
+{
+	struct err e;
+	struct ydoc *doc = parse("a: 'xy z'\nb: \"q\\\"q\"\nc: |\n  abc\n", NULL, &e);
+	int line, col;
+
+	(void)state;
+	assert_non_null(doc);
+	ynode_pos_at(ynode_get(ydoc_root(doc), "a"), 3, &line, &col);
+	assert_int_equal(col, 8);	/* one column for the opening quote */
+	ynode_pos_at(ynode_get(ydoc_root(doc), "b"), 2, &line, &col);
+	assert_int_equal(col, 4);	/* escapes: the scalar's own start */
+	ynode_pos_at(ynode_get(ydoc_root(doc), "c"), 2, &line, &col);
+	assert_int_equal(line, 3);
+	assert_int_equal(col, 4);
+	ydoc_free(doc);
+}
+
+static void
+test_anchor_and_merge(void **state)
+{
+	struct err e;
+	struct ydoc *doc = parse("base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\nlist: [*b, *b]\n",
+	    NULL, &e);
+	struct ynode *use, *list;
+
+	(void)state;
+	assert_non_null(doc);
+	use = ynode_get(ydoc_root(doc), "use");
+	assert_int_equal(use->n, 2);
+	assert_int_equal(ynode_get(use, "x")->i, 1);
+	assert_int_equal(ynode_get(use, "y")->i, 3);	/* own keys win */
+	assert_null(ynode_get(use, "<<"));
+	list = ynode_get(ydoc_root(doc), "list");
+	assert_ptr_equal(list->items[0], list->items[1]);
+	ydoc_free(doc);
+}
+
+static void
+test_duplicate_keys(void **state)
+{
+	struct problems p = { 0 };
+	struct err e;
+	struct ydoc *doc = parse("a: 1\nb: 2\na: 3\n", &p, &e);
+
+	(void)state;
+	assert_non_null(doc);
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.line, 3);
+	assert_int_equal(p.col, 1);
+	assert_string_equal(p.msg, "duplicate key 'a' (first set at line 1)");
+	ydoc_free(doc);
+}
+
+static void
+expect_error(const char *text, size_t len, int line, int col, const char *fragment)
+{
+	struct err e;
+	struct ydoc *doc = ydoc_parse(text, len, NULL, NULL, &e);
+
+	assert_null(doc);
+	assert_int_equal(e.line, line);
+	assert_int_equal(e.col, col);
+	if (strstr(e.msg, fragment) == NULL)
+		fail_msg("'%s' does not contain '%s'", e.msg, fragment);
+}
+
+static void
+test_errors(void **state)
+{
+	(void)state;
+	expect_error("a: 1\n---\nb: 2\n", 14, 2, 1, "a second YAML document");
+	expect_error("a: [1, 2\n", 9, 2, 1, "invalid YAML");
+	expect_error("a: b\0c\n", 7, 1, 5, "binary data");
+	expect_error("a: caf\xe9\n", 8, 1, 7, "invalid UTF-8");
+	expect_error("a: \xc3\n", 5, 1, 4, "invalid UTF-8");	/* truncated sequence */
+	expect_error("a: *nope\n", 9, 1, 4, "unknown anchor '*nope'");
+	expect_error("a: &x [1, *x]\n", 14, 1, 11, "contains it");
+	expect_error("? [1]\n: v\n", 10, 1, 3, "a mapping key must be plain text");
+	expect_error("a: !custom x\n", 13, 1, 4, "unsupported YAML tag");
+	expect_error("a: !!int nine\n", 14, 1, 4, "not a valid !!int");
+}
+
+static void
+test_limits(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	for (int i = 0; i < 250; i++)
+		sb_addc(&sb, '[');
+	for (int i = 0; i < 250; i++)
+		sb_addc(&sb, ']');
+	expect_error(sb.buf, sb.len, 1, 201, "nesting deeper than 200 levels");
+	sb_reset(&sb);
+	sb_adds(&sb, "a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+	for (char c = 'b'; c <= 'h'; c++)
+		sb_addf(&sb, "%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", c, c,
+		    c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1, c - 1);
+	{
+		struct err e;
+		struct ydoc *doc = ydoc_parse(sb.buf, sb.len, NULL, NULL, &e);
+
+		assert_null(doc);
+		assert_non_null(strstr(e.msg, "grows beyond"));
+	}
+	sb_fini(&sb);
+}
+
+static void
+test_empty(void **state)
+{
+	struct err e;
+	struct ydoc *doc = ydoc_parse("# nothing\n", 10, NULL, NULL, &e);
+
+	(void)state;
+	assert_non_null(doc);
+	assert_null(ydoc_root(doc));
+	ydoc_free(doc);
+}
+
+static void
+test_to_json(void **state)
+{
+	struct err e;
+	struct ydoc *doc = parse("a: [1, 'two', true, null, {b: 2.5}]\n", NULL, &e);
+	cJSON *j;
+	char *text;
+
+	(void)state;
+	assert_non_null(doc);
+	j = ynode_to_json(ydoc_root(doc));
+	text = cJSON_PrintUnformatted(j);
+	assert_string_equal(text, "{\"a\":[1,\"two\",true,null,{\"b\":2.5}]}");
+	free(text);
+	cJSON_Delete(j);
+	ydoc_free(doc);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scalar_types),
+		cmocka_unit_test(test_positions),
+		cmocka_unit_test(test_pos_in_quoted_and_block),
+		cmocka_unit_test(test_anchor_and_merge),
+		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_to_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
