@@ -1,0 +1,67 @@
+/* cmd.h - the commands of the drover binary, one file each (cmd_NAME.c).
+ *
+ * A command gets argv with argv[0] set to its own name and returns the
+ * process exit status (SPEC section 2): 0 success, 1 the run failed, 2 usage
+ * or validation error, 3 cancelled or rejected, 4 timed out, 5 budget
+ * exceeded, 70 internal error.
+ */
+#ifndef DROVER_CMD_H
+#define DROVER_CMD_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+enum {
+	EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_USAGE = 2, EXIT_CANCELLED = 3,
+	EXIT_TIMED_OUT = 4, EXIT_BUDGET = 5, EXIT_INTERNAL = 70,
+};
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;	/* after "drover NAME " */
+	const char *summary;
+	const char *help;	/* the options, one per line */
+};
+
+int cmd_validate(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_retry(int argc, char **argv);
+
+struct workflow;
+/* Resolves a run's args from an args file and -a NAME=VALUE texts;
+ * prints the problem and returns NULL when they do not fit.  Caller
+ * frees. */
+cJSON *cmd_resolve_args(const struct workflow *wf, const char *args_file, char **assign,
+    size_t n);
+
+struct store;
+/* Opens the history for reading and finds a run by number or UUID prefix;
+ * prints why and returns NULL when that fails. */
+struct store *cmd_open_run(const char *ref, int64_t *run);
+
+/* The table, for help and dispatch. */
+const struct command *cmd_find(const char *name);
+
+/* Prints "drover: message" to stderr. */
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the error and a hint to run --help; returns EXIT_USAGE. */
+int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints the command's help to stdout; returns EXIT_OK. */
+int cmd_help(const char *cmd);
+
+/* getopt_long for commands: reports unknown options and missing values as
+ * usage errors.  Returns the option, -1 at the end, or '?' after an error
+ * was printed. */
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+
+#endif

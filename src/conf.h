@@ -1,0 +1,19 @@
+/* conf.h - the user's configuration file: $DROVER_CONFIG, else
+ * $XDG_CONFIG_HOME/drover/config.yaml.  It is optional; every setting has
+ * a default.  (Named conf, not config, because autoconf owns config.h.) */
+#ifndef DROVER_CONF_H
+#define DROVER_CONF_H
+
+#include <stdint.h>
+
+#include "diag.h"
+
+struct conf {
+	int64_t kill_grace_ms;	/* kill_grace: SIGTERM, then SIGKILL this much later */
+};
+
+/* Fills c with the defaults, then what the file sets.  Returns -1 with
+ * every problem in d (file:line:col) when the file is broken. */
+int conf_load(struct conf *c, struct diags *d);
+
+#endif

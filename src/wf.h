@@ -1,0 +1,286 @@
+/* wf.h - the workflow model: a checked, in-memory form of a workflow file.
+ *
+ * wf_load reads a file (drover's own format or the Muster
+ * apiVersion/kind/metadata/spec form) into a struct workflow, checks every
+ * field (wf_load.c), resolves tools, builds the dependency graph
+ * (wf_graph.c) and checks names and references (wf_check.c).  Every
+ * problem is reported with its file, line and column.
+ *
+ * Templated fields stay YAML nodes (struct ynode) with their compiled
+ * template in node->aux, so that runtime errors can still name a position;
+ * fields that are not templated are converted once here.  The workflow owns
+ * its YAML documents: every ynode pointer below lives as long as it does.
+ */
+#ifndef DROVER_WF_H
+#define DROVER_WF_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "diag.h"
+#include "err.h"
+
+struct expr;
+struct ydoc;
+struct ynode;
+
+enum wf_kind {
+	WK_NONE, WK_RUN, WK_HTTP, WK_LLM, WK_MCP, WK_TOOL, WK_APPROVAL, WK_WAIT, WK_WORKFLOW,
+};
+const char *wf_kind_name(enum wf_kind kind);
+
+/* Typed parameters: workflow args, tool params and approval inputs. */
+enum arg_type { ARG_STRING, ARG_INTEGER, ARG_NUMBER, ARG_BOOLEAN, ARG_ARRAY, ARG_OBJECT };
+
+struct arg_spec {
+	char *name;
+	struct ynode *node;
+	enum arg_type type;
+	bool required, secret;
+	char *description;
+	cJSON *def;		/* default, or NULL */
+	cJSON *enum_vals;	/* array, or NULL */
+	cJSON *examples;	/* array, or NULL */
+	char *pattern;		/* as written */
+	regex_t re;		/* pattern anchored to the whole value */
+	bool has_re, has_min, has_max;
+	double min, max;
+	long long min_len, max_len;	/* -1 when not set */
+};
+
+struct arg_specs {
+	struct arg_spec *v;
+	size_t n;
+};
+
+enum backoff { BACKOFF_CONSTANT, BACKOFF_LINEAR, BACKOFF_EXPONENTIAL };
+
+struct retry {
+	int attempts;		/* counts the first try; 1 means no retry */
+	int64_t delay_ms, max_delay_ms;	/* max_delay_ms 0: no cap */
+	enum backoff backoff;
+	double factor;
+	bool jitter;
+	int *on_codes, *except_codes;
+	size_t n_on, n_except;
+};
+
+struct http_spec {
+	struct ynode *url, *headers, *json, *body;	/* templated */
+	char *method;
+	int *expect;		/* NULL: any 2xx */
+	size_t n_expect;
+	int64_t timeout_ms;
+};
+
+struct llm_spec {
+	char *provider;
+	struct ynode *base_url, *model, *system, *prompt;	/* templated */
+	char *api_key_env;
+	long long max_tokens;	/* 0: not set */
+	double temperature;
+	bool has_temperature, json_format;
+};
+
+struct mcp_spec {
+	char *server, *tool;
+	struct ynode *arguments;	/* templated mapping, or NULL */
+};
+
+struct body;
+
+struct approval_spec {
+	struct ynode *message;	/* templated, or NULL */
+	char **approvers;	/* users, or "@group"; none: anyone */
+	size_t n_approvers;
+	int min_approvals;
+	int64_t timeout_ms;	/* 0: wait forever */
+	bool approve_on_timeout, separate_duty;
+	struct body *notify;	/* an http body, or NULL */
+	struct arg_specs inputs;
+};
+
+struct tool;
+
+struct body {
+	enum wf_kind kind;
+	struct ynode *node;	/* the mapping that holds the body */
+	struct ynode *run;	/* WK_RUN: a templated string or list of them */
+	struct ynode *shell, *workdir;
+	struct http_spec http;
+	struct llm_spec llm;
+	struct mcp_spec mcp;
+	struct approval_spec *approval;	/* WK_APPROVAL */
+	int64_t wait_ms;	/* WK_WAIT */
+	char *tool_name;	/* WK_TOOL */
+	struct ynode *tool_args;	/* WK_TOOL: templated mapping, or NULL */
+	const struct tool *tool;	/* WK_TOOL, resolved; NULL for SERVER.TOOL */
+	char *file;		/* WK_WORKFLOW: as written */
+	char *file_path;	/* WK_WORKFLOW: resolved */
+	struct ynode *with;	/* WK_WORKFLOW: templated mapping, or NULL */
+	struct ynode *env;	/* templated mapping, or NULL */
+	int64_t timeout_ms;	/* 0: none; for a step, its `timeout` */
+};
+
+struct tool {
+	char *name;
+	const char *file;	/* where it was defined */
+	struct ynode *node;
+	char *description;
+	struct arg_specs params;
+	struct body body;
+};
+
+struct mcp_server {
+	char *name;
+	const char *file;
+	struct ynode *node;
+	struct ynode *command;	/* templated string or list, or NULL */
+	struct ynode *url;	/* templated, or NULL */
+	struct ynode *env, *headers;
+	char *workdir;
+	int64_t timeout_ms;
+};
+
+enum trigger { TRIGGER_ALL_SUCCESS, TRIGGER_ALL_DONE, TRIGGER_ANY_FAILED, TRIGGER_ALWAYS };
+const char *wf_trigger_name(enum trigger t);
+
+/* Main steps run as the graph; on_failure steps when the run failed;
+ * finally steps at the very end. */
+enum wf_section { SECTION_MAIN, SECTION_ON_FAILURE, SECTION_FINALLY };
+const char *wf_section_name(enum wf_section s);
+
+enum resource_preset { PRESET_NONE, PRESET_LOW, PRESET_MEDIUM, PRESET_HIGH, PRESET_MAX };
+
+struct resources {
+	enum resource_preset preset;
+	int64_t cpu_time_ms;	/* 0: not set */
+	uint64_t memory;	/* bytes; 0: not set */
+	long long open_files;	/* 0: not set */
+};
+
+struct repeat_spec {
+	struct expr *until;
+	struct ynode *until_node;
+	int max_iterations;
+	int64_t delay_ms;
+};
+
+struct step {
+	char *id;
+	struct ynode *node;
+	size_t index;		/* in workflow.steps */
+	enum wf_section section;
+	char *name, *description;
+	struct body body;
+	struct approval_spec *gate;	/* approval accompanying another kind */
+	/* order, as written */
+	bool has_depends_on;
+	char **depends_on, **parallel_with;
+	size_t n_depends_on, n_parallel_with;
+	struct ynode *depends_node, *parallel_node;
+	/* behaviour */
+	struct expr *condition;	/* NULL: always */
+	struct ynode *condition_node;
+	enum trigger trigger;
+	struct retry retry;
+	bool allow_failure, store_result, progress_tracking;
+	struct body *fallback, *rollback;
+	struct ynode *outputs;	/* templated mapping, or NULL */
+	bool has_cache;
+	int64_t cache_ttl_ms;
+	struct ynode *cache_key;	/* templated, or NULL: the resolved inputs */
+	char *pool;
+	struct resources resources;
+	char *runner;
+	/* for_each: an expression or a literal list */
+	struct expr *for_each;
+	struct ynode *for_each_node;
+	int fe_max_parallel;	/* 0: limits.max_parallel */
+	double min_success;	/* a count, or a fraction when min_success_pct */
+	bool min_success_pct;
+	struct repeat_spec *repeat;
+	/* graph, filled by wf_graph */
+	size_t *deps;		/* indices into workflow.steps, in file order */
+	size_t n_deps;
+	int level;		/* within its section; -1 in a cycle */
+	size_t group;		/* index of its parallel group's first member */
+};
+
+struct budget {
+	bool has_cost, ask;
+	double max_cost, warn_at;
+	long long max_tokens;	/* 0: none */
+};
+
+struct circuit_breaker {
+	int failures;
+	int64_t window_ms, open_for_ms;
+};
+
+struct pool {
+	char *name;
+	int size;
+};
+
+struct workflow {
+	char *file;		/* as given */
+	char *dir;		/* its directory, for relative paths */
+	char *text;		/* the exact text, NUL-terminated */
+	size_t text_len;
+	bool muster;		/* written as apiVersion/kind/metadata/spec */
+	char *name, *description, *version, *category;
+	char **tags;
+	size_t n_tags;
+	struct arg_specs args;
+	struct ynode *env;	/* templated mapping, or NULL */
+	struct ynode *outputs;	/* templated mapping, or NULL */
+	int64_t default_timeout_ms;
+	struct retry default_retry;
+	struct resources default_resources;
+	char *default_runner;
+	int max_parallel;	/* 0: number of CPUs */
+	int64_t timeout_ms;
+	struct budget budget;
+	struct circuit_breaker breaker;
+	struct pool *pools;
+	size_t n_pools;
+	struct tool *tools;
+	size_t n_tools;
+	struct mcp_server *servers;
+	size_t n_servers;
+	struct step *steps;	/* main, then on_failure, then finally */
+	size_t n_steps, n_main, n_on_failure, n_finally;
+	int n_levels;		/* of the main section */
+	/* what keeps the ynodes alive */
+	struct ydoc **docs;	/* the workflow, then any tools files */
+	char **doc_texts, **doc_files;
+	size_t n_docs;
+};
+
+/* Reads, parses and checks a workflow file.  Returns NULL when it has any
+ * problem; every problem is added to d.  Free with wf_free. */
+struct workflow *wf_load_file(const char *path, struct diags *d);
+/* The same from text already in memory (name is used in messages and for
+ * the directory that relative paths start from). */
+struct workflow *wf_load_text(const char *name, const char *text, size_t len, struct diags *d);
+void wf_free(struct workflow *wf);
+/* A file named tools.yaml holds tools and MCP servers, not a workflow; it
+ * loads into a workflow without steps. */
+bool wf_is_tools_file(const char *path);
+
+/* Steps of one section: *first is the index of the first one. */
+size_t wf_section_steps(const struct workflow *wf, enum wf_section s, size_t *first);
+/* The step with this id, or NULL. */
+const struct step *wf_find_step(const struct workflow *wf, const char *id);
+/* True when step `up` is an ancestor of step `down` through the graph. */
+bool wf_is_upstream(const struct workflow *wf, size_t up, size_t down);
+
+/* Internal stages of wf_load, one file each. */
+void wf_graph_build(struct workflow *wf, struct diags *d);
+
+#endif

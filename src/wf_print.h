@@ -1,0 +1,17 @@
+/* wf_print.h - a workflow's steps by level, for reading. */
+#ifndef DROVER_WF_PRINT_H
+#define DROVER_WF_PRINT_H
+
+#include <stdio.h>
+
+#include "wf.h"
+
+/* "NAME: N steps in L levels", then each level's steps with what they do
+ * and what they wait for, within 80 columns; on_failure and finally steps
+ * follow. */
+void wf_print_levels(FILE *fp, const struct workflow *wf);
+/* What a step does in a few words ("run", "tool deploy_app"); caller
+ * frees. */
+char *wf_step_what(const struct step *st);
+
+#endif
