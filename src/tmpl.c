@@ -1,0 +1,313 @@
+/* tmpl.c - "{{ EXPR }}" templates inside workflow strings (SPEC section 6).
+ *
+ * A template is a list of parts, each literal text or a parsed expression.
+ * A "}}" inside a quoted string within the braces does not close them, so
+ * {{ '}}' }} works, and {{ '{{' }} is how a literal "{{" is written.
+ * Positions in errors are made relative to the start of the template.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+#include "tmpl.h"
+#include "xmalloc.h"
+#include "ydoc.h"
+
+#define TMPL_MAX_TEXT (16 * 1024 * 1024)
+#define TMPL_SHELL_SAFE \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-"
+
+struct tmpl_part {
+	char *text;		/* literal text, or NULL for an expression */
+	size_t len;
+	struct expr *ex;
+	size_t off;		/* where the expression starts in the template */
+};
+
+struct tmpl {
+	struct tmpl_part *parts;
+	size_t n, cap;
+};
+
+struct tmpl_walk {
+	expr_ref_fn *fn;
+	void *ud;
+	size_t off;
+};
+
+static void
+tmpl_add_part(struct tmpl *t, char *text, size_t len, struct expr *ex, size_t off)
+{
+	xgrow(&t->parts, &t->cap, t->n + 1, sizeof *t->parts);
+	t->parts[t->n].text = text;
+	t->parts[t->n].len = len;
+	t->parts[t->n].ex = ex;
+	t->parts[t->n].off = off;
+	t->n++;
+}
+
+static void
+tmpl_add_text(struct tmpl *t, const char *s, size_t len)
+{
+	if (len > 0)
+		tmpl_add_part(t, xstrndup(s, len), len, NULL, 0);
+}
+
+static bool
+tmpl_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* The offset of the "}}" that closes a tag whose contents start at from,
+ * or len when there is none; then *quote is where a string left open
+ * starts, or len. */
+static size_t
+tmpl_find_close(const char *s, size_t len, size_t from, size_t *quote)
+{
+	char q = 0;
+
+	*quote = len;
+	for (size_t i = from; i < len; i++) {
+		if (q != 0) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == q)
+				q = 0;
+		} else if (s[i] == '\'' || s[i] == '"') {
+			q = s[i];
+			*quote = i;
+		} else if (s[i] == '}' && i + 1 < len && s[i + 1] == '}')
+			return i;
+	}
+	if (q == 0)
+		*quote = len;
+	return len;
+}
+
+struct tmpl *
+tmpl_parse(const char *s, size_t len, struct err *e)
+{
+	struct tmpl *t = xcalloc(1, sizeof *t);
+	size_t i = 0;
+
+	while (i < len) {
+		const char *open = memmem(s + i, len - i, "{{", 2);
+		size_t at, start, end, quote;
+		struct expr *ex;
+
+		if (open == NULL) {
+			tmpl_add_text(t, s + i, len - i);
+			break;
+		}
+		at = (size_t)(open - s);
+		tmpl_add_text(t, s + i, at - i);
+		end = tmpl_find_close(s, len, at + 2, &quote);
+		if (end == len) {
+			if (quote < len)
+				err_set_at(e, 0, (int)at + 1, "'{{' at position %zu is not closed: the "
+				    "string starting at position %zu has no closing quote", at + 1,
+				    quote + 1);
+			else
+				err_set_at(e, 0, (int)at + 1, "'{{' at position %zu is not closed "
+				    "(add '}}')", at + 1);
+			tmpl_free(t);
+			return NULL;
+		}
+		i = end + 2;
+		start = at + 2;
+		while (start < end && tmpl_is_space(s[start]))
+			start++;
+		while (end > start && tmpl_is_space(s[end - 1]))
+			end--;
+		if (start == end) {
+			err_set_at(e, 0, (int)at + 1, "empty '{{ }}' at position %zu", at + 1);
+			tmpl_free(t);
+			return NULL;
+		}
+		if ((ex = expr_parse(s + start, end - start, e)) == NULL) {
+			if (e != NULL)
+				e->col += (int)start;
+			tmpl_free(t);
+			return NULL;
+		}
+		tmpl_add_part(t, NULL, 0, ex, start);
+	}
+	return t;
+}
+
+void
+tmpl_free(struct tmpl *t)
+{
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->parts[i].text);
+		expr_free(t->parts[i].ex);
+	}
+	free(t->parts);
+	free(t);
+}
+
+bool
+tmpl_is_literal(const struct tmpl *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->parts[i].ex != NULL)
+			return false;
+	return true;
+}
+
+const struct expr *
+tmpl_single(const struct tmpl *t)
+{
+	return t->n == 1 ? t->parts[0].ex : NULL;
+}
+
+static void
+tmpl_walk_one(void *ud, const char *root, const char *member, size_t offset)
+{
+	struct tmpl_walk *w = ud;
+
+	w->fn(w->ud, root, member, w->off + offset);
+}
+
+void
+tmpl_walk_refs(const struct tmpl *t, expr_ref_fn *fn, void *ud)
+{
+	struct tmpl_walk w = { fn, ud, 0 };
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->parts[i].ex == NULL)
+			continue;
+		w.off = t->parts[i].off;
+		expr_walk_refs(t->parts[i].ex, tmpl_walk_one, &w);
+	}
+}
+
+void
+tmpl_shell_quote(struct strbuf *out, const char *s)
+{
+	if (*s != '\0' && s[strspn(s, TMPL_SHELL_SAFE)] == '\0') {
+		sb_adds(out, s);
+		return;
+	}
+	sb_addc(out, '\'');
+	for (; *s != '\0'; s++) {
+		if (*s == '\'')
+			sb_adds(out, "'\\''");
+		else
+			sb_addc(out, *s);
+	}
+	sb_addc(out, '\'');
+}
+
+static cJSON *
+tmpl_eval(const struct tmpl_part *part, const struct expr_scope *scope, struct err *e)
+{
+	cJSON *v = expr_eval(part->ex, scope, e);
+
+	if (v == NULL && e != NULL && e->col > 0)
+		e->col += (int)part->off;
+	return v;
+}
+
+char *
+tmpl_render_text(const struct tmpl *t, const struct expr_scope *scope, enum tmpl_mode mode,
+    struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct tmpl_part *part = &t->parts[i];
+		cJSON *v;
+		char *text;
+
+		if (part->ex == NULL) {
+			sb_add(&sb, part->text, part->len);
+			continue;
+		}
+		if ((v = tmpl_eval(part, scope, e)) == NULL) {
+			sb_fini(&sb);
+			return NULL;
+		}
+		text = expr_value_text(v);
+		cJSON_Delete(v);
+		if (mode == TMPL_SHELL && !expr_is_raw(part->ex))
+			tmpl_shell_quote(&sb, text);
+		else
+			sb_adds(&sb, text);
+		free(text);
+		if (sb.len > TMPL_MAX_TEXT) {
+			sb_fini(&sb);
+			err_set_at(e, 0, (int)part->off + 1, "the text of '%.60s' would be longer "
+			    "than 16 MiB", expr_source(part->ex));
+			return NULL;
+		}
+	}
+	return sb_detach(&sb);
+}
+
+static cJSON *
+tmpl_check(cJSON *v)
+{
+	if (v == NULL)
+		fatal("out of memory");
+	return v;
+}
+
+cJSON *
+tmpl_render(const struct tmpl *t, const struct expr_scope *scope, enum tmpl_mode mode,
+    struct err *e)
+{
+	char *text;
+	cJSON *v;
+
+	if (mode == TMPL_VALUE && tmpl_single(t) != NULL)
+		return tmpl_eval(&t->parts[0], scope, e);
+	if ((text = tmpl_render_text(t, scope, mode, e)) == NULL)
+		return NULL;
+	v = tmpl_check(cJSON_CreateString(text));
+	free(text);
+	return v;
+}
+
+cJSON *
+tmpl_render_node(const struct ynode *n, const struct expr_scope *scope, struct err *e)
+{
+	cJSON *v, *item;
+
+	switch (n->kind) {
+	case YNODE_SEQ:
+		v = tmpl_check(cJSON_CreateArray());
+		for (size_t i = 0; i < n->n; i++) {
+			if ((item = tmpl_render_node(n->items[i], scope, e)) == NULL) {
+				cJSON_Delete(v);
+				return NULL;
+			}
+			cJSON_AddItemToArray(v, item);
+		}
+		return v;
+	case YNODE_MAP:
+		v = tmpl_check(cJSON_CreateObject());
+		for (size_t i = 0; i < n->n; i++) {
+			if ((item = tmpl_render_node(n->pairs[i].val, scope, e)) == NULL) {
+				cJSON_Delete(v);
+				return NULL;
+			}
+			cJSON_AddItemToObject(v, n->pairs[i].key->str, item);
+		}
+		return v;
+	case YNODE_SCALAR:
+		break;
+	}
+	if (n->type != YS_STR || n->aux == NULL)
+		return ynode_to_json(n);
+	if ((v = tmpl_render(n->aux, scope, TMPL_VALUE, e)) == NULL && e != NULL) {
+		e->line = n->line;
+		e->col = n->col;
+	}
+	return v;
+}
