@@ -1,0 +1,194 @@
+/* cmd_run.c - drover run FILE [-a NAME=VALUE]... : start a run.
+ *
+ * The workflow is checked and its args resolved before anything is
+ * recorded; then the run goes in the foreground, one line per change of
+ * state (or one JSON object per event with --json).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "argspec.h"
+#include "cmd.h"
+#include "fsutil.h"
+#include "runner.h"
+#include "wf.h"
+#include "wf_print.h"
+#include "xmalloc.h"
+#include "ydoc.h"
+
+/* Adds the values of an args file (a YAML or JSON mapping) to given. */
+static int
+read_args_file(const char *path, cJSON *given)
+{
+	struct err e;
+	size_t len;
+	char *text = fs_read_file(path, 1u << 20, &len, &e);
+	struct ydoc *doc;
+	struct ynode *root;
+
+	if (text == NULL) {
+		cmd_error("%s: %s", path, e.msg);
+		return -1;
+	}
+	doc = ydoc_parse(text, len, NULL, NULL, &e);
+	free(text);
+	if (doc == NULL) {
+		cmd_error("%s:%d:%d: %s", path, e.line, e.col, e.msg);
+		return -1;
+	}
+	root = ydoc_root(doc);
+	if (root != NULL && root->kind != YNODE_MAP) {
+		cmd_error("%s: an args file is a mapping of NAME: VALUE, not %s", path,
+		    ynode_describe(root));
+		ydoc_free(doc);
+		return -1;
+	}
+	for (size_t i = 0; root != NULL && i < root->n; i++) {
+		cJSON_DeleteItemFromObjectCaseSensitive(given, root->pairs[i].key->str);
+		cJSON_AddItemToObject(given, root->pairs[i].key->str, ynode_to_json(root->pairs[i].val));
+	}
+	ydoc_free(doc);
+	return 0;
+}
+
+static int
+add_assignment(const char *text, cJSON *given)
+{
+	const char *eq = strchr(text, '=');
+	char *name;
+
+	if (eq == NULL || eq == text) {
+		cmd_usage_error("run", "-a takes NAME=VALUE, not '%s'", text);
+		return -1;
+	}
+	name = xstrndup(text, (size_t)(eq - text));
+	cJSON_DeleteItemFromObjectCaseSensitive(given, name);
+	cJSON_AddStringToObject(given, name, eq + 1);
+	free(name);
+	return 0;
+}
+
+/* -a values and an args file, resolved against the workflow's args. */
+cJSON *
+cmd_resolve_args(const struct workflow *wf, const char *args_file, char **assign, size_t n)
+{
+	cJSON *given = cJSON_CreateObject(), *args;
+	struct err e;
+
+	if (args_file != NULL && read_args_file(args_file, given) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		if (add_assignment(assign[i], given) < 0)
+			goto fail;
+	args = argspecs_resolve(&wf->args, given, &e);
+	if (args == NULL) {
+		cmd_error("%s", e.msg);
+		goto fail;
+	}
+	cJSON_Delete(given);
+	return args;
+fail:
+	cJSON_Delete(given);
+	return NULL;
+}
+
+static void
+print_plan(const struct workflow *wf, const cJSON *args)
+{
+	const cJSON *a;
+
+	wf_print_levels(stdout, wf);
+	printf("\nargs:");
+	if (cJSON_GetArraySize(args) == 0)
+		printf(" none");
+	cJSON_ArrayForEach(a, args) {
+		const struct arg_spec *s = argspecs_find(&wf->args, a->string);
+		char *v = s != NULL && s->secret ? xstrdup("***") : cJSON_PrintUnformatted(a);
+
+		printf("\n  %s = %s", a->string, v);
+		free(v);
+	}
+	printf("\n\nnothing was run (--dry-run)\n");
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "arg", required_argument, NULL, 'a' },
+		{ "args-file", required_argument, NULL, 'F' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "auto-approve", no_argument, NULL, 'A' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-tui", no_argument, NULL, 'T' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct runner_opts ro;
+	struct diags d = DIAGS_INIT;
+	struct workflow *wf;
+	char **assign = xcalloc((size_t)argc + 1, sizeof *assign);
+	size_t n_assign = 0;
+	const char *args_file = NULL;
+	bool dry = false;
+	cJSON *args = NULL;
+	int c, status = EXIT_USAGE;
+
+	memset(&ro, 0, sizeof ro);
+	while ((c = cmd_getopt(argc, argv, "a:v", opts)) != -1) {
+		switch (c) {
+		case 'a':
+			assign[n_assign++] = optarg;
+			break;
+		case 'F':
+			args_file = optarg;
+			break;
+		case 'n':
+			dry = true;
+			break;
+		case 'A':
+			ro.auto_approve = true;
+			break;
+		case 'j':
+			ro.json = true;
+			break;
+		case 'v':
+			ro.verbose = true;
+			break;
+		case 'T':
+			break;	/* the foreground line mode is all there is so far */
+		default:
+			free(assign);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		free(assign);
+		return cmd_usage_error("run", optind >= argc ? "no workflow file given" :
+		    "give one workflow file (args go with -a NAME=VALUE)");
+	}
+	wf = wf_load_file(argv[optind], &d);
+	if (wf == NULL) {
+		diags_sort(&d);
+		diags_print(&d, stderr);
+	} else if (wf->n_steps == 0) {
+		cmd_error("%s holds tools, not a workflow", argv[optind]);
+	} else if ((args = cmd_resolve_args(wf, args_file, assign, n_assign)) != NULL) {
+		if (dry) {
+			print_plan(wf, args);
+			status = EXIT_OK;
+		} else {
+			ro.wf = wf;
+			ro.args = args;
+			status = runner_run(&ro);
+		}
+	}
+	cJSON_Delete(args);
+	wf_free(wf);
+	diags_fini(&d);
+	free(assign);
+	return status;
+}

@@ -1,0 +1,1851 @@
+/* engine.c - the executor: one thread per run, owning all of its state.
+ *
+ *   caller thread                 executor thread (loop.c)
+ *   engine_start ───────────────► stages: steps ─► rollbacks ─► on_failure ─► finally
+ *   engine_cancel ──eventfd─────►   │ scheduler: steps whose dependencies are final are
+ *   engine_join ◄──── thread end    │ decided (trigger, condition, gate), queued, and
+ *                                   │ started in file order within max_parallel and pools
+ *                                   ▼
+ *                      step kinds (step_run.c, ...) ──attempt_done──► retry / fallback / final
+ *                                   │
+ *                      every change ──► events ──► ring ──► history writer, viewers
+ *
+ * Nothing else touches a run's state: other threads talk to the executor
+ * through an eventfd.  Events that do not fit in the ring (the history
+ * writer is behind) wait in a queue here, and while they wait no step
+ * output is read: the steps themselves are slowed by their full pipes, and
+ * nothing is lost.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "argspec.h"
+#include "dur.h"
+#include "engine.h"
+#include "exec.h"
+#include "expr.h"
+#include "loop.h"
+#include "mask.h"
+#include "ring.h"
+#include "strbuf.h"
+#include "tmpl.h"
+#include "wf.h"
+#include "xmalloc.h"
+#include "ydoc.h"
+
+extern char **environ;
+
+enum stage { STAGE_MAIN, STAGE_ROLLBACK, STAGE_ON_FAILURE, STAGE_FINALLY, STAGE_DONE };
+
+struct step_rt {
+	enum step_status status;
+	int attempts;		/* of the main body */
+	size_t deps_left;
+	size_t *users;		/* steps that depend on this one */
+	size_t n_users;
+	struct attempt *cur;
+	struct loop_timer *retry_timer;
+	cJSON *result;		/* what steps.ID reads */
+	cJSON *params;		/* tool steps: the rendered params */
+	int64_t started_us, ended_us;
+	uint64_t done_order;
+	bool in_ready, decided, allow_failed;
+	struct run *run;	/* for timer callbacks */
+};
+
+struct queued {
+	struct queued *next;
+	struct event ev;
+	char data[];
+};
+
+struct run {
+	struct engine_opts o;
+	struct ring *ring;
+	int64_t number;		/* the run's number and UUID in the history */
+	char uuid[37];
+	const struct workflow *wf;
+	struct loop *loop;
+	struct mask *mask;
+	struct step_rt *st;
+	size_t *by_id;		/* step indices sorted by id */
+	/* scheduling */
+	size_t *ready;		/* a min-heap of step indices */
+	size_t n_ready, cap_ready;
+	size_t *todo;		/* steps whose dependencies are all final */
+	size_t n_todo, cap_todo;
+	int running, max_parallel;
+	int *pool_used;
+	enum stage stage;
+	size_t sec_first, sec_n, sec_left;
+	bool failing, cancelling, force, timed_out, rejected;
+	const struct step *first_failed;
+	char *first_error;
+	const char *rollback_status;
+	size_t *rollbacks;	/* succeeded steps with a rollback, latest first */
+	size_t n_rollbacks, next_rollback;
+	bool rollback_failed;
+	uint64_t done_counter;
+	/* values expressions read */
+	cJSON *args, *env, *run_obj, *workflow_obj, *error_obj, *steps_all;
+	char **base_env;
+	size_t n_base_env;
+	/* events that did not fit in the ring yet */
+	struct queued *q_head, *q_tail;
+	bool paused;
+	/* control */
+	int cmd_fd, sig_fd;
+	atomic_int cancel_req;	/* 1: cancel, 2: force */
+	struct loop_timer *run_timer, *kill_timer;
+	char *out_dir;
+	enum run_status final;
+	bool finished;
+	int64_t started_us;
+};
+
+struct engine {
+	struct run r;
+	pthread_t thread;
+	bool started;
+};
+
+/* ---- small helpers ---- */
+
+struct loop *
+run_loop(struct run *r)
+{
+	return r->loop;
+}
+
+bool
+run_paused(const struct run *r)
+{
+	return r->paused;
+}
+
+char *
+run_mask(const struct run *r, const char *s, size_t len, size_t *out_len)
+{
+	return mask_apply(r->mask, s, len, out_len);
+}
+
+static const struct step *
+step_of(const struct run *r, size_t i)
+{
+	return &r->wf->steps[i];
+}
+
+static bool
+ok_status(enum step_status s, bool allowed)
+{
+	return s == ST_SUCCEEDED || s == ST_SKIPPED ||
+	    (allowed && (s == ST_FAILED || s == ST_TIMED_OUT));
+}
+
+static bool
+failed_status(enum step_status s)
+{
+	return s == ST_FAILED || s == ST_TIMED_OUT || s == ST_UPSTREAM_FAILED;
+}
+
+/* ---- events ---- */
+
+static void
+queue_event(struct run *r, const struct event *ev)
+{
+	struct queued *q = xmalloc(sizeof *q + ev->len);
+
+	q->next = NULL;
+	q->ev = *ev;
+	memcpy(q->data, ev->data, ev->len);
+	q->ev.data = q->data;
+	if (r->q_tail != NULL)
+		r->q_tail->next = q;
+	else
+		r->q_head = q;
+	r->q_tail = q;
+}
+
+static void
+set_paused(struct run *r, bool paused)
+{
+	if (r->paused == paused)
+		return;
+	r->paused = paused;
+	for (size_t i = 0; i < r->wf->n_steps; i++) {
+		struct attempt *a = r->st[i].cur;
+
+		if (a != NULL && a->ops->pause != NULL)
+			a->ops->pause(a, paused);
+	}
+}
+
+/* Puts an event in the ring, or queues it (in order) when there is no room. */
+static void
+emit(struct run *r, struct event *ev)
+{
+	if (ev->ts == 0)
+		ev->ts = event_now();
+	if (r->q_head == NULL && ring_put(r->ring, ev) == 0)
+		return;
+	queue_event(r, ev);
+	set_paused(r, true);
+}
+
+static void
+on_ring_room(struct loop *l, int fd, uint32_t events, void *ud)
+{
+	struct run *r = ud;
+	uint64_t v;
+
+	(void)l;
+	(void)events;
+	if (read(fd, &v, sizeof v) < 0 && errno != EAGAIN)
+		return;
+	while (r->q_head != NULL && ring_put(r->ring, &r->q_head->ev) == 0) {
+		struct queued *q = r->q_head;
+
+		r->q_head = q->next;
+		if (r->q_head == NULL)
+			r->q_tail = NULL;
+		free(q);
+	}
+	if (r->q_head == NULL)
+		set_paused(r, false);
+}
+
+/* An event with a JSON payload; payload may be NULL, and is freed. */
+static void
+emit_json(struct run *r, struct event *ev, cJSON *payload)
+{
+	char *text = payload != NULL ? cJSON_PrintUnformatted(payload) : NULL;
+	size_t len = text != NULL ? strlen(text) : 0, mlen;
+	char *masked = text != NULL ? mask_apply(r->mask, text, len, &mlen) : NULL;
+	size_t max = ring_max_payload(r->ring);
+
+	if (masked != NULL) {
+		free(text);
+		text = masked;
+		len = mlen;
+	}
+	if (len > max) {
+		/* Only huge outputs get here: keep the event, drop its details. */
+		free(text);
+		text = xasprintf("{\"error\":\"details too large to record (%zu bytes)\"}", len);
+		len = strlen(text);
+	}
+	ev->data = text;
+	ev->len = (uint32_t)len;
+	emit(r, ev);
+	free(text);
+	cJSON_Delete(payload);
+}
+
+static void
+emit_step(struct run *r, size_t i, enum step_phase phase, enum step_status status, int attempt,
+    int exit_code, cJSON *payload)
+{
+	struct event ev = { .type = EV_STEP, .status = (uint8_t)status, .phase = (uint8_t)phase,
+	    .step = (int32_t)i, .attempt = attempt, .exit_code = exit_code };
+
+	emit_json(r, &ev, payload);
+}
+
+static void
+emit_note(struct run *r, const char *level, const char *msg)
+{
+	struct event ev = { .type = EV_NOTE, .step = -1, .exit_code = -1 };
+	cJSON *p = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(p, "level", level);
+	cJSON_AddStringToObject(p, "message", msg);
+	emit_json(r, &ev, p);
+}
+
+void
+attempt_log(struct attempt *a, enum log_stream stream, const char *lines, size_t len,
+    uint32_t nlines, uint64_t first_line)
+{
+	struct run *r = a->run;
+	struct event ev = { .type = EV_LOG, .stream = (uint8_t)stream, .phase = (uint8_t)a->phase,
+	    .step = (int32_t)a->step, .attempt = a->number, .exit_code = -1, .nlines = nlines,
+	    .first_line = first_line };
+	size_t max = ring_max_payload(r->ring), mlen;
+	char *masked = mask_apply(r->mask, lines, len, &mlen);
+
+	if (masked != NULL) {
+		lines = masked;
+		len = mlen;
+	}
+	/* A chunk bigger than a ring record goes in pieces of whole lines. */
+	while (len > max) {
+		size_t cut = max;
+		uint32_t n = 0;
+
+		while (cut > 0 && lines[cut - 1] != '\n')
+			cut--;
+		if (cut == 0)
+			cut = max;	/* cannot happen: lines are at most 64 KiB */
+		for (size_t k = 0; k < cut; k++)
+			n += lines[k] == '\n';
+		ev.data = lines;
+		ev.len = (uint32_t)(cut - 1);
+		ev.nlines = n;
+		ev.ts = 0;
+		emit(r, &ev);
+		lines += cut;
+		len -= cut;
+		nlines -= n;
+		ev.first_line += n;
+	}
+	ev.data = lines;
+	ev.len = (uint32_t)len;
+	ev.nlines = nlines;
+	ev.ts = 0;
+	emit(r, &ev);
+	free(masked);
+}
+
+/* ---- the scope expressions are evaluated in ---- */
+
+struct scope_ctx {
+	struct run *r;
+	const cJSON *params;
+	const cJSON *item, *index;
+};
+
+static int
+id_cmp(const void *pa, const void *pb, void *ud)
+{
+	const struct workflow *wf = ud;
+
+	return strcmp(wf->steps[*(const size_t *)pa].id, wf->steps[*(const size_t *)pb].id);
+}
+
+static const struct step_rt *
+find_rt(const struct run *r, const char *id)
+{
+	size_t lo = 0, hi = r->wf->n_steps;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(r->wf->steps[r->by_id[mid]].id, id);
+
+		if (c == 0)
+			return &r->st[r->by_id[mid]];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void
+update_run_duration(struct run *r)
+{
+	char buf[32];
+
+	dur_format((event_now() - r->started_us) / 1000, buf, sizeof buf);
+	cJSON_ReplaceItemInObjectCaseSensitive(r->run_obj, "duration", cJSON_CreateString(buf));
+}
+
+static const cJSON *
+scope_lookup(void *ud, const char *root, const char *member, bool *consumed)
+{
+	struct scope_ctx *sc = ud;
+	struct run *r = sc->r;
+
+	if (strcmp(root, "steps") == 0) {
+		if (member != NULL) {
+			const struct step_rt *rt = find_rt(r, member);
+
+			*consumed = true;
+			return rt != NULL ? rt->result : NULL;
+		}
+		cJSON_Delete(r->steps_all);
+		r->steps_all = cJSON_CreateObject();
+		for (size_t i = 0; i < r->wf->n_steps; i++)
+			cJSON_AddItemReferenceToObject(r->steps_all, r->wf->steps[i].id,
+			    r->st[i].result);
+		return r->steps_all;
+	}
+	if (strcmp(root, "args") == 0)
+		return r->args;
+	if (strcmp(root, "env") == 0)
+		return r->env;
+	if (strcmp(root, "run") == 0) {
+		update_run_duration(r);
+		return r->run_obj;
+	}
+	if (strcmp(root, "workflow") == 0)
+		return r->workflow_obj;
+	if (strcmp(root, "error") == 0)
+		return r->error_obj;
+	if (strcmp(root, "params") == 0)
+		return sc->params;
+	if (strcmp(root, "item") == 0)
+		return sc->item;
+	if (strcmp(root, "index") == 0)
+		return sc->index;
+	return NULL;
+}
+
+static char *
+masked_msg(const struct run *r, const char *msg)
+{
+	size_t n;
+	char *m = mask_apply(r->mask, msg, strlen(msg), &n);
+
+	return m != NULL ? m : xstrdup(msg);
+}
+
+/* Prefixes a render error with the position of the node in the file. */
+static void
+locate_error(const struct run *r, const struct ynode *n, struct err *e)
+{
+	err_prefix(e, "%s:%d:%d: ", r->wf->file, n->line, n->col);
+}
+
+static cJSON *
+render_in(struct run *r, size_t step, const cJSON *params, const struct ynode *n,
+    enum tmpl_mode mode, struct err *e)
+{
+	struct scope_ctx sc = { .r = r, .params = params };
+	struct expr_scope scope = { scope_lookup, &sc };
+	cJSON *v;
+
+	(void)step;
+	if (n->kind == YNODE_SCALAR && n->aux != NULL)
+		v = tmpl_render(n->aux, &scope, mode, e);
+	else if (n->kind == YNODE_SCALAR && mode != TMPL_VALUE)
+		v = cJSON_CreateString(n->str);
+	else
+		v = tmpl_render_node(n, &scope, e);
+	if (v == NULL)
+		locate_error(r, n, e);
+	return v;
+}
+
+cJSON *
+attempt_render(struct attempt *a, const struct ynode *n, struct err *e)
+{
+	return render_in(a->run, a->step, a->run->st[a->step].params, n, TMPL_VALUE, e);
+}
+
+char *
+attempt_render_text(struct attempt *a, const struct ynode *n, enum tmpl_mode mode,
+    struct err *e)
+{
+	cJSON *v = render_in(a->run, a->step, a->run->st[a->step].params, n, mode, e);
+	char *s;
+
+	if (v == NULL)
+		return NULL;
+	s = expr_value_text(v);
+	cJSON_Delete(v);
+	return s;
+}
+
+/* Evaluates a bare expression field; -1 with e set. */
+static int
+eval_truth(struct run *r, const struct expr *ex, const struct ynode *n, bool *out, struct err *e)
+{
+	struct scope_ctx sc = { .r = r };
+	struct expr_scope scope = { scope_lookup, &sc };
+	cJSON *v = expr_eval(ex, &scope, e);
+
+	if (v == NULL) {
+		locate_error(r, n, e);
+		return -1;
+	}
+	*out = expr_truthy(v);
+	cJSON_Delete(v);
+	return 0;
+}
+
+/* ---- environment ---- */
+
+static bool
+env_is_ours(const char *kv)
+{
+	return strncmp(kv, "DROVER_ARG_", 11) == 0 || strncmp(kv, "DROVER_RUN_", 11) == 0 ||
+	    strncmp(kv, "DROVER_STEP_ID=", 15) == 0 || strncmp(kv, "DROVER_ATTEMPT=", 15) == 0 ||
+	    strncmp(kv, "DROVER_OUTPUT=", 14) == 0;
+}
+
+static void
+env_push(char ***env, size_t *n, size_t *cap, char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+
+	for (size_t i = 0; i < *n; i++) {
+		if (strncmp((*env)[i], kv, klen + 1) == 0) {
+			free((*env)[i]);
+			(*env)[i] = kv;
+			return;
+		}
+	}
+	xgrow(env, cap, *n + 2, sizeof **env);
+	(*env)[(*n)++] = kv;
+	(*env)[*n] = NULL;
+}
+
+static char *
+env_name_upper(const char *prefix, const char *name)
+{
+	char *s = xasprintf("%s%s", prefix, name);
+
+	for (char *p = s; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return s;
+}
+
+/* Renders a templated env mapping into KEY=VALUE entries. */
+static int
+push_env_map(struct run *r, size_t step, const cJSON *params, const struct ynode *map,
+    char ***env, size_t *n, size_t *cap, cJSON *mirror, struct err *e)
+{
+	for (size_t i = 0; map != NULL && i < map->n; i++) {
+		cJSON *v = render_in(r, step, params, map->pairs[i].val, TMPL_TEXT, e);
+		char *text;
+
+		if (v == NULL)
+			return -1;
+		text = expr_value_text(v);
+		cJSON_Delete(v);
+		if (mirror != NULL) {
+			cJSON_DeleteItemFromObjectCaseSensitive(mirror, map->pairs[i].key->str);
+			cJSON_AddStringToObject(mirror, map->pairs[i].key->str, text);
+		}
+		env_push(env, n, cap, xasprintf("%s=%s", map->pairs[i].key->str, text));
+		free(text);
+	}
+	return 0;
+}
+
+/* The environment every step starts from: drover's own, the workflow's
+ * env, the args as DROVER_ARG_*, and the run's identity. */
+static int
+build_base_env(struct run *r, struct err *e)
+{
+	size_t cap = 0;
+	const cJSON *a;
+
+	r->env = cJSON_CreateObject();
+	for (char **p = environ; *p != NULL; p++) {
+		const char *eq = strchr(*p, '=');
+		char *name;
+
+		if (eq == NULL || env_is_ours(*p))
+			continue;
+		env_push(&r->base_env, &r->n_base_env, &cap, xstrdup(*p));
+		name = xstrndup(*p, (size_t)(eq - *p));
+		cJSON_AddStringToObject(r->env, name, eq + 1);
+		free(name);
+	}
+	if (push_env_map(r, (size_t)-1, NULL, r->wf->env, &r->base_env, &r->n_base_env, &cap,
+	    r->env, e) < 0)
+		return -1;
+	cJSON_ArrayForEach(a, r->args) {
+		char *key = env_name_upper("DROVER_ARG_", a->string);
+		char *val = expr_value_text(a);
+
+		env_push(&r->base_env, &r->n_base_env, &cap, xasprintf("%s=%s", key, val));
+		free(key);
+		free(val);
+	}
+	env_push(&r->base_env, &r->n_base_env, &cap, xasprintf("DROVER_RUN_ID=%lld",
+	    (long long)r->number));
+	env_push(&r->base_env, &r->n_base_env, &cap, xasprintf("DROVER_RUN_UUID=%s", r->uuid));
+	return 0;
+}
+
+char **
+attempt_env(struct attempt *a, const char *output_path, struct err *e)
+{
+	struct run *r = a->run;
+	size_t n = 0, cap = r->n_base_env + 8;
+	char **env = xcalloc(cap, sizeof *env);
+
+	for (size_t i = 0; i < r->n_base_env; i++)
+		env[n++] = xstrdup(r->base_env[i]);
+	if (a->body->env != NULL && push_env_map(r, a->step, r->st[a->step].params, a->body->env,
+	    &env, &n, &cap, NULL, e) < 0) {
+		attempt_env_free(env);
+		return NULL;
+	}
+	env_push(&env, &n, &cap, xasprintf("DROVER_STEP_ID=%s", step_of(r, a->step)->id));
+	env_push(&env, &n, &cap, xasprintf("DROVER_ATTEMPT=%d", a->number));
+	env_push(&env, &n, &cap, xasprintf("DROVER_OUTPUT=%s", output_path));
+	return env;
+}
+
+void
+attempt_env_free(char **env)
+{
+	if (env == NULL)
+		return;
+	for (char **p = env; *p != NULL; p++)
+		free(*p);
+	free(env);
+}
+
+char *
+attempt_output_path(struct attempt *a)
+{
+	static const char *const phases[] = { "main", "fallback", "rollback" };
+
+	return xasprintf("%s/%zu-%d-%s.out", a->run->out_dir, a->step, a->number,
+	    phases[a->phase]);
+}
+
+/* ---- the ready queue: a min-heap of step indices, so steps start in file
+ * order ---- */
+
+static void
+ready_push(struct run *r, size_t i)
+{
+	size_t k;
+
+	xgrow(&r->ready, &r->cap_ready, r->n_ready + 1, sizeof *r->ready);
+	k = r->n_ready++;
+	while (k > 0 && r->ready[(k - 1) / 2] > i) {
+		r->ready[k] = r->ready[(k - 1) / 2];
+		k = (k - 1) / 2;
+	}
+	r->ready[k] = i;
+	r->st[i].in_ready = true;
+}
+
+static void
+ready_remove_at(struct run *r, size_t k)
+{
+	size_t last = r->ready[--r->n_ready];
+
+	if (k == r->n_ready)
+		return;
+	while (k > 0 && r->ready[(k - 1) / 2] > last) {
+		r->ready[k] = r->ready[(k - 1) / 2];
+		k = (k - 1) / 2;
+	}
+	for (;;) {
+		size_t c = 2 * k + 1;
+
+		if (c >= r->n_ready)
+			break;
+		if (c + 1 < r->n_ready && r->ready[c + 1] < r->ready[c])
+			c++;
+		if (r->ready[c] >= last)
+			break;
+		r->ready[k] = r->ready[c];
+		k = c;
+	}
+	r->ready[k] = last;
+}
+
+static int
+pool_index(const struct run *r, const struct step *s)
+{
+	if (s->pool == NULL)
+		return -1;
+	for (size_t p = 0; p < r->wf->n_pools; p++)
+		if (strcmp(r->wf->pools[p].name, s->pool) == 0)
+			return (int)p;
+	return -1;
+}
+
+/* ---- finishing steps ---- */
+
+static void step_decide(struct run *r, size_t i);
+static void dispatch(struct run *r);
+static void stage_next(struct run *r);
+
+static cJSON *
+make_result(enum step_status status, cJSON *outputs, int exit_code, int64_t duration_ms)
+{
+	cJSON *res = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(res, "status", step_status_name(status));
+	cJSON_AddItemToObject(res, "outputs", outputs != NULL ? outputs : cJSON_CreateObject());
+	if (exit_code >= 0)
+		cJSON_AddNumberToObject(res, "exit_code", exit_code);
+	else
+		cJSON_AddNullToObject(res, "exit_code");
+	cJSON_AddNumberToObject(res, "duration_ms", (double)duration_ms);
+	return res;
+}
+
+/* A step reached a final status: record it, tell its dependents. */
+static void
+step_finish(struct run *r, size_t i, enum step_status status, int exit_code, cJSON *outputs,
+    const char *error, cJSON *extra)
+{
+	struct step_rt *rt = &r->st[i];
+	const struct step *s = step_of(r, i);
+	int64_t dur = rt->started_us ? (event_now() - rt->started_us) / 1000 : 0;
+	cJSON *payload = extra != NULL ? extra : cJSON_CreateObject();
+
+	rt->status = status;
+	rt->ended_us = event_now();
+	rt->done_order = ++r->done_counter;
+	cJSON_Delete(rt->result);
+	rt->result = make_result(status, outputs, exit_code, dur);
+	cJSON_AddItemToObject(payload, "outputs",
+	    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(rt->result, "outputs"), true));
+	cJSON_AddNumberToObject(payload, "duration_ms", (double)dur);
+	if (error != NULL)
+		cJSON_AddStringToObject(payload, "error", error);
+	emit_step(r, i, PHASE_MAIN, status, rt->attempts, exit_code, payload);
+
+	rt->allow_failed = s->allow_failure && (status == ST_FAILED || status == ST_TIMED_OUT);
+	if (failed_status(status) && !s->allow_failure && s->section == SECTION_MAIN) {
+		if (!r->failing) {
+			r->failing = true;
+			r->first_failed = s;
+			r->first_error = xstrdup(error != NULL ? error : step_status_name(status));
+		}
+	}
+	if (status == ST_SUCCEEDED && s->rollback != NULL && s->section == SECTION_MAIN) {
+		r->rollbacks = xreallocarray(r->rollbacks, r->n_rollbacks + 1, sizeof *r->rollbacks);
+		r->rollbacks[r->n_rollbacks++] = i;
+	}
+	for (size_t k = 0; k < rt->n_users; k++) {
+		size_t u = rt->users[k];
+
+		if (--r->st[u].deps_left == 0) {
+			xgrow(&r->todo, &r->cap_todo, r->n_todo + 1, sizeof *r->todo);
+			r->todo[r->n_todo++] = u;
+		}
+	}
+	r->sec_left--;
+}
+
+/* Decides the steps whose dependencies became final, without recursion
+ * (an upstream failure can cascade down a long chain). */
+static void
+drain_todo(struct run *r)
+{
+	while (r->n_todo > 0)
+		step_decide(r, r->todo[--r->n_todo]);
+}
+
+/* ---- attempts ---- */
+
+static const struct step_ops *
+ops_for(enum wf_kind kind)
+{
+	switch (kind) {
+	case WK_RUN:
+		return &step_run_ops;
+	case WK_WAIT:
+		return &step_wait_ops;
+	default:
+		return NULL;
+	}
+}
+
+/* The body an attempt of step i runs in this phase. */
+static const struct body *
+body_for(const struct step *s, enum step_phase phase)
+{
+	const struct body *b = phase == PHASE_FALLBACK ? s->fallback :
+	    phase == PHASE_ROLLBACK ? s->rollback : &s->body;
+
+	return b->kind == WK_TOOL && b->tool != NULL ? &b->tool->body : b;
+}
+
+static void on_attempt_timeout(struct loop *l, void *ud);
+
+/* Renders a tool step's args into params checked against the tool. */
+static int
+render_params(struct run *r, size_t i, const struct body *b, struct err *e)
+{
+	const struct tool *t = b->tool;
+	cJSON *given = b->tool_args != NULL ? render_in(r, i, NULL, b->tool_args, TMPL_VALUE, e) :
+	    cJSON_CreateObject();
+	cJSON *params;
+
+	if (given == NULL)
+		return -1;
+	params = argspecs_resolve(&t->params, given, e);
+	cJSON_Delete(given);
+	if (params == NULL)
+		return err_prefix(e, "tool '%s': ", t->name);
+	cJSON_Delete(r->st[i].params);
+	r->st[i].params = params;
+	return 0;
+}
+
+static void
+attempt_free(struct attempt *a)
+{
+	if (a->timer != NULL)
+		loop_timer_cancel(a->run->loop, a->timer);
+	if (a->ops->free != NULL)
+		a->ops->free(a);
+	free(a->start_error);
+	free(a);
+}
+
+static void attempt_failed_to_start(struct run *r, struct attempt *a, const char *msg);
+
+static void
+attempt_begin(struct run *r, size_t i, enum step_phase phase, int number)
+{
+	const struct step *s = step_of(r, i);
+	const struct body *raw = phase == PHASE_FALLBACK ? s->fallback :
+	    phase == PHASE_ROLLBACK ? s->rollback : &s->body;
+	struct attempt *a = xcalloc(1, sizeof *a);
+	struct step_rt *rt = &r->st[i];
+	cJSON *payload = cJSON_CreateObject();
+	struct err e;
+	int pool = pool_index(r, s);
+
+	a->run = r;
+	a->step = i;
+	a->phase = phase;
+	a->number = number;
+	a->body = body_for(s, phase);
+	a->ops = ops_for(a->body->kind);
+	a->started_us = event_now();
+	rt->cur = a;
+	if (phase == PHASE_MAIN && rt->started_us == 0)
+		rt->started_us = a->started_us;
+	r->running++;
+	if (pool >= 0)
+		r->pool_used[pool]++;
+	if (phase == PHASE_MAIN)
+		rt->status = ST_RUNNING;
+	emit_step(r, i, phase, ST_RUNNING, number, -1, payload);
+	if (raw->kind == WK_TOOL && raw->tool != NULL && render_params(r, i, raw, &e) < 0) {
+		attempt_failed_to_start(r, a, e.msg);
+		return;
+	}
+	if (a->body->timeout_ms > 0 || (phase == PHASE_MAIN && s->body.timeout_ms > 0)) {
+		int64_t t = phase == PHASE_MAIN ? s->body.timeout_ms : a->body->timeout_ms;
+
+		a->timer = loop_timer_add(r->loop, t, on_attempt_timeout, a);
+	}
+	if (a->ops->start(a, &e) < 0)
+		attempt_failed_to_start(r, a, e.msg);
+}
+
+static void
+on_start_failed(struct loop *l, void *ud)
+{
+	struct attempt *a = ud;
+	struct attempt_result res = { .status = ST_FAILED, .exit_code = -1 };
+
+	(void)l;
+	a->timer = NULL;
+	res.error = a->start_error;
+	a->start_error = NULL;
+	attempt_done(a, &res);
+}
+
+/* Ends an attempt that could not start, from the loop rather than from
+ * here, so a long run of failures cannot nest calls. */
+static void
+attempt_failed_to_start(struct run *r, struct attempt *a, const char *msg)
+{
+	if (a->timer != NULL)
+		loop_timer_cancel(r->loop, a->timer);
+	a->start_error = xstrdup(msg);
+	a->timer = loop_timer_add(r->loop, 0, on_start_failed, a);
+}
+
+static void
+on_kill_timer(struct loop *l, void *ud)
+{
+	struct attempt *a = ud;
+
+	(void)l;
+	a->timer = NULL;
+	a->ops->stop(a, true);
+}
+
+/* Stops an attempt: SIGTERM now, SIGKILL after the grace period. */
+static void
+attempt_stop(struct run *r, struct attempt *a, bool force)
+{
+	if (a->timer != NULL) {
+		loop_timer_cancel(r->loop, a->timer);
+		a->timer = NULL;
+	}
+	a->stopping = true;
+	a->ops->stop(a, force);
+	if (!force)
+		a->timer = loop_timer_add(r->loop, r->o.kill_grace_ms, on_kill_timer, a);
+}
+
+static void
+on_attempt_timeout(struct loop *l, void *ud)
+{
+	struct attempt *a = ud;
+
+	(void)l;
+	a->timer = NULL;
+	a->timed_out = true;
+	attempt_stop(a->run, a, false);
+}
+
+static int64_t
+retry_delay(const struct retry *rt, int failed_attempt)
+{
+	double d = (double)rt->delay_ms;
+
+	if (rt->backoff == BACKOFF_EXPONENTIAL)
+		d *= pow(rt->factor, failed_attempt - 1);
+	else if (rt->backoff == BACKOFF_LINEAR)
+		d *= failed_attempt;
+	if (rt->max_delay_ms > 0 && d > (double)rt->max_delay_ms)
+		d = (double)rt->max_delay_ms;
+	if (rt->jitter)
+		d *= 0.8 + 0.4 * ((double)random() / (double)RAND_MAX);
+	return (int64_t)llround(d);
+}
+
+static bool
+code_listed(const int *codes, size_t n, int code)
+{
+	for (size_t i = 0; i < n; i++)
+		if (codes[i] == code)
+			return true;
+	return false;
+}
+
+static bool
+should_retry(const struct run *r, const struct step *s, const struct step_rt *rt,
+    const struct attempt_result *res)
+{
+	const struct retry *rp = &s->retry;
+
+	if (rt->attempts >= rp->attempts || r->cancelling)
+		return false;
+	if (res->status == ST_TIMED_OUT)
+		return true;
+	if (res->status != ST_FAILED)
+		return false;
+	if (res->exit_code >= 0 && rp->n_on > 0 && !code_listed(rp->on_codes, rp->n_on,
+	    res->exit_code))
+		return false;
+	if (res->exit_code >= 0 && code_listed(rp->except_codes, rp->n_except, res->exit_code))
+		return false;
+	return true;
+}
+
+static void
+on_retry_due(struct loop *l, void *ud)
+{
+	struct step_rt *rt = ud;
+	struct run *r = rt->run;
+	size_t i = (size_t)(rt - r->st);
+
+	(void)l;
+	rt->retry_timer = NULL;
+	if (r->cancelling) {
+		step_finish(r, i, ST_CANCELLED, -1, NULL, "cancelled while waiting to retry", NULL);
+		drain_todo(r);
+		stage_next(r);
+		return;
+	}
+	ready_push(r, i);
+	dispatch(r);
+}
+
+/* Evaluates the step's `outputs:` templates after success. */
+static int
+add_templated_outputs(struct run *r, size_t i, cJSON *outputs, struct err *e)
+{
+	const struct step *s = step_of(r, i);
+	struct step_rt *rt = &r->st[i];
+
+	if (s->outputs == NULL)
+		return 0;
+	cJSON_Delete(rt->result);
+	rt->result = make_result(ST_SUCCEEDED, cJSON_Duplicate(outputs, true), 0,
+	    (event_now() - rt->started_us) / 1000);
+	for (size_t k = 0; k < s->outputs->n; k++) {
+		cJSON *v = render_in(r, i, rt->params, s->outputs->pairs[k].val, TMPL_VALUE, e);
+
+		if (v == NULL)
+			return -1;
+		cJSON_DeleteItemFromObjectCaseSensitive(outputs, s->outputs->pairs[k].key->str);
+		cJSON_AddItemToObject(outputs, s->outputs->pairs[k].key->str, v);
+	}
+	return 0;
+}
+
+static void rollback_next(struct run *r);
+
+void
+attempt_done(struct attempt *a, struct attempt_result *res)
+{
+	struct run *r = a->run;
+	size_t i = a->step;
+	const struct step *s = step_of(r, i);
+	struct step_rt *rt = &r->st[i];
+	enum step_phase phase = a->phase;
+	int pool = pool_index(r, s);
+	struct err e;
+	char *error = res->error != NULL ? masked_msg(r, res->error) : NULL;
+	cJSON *payload = cJSON_CreateObject();
+
+	if (a->timed_out) {
+		char d[32];
+
+		dur_format(phase == PHASE_MAIN ? s->body.timeout_ms : a->body->timeout_ms, d,
+		    sizeof d);
+		res->status = ST_TIMED_OUT;
+		free(error);
+		error = xasprintf("timed out after %s", d);
+	} else if (a->stopping && res->status != ST_SUCCEEDED) {
+		res->status = ST_CANCELLED;
+		free(error);
+		error = xstrdup("cancelled");
+	}
+	rt->cur = NULL;
+	r->running--;
+	if (pool >= 0)
+		r->pool_used[pool]--;
+	attempt_free(a);
+	free(res->error);
+	res->error = NULL;
+	if (res->cost_usd > 0 || res->tokens_in > 0 || res->tokens_out > 0) {
+		cJSON_AddNumberToObject(payload, "cost_usd", res->cost_usd);
+		cJSON_AddNumberToObject(payload, "tokens_in", (double)res->tokens_in);
+		cJSON_AddNumberToObject(payload, "tokens_out", (double)res->tokens_out);
+	}
+
+	if (phase == PHASE_ROLLBACK) {
+		if (res->status != ST_SUCCEEDED)
+			r->rollback_failed = true;
+		cJSON_AddItemToObject(payload, "outputs", res->outputs);
+		if (error != NULL)
+			cJSON_AddStringToObject(payload, "error", error);
+		emit_step(r, i, PHASE_ROLLBACK, res->status, 1, res->exit_code, payload);
+		free(error);
+		rollback_next(r);
+		return;
+	}
+	if (res->status == ST_SUCCEEDED && phase == PHASE_MAIN &&
+	    add_templated_outputs(r, i, res->outputs, &e) < 0) {
+		res->status = ST_FAILED;
+		error = masked_msg(r, e.msg);
+	}
+	if (res->status != ST_SUCCEEDED && phase == PHASE_MAIN && should_retry(r, s, rt, res)) {
+		int64_t delay = retry_delay(&s->retry, rt->attempts);
+
+		cJSON_AddItemToObject(payload, "outputs", res->outputs);
+		cJSON_AddStringToObject(payload, "error", error != NULL ? error : "failed");
+		cJSON_AddNumberToObject(payload, "delay_ms", (double)delay);
+		cJSON_AddStringToObject(payload, "attempt_status", step_status_name(res->status));
+		rt->status = ST_RETRYING;
+		emit_step(r, i, PHASE_MAIN, ST_RETRYING, rt->attempts, res->exit_code, payload);
+		free(error);
+		rt->retry_timer = loop_timer_add(r->loop, delay, on_retry_due, rt);
+		dispatch(r);
+		return;
+	}
+	if (res->status != ST_SUCCEEDED && phase == PHASE_MAIN && s->fallback != NULL &&
+	    !r->cancelling) {
+		cJSON_AddItemToObject(payload, "outputs", res->outputs);
+		cJSON_AddStringToObject(payload, "error", error != NULL ? error : "failed");
+		cJSON_AddStringToObject(payload, "attempt_status", step_status_name(res->status));
+		emit_step(r, i, PHASE_MAIN, ST_RUNNING, rt->attempts, res->exit_code, payload);
+		free(error);
+		attempt_begin(r, i, PHASE_FALLBACK, 1);
+		return;
+	}
+	if (phase == PHASE_FALLBACK && res->status == ST_SUCCEEDED)
+		cJSON_AddBoolToObject(payload, "fallback", true);
+	step_finish(r, i, res->status, res->exit_code, res->outputs, error, payload);
+	free(error);
+	drain_todo(r);
+	dispatch(r);
+	stage_next(r);
+}
+
+/* ---- deciding and starting steps ---- */
+
+static bool
+auto_approve(struct run *r, size_t i, const struct approval_spec *ap, cJSON **outputs,
+    struct err *e)
+{
+	struct event ev = { .type = EV_APPROVAL, .step = (int32_t)i, .exit_code = -1 };
+	cJSON *p = cJSON_CreateObject(), *inputs = NULL;
+	cJSON *empty = cJSON_CreateObject();
+	char at[40];
+
+	emit_step(r, i, PHASE_MAIN, ST_WAITING, 0, -1, NULL);
+	if (ap->inputs.n > 0) {
+		inputs = argspecs_resolve(&ap->inputs, empty, e);
+		if (inputs == NULL) {
+			cJSON_Delete(empty);
+			cJSON_Delete(p);
+			return false;
+		}
+	}
+	cJSON_Delete(empty);
+	event_time_rfc3339(event_now(), at, sizeof at);
+	cJSON_AddStringToObject(p, "decision", "approved");
+	cJSON_AddStringToObject(p, "by", r->o.user);
+	cJSON_AddStringToObject(p, "comment", "approved with --auto-approve");
+	emit_json(r, &ev, p);
+	if (outputs != NULL) {
+		*outputs = inputs != NULL ? inputs : cJSON_CreateObject();
+		cJSON_AddTrueToObject(*outputs, "approved");
+		cJSON_AddStringToObject(*outputs, "by", r->o.user);
+		cJSON_AddStringToObject(*outputs, "comment", "approved with --auto-approve");
+		cJSON_AddStringToObject(*outputs, "at", at);
+	} else {
+		cJSON_Delete(inputs);
+	}
+	return true;
+}
+
+/* Every dependency of step i is final: run it, or give it its final
+ * status now (SPEC 4.2). */
+static void
+step_decide(struct run *r, size_t i)
+{
+	const struct step *s = step_of(r, i);
+	struct step_rt *rt = &r->st[i];
+	bool all_ok = true, any_failed = false, go = true;
+	struct err e;
+
+	if (rt->decided)
+		return;
+	rt->decided = true;
+	if (r->o.prior != NULL && r->o.prior[i].reused) {
+		/* Retry: the earlier run's result stands for this step. */
+		const cJSON *res = r->o.prior[i].result;
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(res, "exit_code");
+		cJSON *extra = cJSON_CreateObject();
+
+		cJSON_AddTrueToObject(extra, "cached");
+		rt->attempts = 0;
+		step_finish(r, i, ST_SUCCEEDED, cJSON_IsNumber(code) ? code->valueint : -1,
+		    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(res, "outputs"), true), NULL,
+		    extra);
+		return;
+	}
+	if (step_status_final(rt->status)) {
+		/* Already final before this process started (resume, retry). */
+		for (size_t k = 0; k < rt->n_users; k++)
+			if (--r->st[rt->users[k]].deps_left == 0) {
+				xgrow(&r->todo, &r->cap_todo, r->n_todo + 1, sizeof *r->todo);
+				r->todo[r->n_todo++] = rt->users[k];
+			}
+		if (rt->status == ST_SUCCEEDED && s->rollback != NULL && s->section == SECTION_MAIN) {
+			r->rollbacks = xreallocarray(r->rollbacks, r->n_rollbacks + 1,
+			    sizeof *r->rollbacks);
+			r->rollbacks[r->n_rollbacks++] = i;
+		}
+		if (failed_status(rt->status) && !s->allow_failure && s->section == SECTION_MAIN &&
+		    !r->failing) {
+			r->failing = true;
+			r->first_failed = s;
+			r->first_error = xstrdup(step_status_name(rt->status));
+		}
+		r->sec_left--;
+		return;
+	}
+	for (size_t k = 0; k < s->n_deps; k++) {
+		const struct step_rt *d = &r->st[s->deps[k]];
+
+		if (!ok_status(d->status, step_of(r, s->deps[k])->allow_failure))
+			all_ok = false;
+		if (failed_status(d->status))
+			any_failed = true;
+	}
+	if (r->cancelling && s->trigger != TRIGGER_ALWAYS) {
+		step_finish(r, i, ST_CANCELLED, -1, NULL, NULL, NULL);
+		return;
+	}
+	switch (s->trigger) {
+	case TRIGGER_ALL_SUCCESS:
+		if (!all_ok) {
+			step_finish(r, i, ST_UPSTREAM_FAILED, -1, NULL, NULL, NULL);
+			return;
+		}
+		if (r->failing && s->section == SECTION_MAIN) {
+			step_finish(r, i, ST_CANCELLED, -1, NULL, "not started: the run has failed",
+			    NULL);
+			return;
+		}
+		break;
+	case TRIGGER_ANY_FAILED:
+		if (!any_failed) {
+			step_finish(r, i, ST_SKIPPED, -1, NULL, NULL, NULL);
+			return;
+		}
+		break;
+	case TRIGGER_ALL_DONE:
+	case TRIGGER_ALWAYS:
+		break;
+	}
+	if (s->condition != NULL && eval_truth(r, s->condition, s->condition_node, &go, &e) < 0) {
+		char *m = masked_msg(r, e.msg);
+
+		step_finish(r, i, ST_FAILED, -1, NULL, m, NULL);
+		free(m);
+		return;
+	}
+	if (!go) {
+		step_finish(r, i, ST_SKIPPED, -1, NULL, NULL, NULL);
+		return;
+	}
+	if (s->gate != NULL && !auto_approve(r, i, s->gate, NULL, &e)) {
+		step_finish(r, i, ST_FAILED, -1, NULL, e.msg, NULL);
+		return;
+	}
+	if (s->body.kind == WK_APPROVAL || (s->body.kind == WK_TOOL && s->body.tool != NULL &&
+	    s->body.tool->body.kind == WK_APPROVAL)) {
+		const struct approval_spec *ap = s->body.kind == WK_APPROVAL ? s->body.approval :
+		    s->body.tool->body.approval;
+		cJSON *outputs = NULL;
+
+		rt->started_us = event_now();
+		rt->attempts = 1;
+		if (!auto_approve(r, i, ap, &outputs, &e))
+			step_finish(r, i, ST_FAILED, -1, NULL, e.msg, NULL);
+		else
+			step_finish(r, i, ST_SUCCEEDED, -1, outputs, NULL, NULL);
+		return;
+	}
+	ready_push(r, i);
+}
+
+/* Starts ready steps in file order while max_parallel and pools allow. */
+static void
+dispatch(struct run *r)
+{
+	size_t k = 0;
+
+	while (k < r->n_ready && r->running < r->max_parallel) {
+		size_t i = r->ready[k];
+		int pool = pool_index(r, step_of(r, i));
+
+		if (pool >= 0 && r->pool_used[pool] >= r->wf->pools[pool].size) {
+			k++;	/* waits for its pool; later steps may start */
+			continue;
+		}
+		ready_remove_at(r, k);
+		r->st[i].in_ready = false;
+		r->st[i].attempts++;
+		attempt_begin(r, i, PHASE_MAIN, r->st[i].attempts);
+		k = 0;
+	}
+}
+
+/* ---- stages ---- */
+
+static void
+section_start(struct run *r, enum wf_section sec)
+{
+	size_t first, n = wf_section_steps(r->wf, sec, &first);
+
+	r->sec_first = first;
+	r->sec_n = n;
+	r->sec_left = n;
+	for (size_t i = first; i < first + n; i++) {
+		if (r->st[i].deps_left == 0) {
+			xgrow(&r->todo, &r->cap_todo, r->n_todo + 1, sizeof *r->todo);
+			r->todo[r->n_todo++] = i;
+		}
+	}
+	/* File order among the first steps. */
+	for (size_t a = 0, b = r->n_todo; a + 1 < b; a++, b--) {
+		size_t t = r->todo[a];
+
+		r->todo[a] = r->todo[b - 1];
+		r->todo[b - 1] = t;
+	}
+	drain_todo(r);
+	dispatch(r);
+}
+
+static bool
+run_failed(const struct run *r)
+{
+	return r->failing || r->rejected || r->timed_out;
+}
+
+static void
+set_error_obj(struct run *r)
+{
+	cJSON_Delete(r->error_obj);
+	r->error_obj = cJSON_CreateObject();
+	if (r->first_failed != NULL) {
+		char *m = masked_msg(r, r->first_error);
+
+		cJSON_AddStringToObject(r->error_obj, "step", r->first_failed->id);
+		cJSON_AddStringToObject(r->error_obj, "message", m);
+		free(m);
+	} else {
+		cJSON_AddNullToObject(r->error_obj, "step");
+		cJSON_AddStringToObject(r->error_obj, "message", r->timed_out ? "the run timed out" :
+		    r->cancelling ? "the run was cancelled" : "");
+	}
+	cJSON_AddStringToObject(r->error_obj, "rollback_status", r->rollback_status);
+}
+
+static int
+done_order_cmp(const void *pa, const void *pb, void *ud)
+{
+	const struct run *r = ud;
+	uint64_t a = r->st[*(const size_t *)pa].done_order, b = r->st[*(const size_t *)pb].done_order;
+
+	return (a < b) - (a > b);	/* latest first */
+}
+
+static void
+rollback_next(struct run *r)
+{
+	if (r->force || r->next_rollback >= r->n_rollbacks) {
+		r->rollback_status = r->n_rollbacks == 0 ? "none" :
+		    r->rollback_failed ? "failed" : "succeeded";
+		r->stage = STAGE_ON_FAILURE;
+		set_error_obj(r);
+		section_start(r, SECTION_ON_FAILURE);
+		stage_next(r);
+		return;
+	}
+	attempt_begin(r, r->rollbacks[r->next_rollback++], PHASE_ROLLBACK, 1);
+}
+
+static void finish_run(struct run *r);
+
+/* Moves on when the current stage has nothing left running or waiting. */
+static void
+stage_next(struct run *r)
+{
+	if (r->finished || r->sec_left > 0 || r->running > 0)
+		return;
+	switch (r->stage) {
+	case STAGE_MAIN:
+		if (run_failed(r) && !r->force && !(r->cancelling && !r->timed_out)) {
+			r->cancelling = false;	/* cleanup runs after a timeout */
+			r->stage = STAGE_ROLLBACK;
+			if (r->n_rollbacks > 1)
+				qsort_r(r->rollbacks, r->n_rollbacks, sizeof *r->rollbacks,
+				    done_order_cmp, r);
+			rollback_next(r);
+			return;
+		}
+		r->rollback_status = "none";
+		set_error_obj(r);
+		r->stage = STAGE_FINALLY;
+		if (r->force)
+			break;
+		r->cancelling = false;	/* finally runs after a cancel */
+		section_start(r, SECTION_FINALLY);
+		stage_next(r);
+		return;
+	case STAGE_ROLLBACK:
+		return;		/* rollback_next moves on */
+	case STAGE_ON_FAILURE:
+		r->stage = STAGE_FINALLY;
+		if (r->force)
+			break;
+		section_start(r, SECTION_FINALLY);
+		stage_next(r);
+		return;
+	case STAGE_FINALLY:
+	case STAGE_DONE:
+		break;
+	}
+	if (r->stage != STAGE_DONE) {
+		/* Steps of stages that did not run: on_failure after a success, or
+		 * everything left after a forced stop. */
+		for (size_t i = 0; i < r->wf->n_steps; i++)
+			if (!step_status_final(r->st[i].status) && r->st[i].cur == NULL)
+				step_finish(r, i, r->force ? ST_CANCELLED : ST_SKIPPED, -1, NULL, NULL,
+				    NULL);
+		r->stage = STAGE_DONE;
+		finish_run(r);
+	}
+}
+
+static enum run_status
+final_status(const struct run *r)
+{
+	if (r->timed_out)
+		return RUN_TIMED_OUT;
+	if (r->rejected)
+		return RUN_REJECTED;
+	if (r->force || (r->cancel_req > 0 && !r->failing))
+		return RUN_CANCELLED;
+	if (r->failing)
+		return RUN_FAILED;
+	for (size_t i = 0; i < r->wf->n_steps; i++) {
+		const struct step *s = step_of(r, i);
+
+		if (s->section == SECTION_FINALLY && failed_status(r->st[i].status) &&
+		    !s->allow_failure)
+			return RUN_FAILED;
+	}
+	return RUN_SUCCEEDED;
+}
+
+static void
+finish_run(struct run *r)
+{
+	struct event ev = { .type = EV_RUN_END, .step = -1 };
+	cJSON *p = cJSON_CreateObject();
+	r->final = final_status(r);
+	r->finished = true;
+	ev.status = (uint8_t)r->final;
+	ev.exit_code = run_status_exit_code(r->final);
+	if (r->final != RUN_SUCCEEDED && r->first_error != NULL) {
+		char *m = r->first_failed != NULL ? xasprintf("step '%s': %s", r->first_failed->id,
+		    r->first_error) : xstrdup(r->first_error);
+
+		cJSON_AddStringToObject(p, "error", m);
+		free(m);
+	}
+	cJSON_AddNumberToObject(p, "duration_ms", (double)((event_now() - r->started_us) / 1000));
+	emit_json(r, &ev, p);
+}
+
+/* ---- cancellation, timeouts, signals ---- */
+
+static void
+cancel_run(struct run *r, bool force)
+{
+	if (r->finished)
+		return;
+	if (!r->cancelling || force) {
+		emit_note(r, "warning", force ? "killing every running step" :
+		    r->timed_out ? "the run timed out: stopping it" : "cancelling the run");
+	}
+	r->cancelling = true;
+	r->force = r->force || force;
+	for (size_t i = 0; i < r->wf->n_steps; i++) {
+		struct step_rt *rt = &r->st[i];
+
+		if (rt->cur != NULL && (!rt->cur->stopping || force))
+			attempt_stop(r, rt->cur, force);
+		if (rt->retry_timer != NULL) {
+			loop_timer_cancel(r->loop, rt->retry_timer);
+			rt->retry_timer = NULL;
+			step_finish(r, i, ST_CANCELLED, -1, NULL, "cancelled while waiting to retry",
+			    NULL);
+		}
+	}
+	/* Queued steps that will not run now. */
+	while (r->n_ready > 0) {
+		size_t i = r->ready[0];
+
+		ready_remove_at(r, 0);
+		r->st[i].in_ready = false;
+		if (step_of(r, i)->trigger == TRIGGER_ALWAYS && !force) {
+			ready_push(r, i);
+			break;
+		}
+		step_finish(r, i, ST_CANCELLED, -1, NULL, NULL, NULL);
+	}
+	drain_todo(r);
+	dispatch(r);
+	stage_next(r);
+}
+
+static void
+on_command(struct loop *l, int fd, uint32_t events, void *ud)
+{
+	struct run *r = ud;
+	uint64_t v;
+	int req;
+
+	(void)l;
+	(void)events;
+	if (read(fd, &v, sizeof v) < 0)
+		return;
+	req = atomic_load(&r->cancel_req);
+	if (req > 0)
+		cancel_run(r, req > 1);
+}
+
+static void
+on_signal(struct loop *l, int fd, uint32_t events, void *ud)
+{
+	struct run *r = ud;
+	struct signalfd_siginfo si;
+
+	(void)l;
+	(void)events;
+	if (read(fd, &si, sizeof si) != sizeof si)
+		return;
+	/* A second Ctrl-C kills. */
+	if (si.ssi_signo == SIGINT && atomic_load(&r->cancel_req) > 0)
+		atomic_store(&r->cancel_req, 2);
+	else if (atomic_load(&r->cancel_req) == 0)
+		atomic_store(&r->cancel_req, 1);
+	cancel_run(r, atomic_load(&r->cancel_req) > 1);
+}
+
+static void
+on_run_timeout(struct loop *l, void *ud)
+{
+	struct run *r = ud;
+
+	(void)l;
+	r->run_timer = NULL;
+	r->timed_out = true;
+	cancel_run(r, false);
+}
+
+/* ---- lifecycle ---- */
+
+static void
+emit_run_start(struct run *r)
+{
+	struct event ev = { .type = EV_RUN_START, .step = -1, .exit_code = -1,
+	    .status = RUN_RUNNING };
+	cJSON *p = cJSON_CreateObject();
+	cJSON *shown = cJSON_Duplicate(r->args, true);
+
+	for (size_t k = 0; k < r->wf->args.n; k++)
+		if (r->wf->args.v[k].secret && cJSON_GetObjectItemCaseSensitive(shown,
+		    r->wf->args.v[k].name) != NULL)
+			cJSON_ReplaceItemInObjectCaseSensitive(shown, r->wf->args.v[k].name,
+			    cJSON_CreateString("***"));
+	cJSON_AddStringToObject(p, "uuid", r->uuid);
+	cJSON_AddStringToObject(p, "workflow", r->wf->name);
+	cJSON_AddStringToObject(p, "file", r->wf->file);
+	cJSON_AddItemToObject(p, "args", shown);
+	cJSON_AddStringToObject(p, "user", r->o.user);
+	cJSON_AddStringToObject(p, "host", r->o.host);
+	cJSON_AddNumberToObject(p, "pid", getpid());
+	emit_json(r, &ev, p);
+}
+
+/* The run cannot even begin (its env does not render, no place for step
+ * files): it is recorded as failed, with every step cancelled. */
+static void
+abort_run(struct run *r, const char *msg)
+{
+	char *m = masked_msg(r, msg);
+
+	emit_note(r, "error", m);
+	r->failing = true;
+	r->first_error = m;
+	r->force = true;
+	for (size_t i = 0; i < r->wf->n_steps; i++)
+		if (!step_status_final(r->st[i].status))
+			step_finish(r, i, ST_CANCELLED, -1, NULL, NULL, NULL);
+	r->stage = STAGE_DONE;
+	finish_run(r);
+}
+
+static int
+prepare_run(struct run *r, struct err *e)
+{
+	r->out_dir = xasprintf("%s/run-%s", r->o.runtime_dir, r->uuid);
+	if (mkdir(r->out_dir, 0700) < 0 && errno != EEXIST)
+		return err_set(e, "cannot create %s: %s", r->out_dir, strerror(errno));
+	return build_base_env(r, e);
+}
+
+static void *
+executor_main(void *arg)
+{
+	struct engine *en = arg;
+	struct run *r = &en->r;
+	struct err e;
+
+	emit_run_start(r);
+	if (prepare_run(r, &e) < 0) {
+		abort_run(r, e.msg);
+	} else {
+		if (r->wf->timeout_ms > 0)
+			r->run_timer = loop_timer_add(r->loop, r->wf->timeout_ms, on_run_timeout, r);
+		r->stage = STAGE_MAIN;
+		section_start(r, SECTION_MAIN);
+		stage_next(r);
+	}
+	while (!r->finished || r->q_head != NULL)
+		loop_run_once(r->loop, -1);
+	ring_close(r->ring);
+	return NULL;
+}
+
+/* Steps drover cannot run yet, or gates nobody can open: refuse before
+ * anything starts. */
+static int
+check_runnable(const struct run *r, struct err *e)
+{
+	const struct workflow *wf = r->wf;
+
+	for (size_t i = 0; i < wf->n_steps; i++) {
+		const struct step *s = &wf->steps[i];
+		const struct body *bodies[] = { &s->body, s->fallback, s->rollback };
+
+		for (size_t k = 0; k < 3; k++) {
+			const struct body *b = bodies[k];
+			enum wf_kind kind;
+
+			if (b == NULL)
+				continue;
+			kind = b->kind == WK_TOOL && b->tool != NULL ? b->tool->body.kind : b->kind;
+			if (kind == WK_APPROVAL || ops_for(kind) != NULL)
+				continue;
+			return err_set(e, "step '%s' is %s %s step, and this version of drover cannot "
+			    "run %s steps yet", s->id, kind == WK_HTTP || kind == WK_LLM ? "an" : "a",
+			    wf_kind_name(kind), wf_kind_name(kind));
+		}
+		if (s->for_each_node != NULL)
+			return err_set(e, "step '%s' uses for_each, which this version of drover cannot "
+			    "run yet", s->id);
+		if (s->repeat != NULL)
+			return err_set(e, "step '%s' uses repeat, which this version of drover cannot "
+			    "run yet", s->id);
+	}
+	return 0;
+}
+
+static bool
+gate_possible(struct run *r, const struct step *s)
+{
+	bool go = true;
+	struct err e;
+
+	/* A gate behind a condition false from the start will never open. */
+	if (s->condition != NULL && eval_truth(r, s->condition, s->condition_node, &go, &e) == 0)
+		return go;
+	return true;
+}
+
+static int
+check_gates(struct run *r, struct err *e)
+{
+	const struct workflow *wf = r->wf;
+
+	if (r->o.auto_approve)
+		return 0;
+	for (size_t i = 0; i < wf->n_steps; i++) {
+		const struct step *s = &wf->steps[i];
+		bool gated = s->gate != NULL || s->body.kind == WK_APPROVAL ||
+		    (s->body.kind == WK_TOOL && s->body.tool != NULL &&
+		    s->body.tool->body.kind == WK_APPROVAL);
+
+		if (gated && gate_possible(r, s))
+			return err_set(e, "step '%s' waits for an approval, and this version of drover "
+			    "cannot ask for one yet: run with --auto-approve to approve every gate "
+			    "as %s", s->id, r->o.user);
+	}
+	return 0;
+}
+
+static void
+init_objects(struct run *r)
+{
+	char at[40];
+
+	event_time_rfc3339(r->started_us, at, sizeof at);
+	r->run_obj = cJSON_CreateObject();
+	cJSON_AddNumberToObject(r->run_obj, "id", (double)r->number);
+	cJSON_AddStringToObject(r->run_obj, "uuid", r->uuid);
+	cJSON_AddStringToObject(r->run_obj, "user", r->o.user);
+	cJSON_AddStringToObject(r->run_obj, "host", r->o.host);
+	cJSON_AddStringToObject(r->run_obj, "started_at", at);
+	cJSON_AddStringToObject(r->run_obj, "duration", "0ms");
+	r->workflow_obj = cJSON_CreateObject();
+	cJSON_AddStringToObject(r->workflow_obj, "name", r->wf->name);
+	if (r->wf->version != NULL)
+		cJSON_AddStringToObject(r->workflow_obj, "version", r->wf->version);
+	cJSON_AddStringToObject(r->workflow_obj, "file", r->wf->file);
+}
+
+static void
+init_graph(struct run *r)
+{
+	const struct workflow *wf = r->wf;
+
+	for (size_t i = 0; i < wf->n_steps; i++) {
+		const struct step *s = &wf->steps[i];
+
+		r->st[i].run = r;
+		r->st[i].deps_left = s->n_deps;
+		r->st[i].result = make_result(ST_PENDING, NULL, -1, 0);
+		for (size_t k = 0; k < s->n_deps; k++) {
+			struct step_rt *d = &r->st[s->deps[k]];
+
+			d->users = xreallocarray(d->users, d->n_users + 1, sizeof *d->users);
+			d->users[d->n_users++] = i;
+		}
+		/* Resume: what already happened stands; reused results (retry) are
+		 * recorded again when their step is decided. */
+		if (r->o.prior != NULL && !r->o.prior[i].reused) {
+			r->st[i].attempts = r->o.prior[i].attempts;
+			if (step_status_final(r->o.prior[i].status)) {
+				r->st[i].status = r->o.prior[i].status;
+				cJSON_Delete(r->st[i].result);
+				r->st[i].result = cJSON_Duplicate(r->o.prior[i].result, true);
+			}
+		}
+	}
+	r->by_id = xcalloc(wf->n_steps + 1, sizeof *r->by_id);
+	for (size_t i = 0; i < wf->n_steps; i++)
+		r->by_id[i] = i;
+	qsort_r(r->by_id, wf->n_steps, sizeof *r->by_id, id_cmp, (void *)wf);
+}
+
+struct engine *
+engine_new(const struct engine_opts *o, struct err *e)
+{
+	struct engine *en = xcalloc(1, sizeof *en);
+	struct run *r = &en->r;
+	const struct workflow *wf = o->wf;
+	const cJSON *a;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	r->o = *o;
+	r->wf = wf;
+	r->cmd_fd = r->sig_fd = -1;
+	r->started_us = o->started_at != 0 ? o->started_at : event_now();
+	r->args = cJSON_Duplicate(o->args, true);
+	r->mask = mask_new();
+	for (size_t k = 0; k < wf->args.n; k++)
+		if (wf->args.v[k].secret &&
+		    (a = cJSON_GetObjectItemCaseSensitive(o->args, wf->args.v[k].name)) != NULL) {
+			char *t = expr_value_text(a);
+
+			mask_add(r->mask, t);
+			free(t);
+		}
+	r->st = xcalloc(wf->n_steps + 1, sizeof *r->st);
+	r->pool_used = xcalloc(wf->n_pools + 1, sizeof *r->pool_used);
+	r->max_parallel = wf->max_parallel > 0 ? wf->max_parallel : ncpu > 0 ? (int)ncpu : 2;
+	r->rollback_status = "none";
+	r->loop = loop_new();
+	init_objects(r);
+	init_graph(r);
+	r->error_obj = cJSON_CreateNull();
+	if (check_runnable(r, e) < 0 || check_gates(r, e) < 0) {
+		engine_free(en);
+		return NULL;
+	}
+	r->cmd_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->cmd_fd < 0)
+		fatal("eventfd: %s", strerror(errno));
+	loop_watch(r->loop, r->cmd_fd, EPOLLIN, on_command, r);
+	return en;
+}
+
+int
+engine_start(struct engine *en, struct ring *ring, int64_t run, const char *uuid,
+    struct err *e)
+{
+	struct run *r = &en->r;
+	sigset_t sigs;
+	int rc;
+
+	r->ring = ring;
+	loop_watch(r->loop, ring_room_fd(ring), EPOLLIN, on_ring_room, r);
+	r->number = run;
+	snprintf(r->uuid, sizeof r->uuid, "%s", uuid);
+	cJSON_ReplaceItemInObjectCaseSensitive(r->run_obj, "id", cJSON_CreateNumber((double)run));
+	cJSON_ReplaceItemInObjectCaseSensitive(r->run_obj, "uuid", cJSON_CreateString(uuid));
+	/* The caller blocked these before any thread existed; the executor
+	 * takes them through a signalfd. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	r->sig_fd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (r->sig_fd >= 0)
+		loop_watch(r->loop, r->sig_fd, EPOLLIN, on_signal, r);
+	rc = pthread_create(&en->thread, NULL, executor_main, en);
+	if (rc != 0)
+		return err_set(e, "cannot start the executor thread: %s", strerror(rc));
+	en->started = true;
+	return 0;
+}
+
+void
+engine_cancel(struct engine *en, bool force)
+{
+	struct run *r = &en->r;
+	uint64_t one = 1;
+
+	atomic_store(&r->cancel_req, force ? 2 : atomic_load(&r->cancel_req) > 0 ? 2 : 1);
+	if (write(r->cmd_fd, &one, sizeof one) < 0) {
+		/* The counter is full: a wake-up is already pending. */
+	}
+}
+
+enum run_status
+engine_join(struct engine *en)
+{
+	if (en->started) {
+		pthread_join(en->thread, NULL);
+		en->started = false;
+	}
+	return en->r.final;
+}
+
+void
+engine_free(struct engine *en)
+{
+	struct run *r;
+
+	if (en == NULL)
+		return;
+	engine_join(en);
+	r = &en->r;
+	for (size_t i = 0; r->st != NULL && i < r->wf->n_steps; i++) {
+		if (r->st[i].cur != NULL)
+			attempt_free(r->st[i].cur);
+		free(r->st[i].users);
+		cJSON_Delete(r->st[i].result);
+		cJSON_Delete(r->st[i].params);
+	}
+	while (r->q_head != NULL) {
+		struct queued *q = r->q_head;
+
+		r->q_head = q->next;
+		free(q);
+	}
+	free(r->st);
+	free(r->by_id);
+	free(r->ready);
+	free(r->todo);
+	free(r->pool_used);
+	free(r->rollbacks);
+	free(r->first_error);
+	for (size_t i = 0; i < r->n_base_env; i++)
+		free(r->base_env[i]);
+	free(r->base_env);
+	cJSON_Delete(r->args);
+	cJSON_Delete(r->env);
+	cJSON_Delete(r->run_obj);
+	cJSON_Delete(r->workflow_obj);
+	cJSON_Delete(r->error_obj);
+	cJSON_Delete(r->steps_all);
+	mask_free(r->mask);
+	if (r->out_dir != NULL)
+		rmdir(r->out_dir);
+	free(r->out_dir);
+	if (r->cmd_fd >= 0)
+		close(r->cmd_fd);
+	if (r->sig_fd >= 0)
+		close(r->sig_fd);
+	loop_free(r->loop);
+	free(en);
+}

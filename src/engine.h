@@ -1,0 +1,64 @@
+/* engine.h - running a workflow.
+ *
+ * An engine runs one run of a workflow in its own executor thread and
+ * describes everything that happens as events in a ring (ring.h).  The
+ * caller creates the ring, starts the history writer on its gate reader,
+ * then starts the engine; it may cancel it from any thread and waits for
+ * it with engine_join.  Engines share nothing: several may run in one
+ * process.
+ */
+#ifndef DROVER_ENGINE_H
+#define DROVER_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "event.h"
+
+struct ring;
+struct workflow;
+
+/* What a step already did, for resume and retry. */
+struct engine_prior {
+	enum step_status status;
+	int attempts;
+	cJSON *result;		/* {"status", "outputs", "exit_code", "duration_ms"}; owned */
+	bool reused;		/* taken from another run (retry): recorded as cached */
+};
+
+struct engine_opts {
+	const struct workflow *wf;
+	const cJSON *args;	/* resolved args with the real secret values */
+	const char *user, *host;
+	bool auto_approve;
+	int64_t kill_grace_ms;	/* SIGTERM, then SIGKILL this much later */
+	const char *runtime_dir;	/* where step output files go */
+	/* resume/retry: per step (wf->n_steps entries), or NULL */
+	const struct engine_prior *prior;
+	uint64_t first_seq;	/* resume: events continue after this seq */
+	int64_t started_at;	/* resume: the run's original start, µs */
+};
+
+struct engine;
+
+/* Checks what the run needs (step kinds drover can run, approvers) and
+ * prepares it; NULL with e set when it cannot start.  Nothing is recorded
+ * yet, so a refusal leaves no run behind. */
+struct engine *engine_new(const struct engine_opts *o, struct err *e);
+/* Starts the executor thread for the run recorded as number run with this
+ * UUID, publishing its events into ring.  From here on every failure is
+ * part of the run's history. */
+int engine_start(struct engine *en, struct ring *ring, int64_t run, const char *uuid,
+    struct err *e);
+/* Asks the run to stop: running steps get SIGTERM and, after the grace
+ * period, SIGKILL; force kills them at once.  Safe from any thread and
+ * from a signal handler's thread. */
+void engine_cancel(struct engine *en, bool force);
+/* Waits for the run to end and returns its status. */
+enum run_status engine_join(struct engine *en);
+void engine_free(struct engine *en);
+
+#endif

@@ -1,0 +1,89 @@
+/* exec.h - between the executor (engine.c) and the step kinds
+ * (step_run.c, step_wait.c, step_approval.c, ...).
+ *
+ * The engine decides when an attempt of a step body starts and what its
+ * outcome means; a kind does the work.  Each kind fills one struct
+ * step_ops.  Everything here runs on the executor thread.
+ */
+#ifndef DROVER_EXEC_H
+#define DROVER_EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "event.h"
+#include "tmpl.h"
+
+struct body;
+struct loop;
+struct loop_timer;
+struct run;
+struct ynode;
+
+struct attempt {
+	struct run *run;
+	size_t step;		/* index in the workflow */
+	enum step_phase phase;
+	int number;		/* 1, 2, ... */
+	const struct body *body;
+	const struct step_ops *ops;
+	void *state;		/* the kind's */
+	int64_t started_us;
+	struct loop_timer *timer;	/* the engine's: timeout, then kill */
+	char *start_error;	/* why it could not start */
+	bool stopping, timed_out;
+};
+
+struct attempt_result {
+	enum step_status status;	/* ST_SUCCEEDED, ST_FAILED, ST_TIMED_OUT, ST_CANCELLED */
+	int exit_code;		/* -1 when there is none */
+	char *error;		/* NULL on success */
+	cJSON *outputs;		/* an object; owned by the result */
+	double cost_usd;
+	long long tokens_in, tokens_out;
+};
+
+struct step_ops {
+	const char *name;
+	/* Begins the attempt; 0, or -1 with e set (the attempt then failed). */
+	int (*start)(struct attempt *a, struct err *e);
+	/* Stops it: gently (SIGTERM), or at once when force.  It must not end
+	 * the attempt itself: attempt_done comes later, from the loop. */
+	void (*stop)(struct attempt *a, bool force);
+	/* Stop or start reading output (the history is behind). */
+	void (*pause)(struct attempt *a, bool paused);
+	void (*free)(struct attempt *a);
+};
+
+extern const struct step_ops step_run_ops, step_wait_ops;
+
+/* ---- what the engine offers the kinds ---- */
+
+struct loop *run_loop(struct run *r);
+/* Publishes lines of output: lines holds nlines lines joined by '\n'.
+ * The engine masks secrets. */
+void attempt_log(struct attempt *a, enum log_stream stream, const char *lines, size_t len,
+    uint32_t nlines, uint64_t first_line);
+/* The attempt has ended; the engine takes the result's contents. */
+void attempt_done(struct attempt *a, struct attempt_result *res);
+/* True while output must not be read (back-pressure). */
+bool run_paused(const struct run *r);
+/* Renders a templated node in the attempt's scope (args, steps, env, run,
+ * workflow, item, index, error, params). */
+cJSON *attempt_render(struct attempt *a, const struct ynode *n, struct err *e);
+char *attempt_render_text(struct attempt *a, const struct ynode *n, enum tmpl_mode mode,
+    struct err *e);
+/* The environment for the attempt's processes: NULL-terminated, owned by
+ * the attempt's run until attempt_env_free. */
+char **attempt_env(struct attempt *a, const char *output_path, struct err *e);
+void attempt_env_free(char **env);
+/* Where the attempt's $DROVER_OUTPUT file goes; caller frees. */
+char *attempt_output_path(struct attempt *a);
+/* Masks secrets in text (a new string, or NULL when nothing changed). */
+char *run_mask(const struct run *r, const char *s, size_t len, size_t *out_len);
+
+#endif

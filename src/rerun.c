@@ -1,0 +1,212 @@
+/* rerun.c - loading a past run back from the history. */
+#include "config.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "argspec.h"
+#include "cmd.h"
+#include "event.h"
+#include "rerun.h"
+#include "store.h"
+#include "wf.h"
+#include "xmalloc.h"
+
+/* The args of the run with secrets taken from -a (the history has ***). */
+static cJSON *
+rerun_args(const struct workflow *wf, const cJSON *recorded, char **assign, size_t n)
+{
+	cJSON *given = cJSON_CreateObject(), *args;
+	const cJSON *a;
+	struct err e;
+
+	cJSON_ArrayForEach(a, recorded) {
+		const struct arg_spec *s = argspecs_find(&wf->args, a->string);
+
+		if (s != NULL && s->secret)
+			continue;
+		cJSON_AddItemToObject(given, a->string, cJSON_Duplicate(a, true));
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(assign[i], '=');
+		char *name;
+
+		if (eq == NULL || eq == assign[i]) {
+			cmd_error("-a takes NAME=VALUE, not '%s'", assign[i]);
+			cJSON_Delete(given);
+			return NULL;
+		}
+		name = xstrndup(assign[i], (size_t)(eq - assign[i]));
+		cJSON_DeleteItemFromObjectCaseSensitive(given, name);
+		cJSON_AddStringToObject(given, name, eq + 1);
+		free(name);
+	}
+	for (size_t k = 0; k < wf->args.n; k++) {
+		const struct arg_spec *s = &wf->args.v[k];
+
+		if (s->secret && cJSON_GetObjectItemCaseSensitive(recorded, s->name) != NULL &&
+		    cJSON_GetObjectItemCaseSensitive(given, s->name) == NULL) {
+			cmd_error("arg '%s' is secret, so the history does not keep it: give it again "
+			    "with -a %s=VALUE", s->name, s->name);
+			cJSON_Delete(given);
+			return NULL;
+		}
+	}
+	args = argspecs_resolve(&wf->args, given, &e);
+	if (args == NULL)
+		cmd_error("%s", e.msg);
+	cJSON_Delete(given);
+	return args;
+}
+
+static void
+load_prior(struct rerun *rr)
+{
+	const cJSON *steps = cJSON_GetObjectItemCaseSensitive(rr->json, "steps"), *s;
+	size_t i = 0;
+
+	rr->prior = xcalloc(rr->wf->n_steps + 1, sizeof *rr->prior);
+	cJSON_ArrayForEach(s, steps) {
+		const cJSON *status = cJSON_GetObjectItemCaseSensitive(s, "status");
+		const cJSON *attempts = cJSON_GetObjectItemCaseSensitive(s, "attempts");
+		struct engine_prior *p;
+		cJSON *res;
+		int st;
+
+		if (i >= rr->wf->n_steps)
+			break;
+		p = &rr->prior[i++];
+		st = cJSON_IsString(status) ? step_status_parse(status->valuestring) : -1;
+		p->status = st < 0 ? ST_PENDING : (enum step_status)st;
+		p->attempts = cJSON_IsNumber(attempts) ? attempts->valueint : 0;
+		res = cJSON_CreateObject();
+		cJSON_AddStringToObject(res, "status", step_status_name(p->status));
+		cJSON_AddItemToObject(res, "outputs", cJSON_Duplicate(
+		    cJSON_GetObjectItemCaseSensitive(s, "outputs"), true));
+		cJSON_AddItemToObject(res, "exit_code", cJSON_Duplicate(
+		    cJSON_GetObjectItemCaseSensitive(s, "exit_code"), true));
+		cJSON_AddItemToObject(res, "duration_ms", cJSON_Duplicate(
+		    cJSON_GetObjectItemCaseSensitive(s, "duration_ms"), true));
+		p->result = res;
+	}
+}
+
+int
+rerun_load(struct rerun *rr, const char *ref, char **assign, size_t n_assign)
+{
+	struct diags d = DIAGS_INIT;
+	struct store *s;
+	struct err e;
+	char *text = NULL, *file = NULL;
+	const cJSON *seq;
+	size_t len;
+	int rc = -1;
+
+	memset(rr, 0, sizeof *rr);
+	if ((s = cmd_open_run(ref, &rr->run)) == NULL)
+		return -1;
+	if ((rr->json = store_get_run(s, rr->run, &e)) == NULL ||
+	    store_run_workflow(s, rr->run, &text, &len, &file, &e) < 0) {
+		cmd_error("%s", e.msg);
+		goto out;
+	}
+	rr->wf = wf_load_text(file, text, len, &d);
+	if (rr->wf == NULL) {
+		cmd_error("run %lld's workflow no longer loads (its tools may have changed):",
+		    (long long)rr->run);
+		diags_sort(&d);
+		diags_print(&d, stderr);
+		goto out;
+	}
+	rr->args = rerun_args(rr->wf, cJSON_GetObjectItemCaseSensitive(rr->json, "args"),
+	    assign, n_assign);
+	if (rr->args == NULL)
+		goto out;
+	seq = cJSON_GetObjectItemCaseSensitive(rr->json, "last_seq");
+	rr->last_seq = cJSON_IsNumber(seq) ? (uint64_t)seq->valuedouble : 0;
+	load_prior(rr);
+	rc = 0;
+out:
+	free(text);
+	free(file);
+	diags_fini(&d);
+	store_close(s);
+	return rc;
+}
+
+void
+rerun_fini(struct rerun *rr)
+{
+	for (size_t i = 0; rr->prior != NULL && i < rr->wf->n_steps; i++)
+		cJSON_Delete(rr->prior[i].result);
+	free(rr->prior);
+	cJSON_Delete(rr->args);
+	cJSON_Delete(rr->json);
+	wf_free(rr->wf);
+	memset(rr, 0, sizeof *rr);
+}
+
+/* /proc/PID/environ (its size reads as 0, so it is read as a stream). */
+static bool
+environ_has(pid_t pid, const char *kv)
+{
+	char path[64], *env = NULL;
+	size_t len = 0, cap = 0, n, klen = strlen(kv);
+	bool found = false;
+	FILE *fp;
+
+	snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return false;
+	do {
+		xgrow(&env, &cap, len + 4097, 1);
+		n = fread(env + len, 1, cap - len - 1, fp);
+		len += n;
+	} while (n > 0);
+	fclose(fp);
+	env[len] = '\0';
+	for (size_t i = 0; i < len; i += strlen(env + i) + 1) {
+		if (strncmp(env + i, kv, klen) == 0 && env[i + klen] == '\0') {
+			found = true;
+			break;
+		}
+	}
+	free(env);
+	return found;
+}
+
+void
+rerun_kill_orphans(const char *uuid)
+{
+	char *kv = xasprintf("DROVER_RUN_UUID=%s", uuid);
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+
+	while (dir != NULL && (de = readdir(dir)) != NULL) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		struct stat st;
+		char path[64];
+
+		if (*end != '\0' || pid <= 1 || pid == getpid())
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld", pid);
+		if (stat(path, &st) < 0 || st.st_uid != getuid())
+			continue;
+		if (environ_has((pid_t)pid, kv)) {
+			pid_t pg = getpgid((pid_t)pid);
+
+			if (pg > 1 && pg != getpgrp())
+				kill(-pg, SIGKILL);
+			kill((pid_t)pid, SIGKILL);
+		}
+	}
+	if (dir != NULL)
+		closedir(dir);
+	free(kv);
+}

@@ -1,0 +1,259 @@
+/* runner.c - a run in the foreground.
+ *
+ *   engine (executor thread) ──► ring ──► store writer thread (gate) ──► history.db
+ *                                  └────► this thread: the printer, which sees an event
+ *                                         only once the history has it
+ *
+ * Ctrl-C reaches the executor through a signalfd (the signals are blocked
+ * here before any thread exists): the first cancels gracefully, the second
+ * kills.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "conf.h"
+#include "event.h"
+#include "paths.h"
+#include "printer.h"
+#include "ring.h"
+#include "runner.h"
+#include "store.h"
+#include "wf.h"
+#include "xmalloc.h"
+
+#define RING_BYTES (8u << 20)
+
+const char *
+runner_user(void)
+{
+	static char name[256];
+	struct passwd *pw;
+
+	if (name[0] == '\0') {
+		pw = getpwuid(getuid());
+		if (pw != NULL)
+			snprintf(name, sizeof name, "%s", pw->pw_name);
+		else
+			snprintf(name, sizeof name, "uid%u", (unsigned)getuid());
+	}
+	return name;
+}
+
+const char *
+runner_host(void)
+{
+	static char name[256];
+
+	if (name[0] == '\0' && gethostname(name, sizeof name - 1) < 0)
+		snprintf(name, sizeof name, "localhost");
+	return name;
+}
+
+static void
+on_history_error(void *ud, const char *msg)
+{
+	(void)ud;
+	cmd_error("the history cannot be written: %s (the run waits until it can)", msg);
+}
+
+struct catch_up {
+	struct printer *pr;
+	uint64_t until;		/* print events before this seq */
+	uint64_t *last;
+};
+
+static int
+print_missed(void *ud, const struct event *ev)
+{
+	struct catch_up *c = ud;
+
+	if (ev->seq >= c->until)
+		return 1;
+	printer_event(c->pr, ev);
+	*c->last = ev->seq;
+	return 0;
+}
+
+/* Prints every event as it becomes durable; a lapped printer fills the
+ * gap from the history, so the output is complete. */
+static void
+print_events(struct ring_reader *rd, struct store *reader, int64_t run, struct printer *pr,
+    uint64_t last)
+{
+	struct event ev;
+
+	for (;;) {
+		enum ring_rc rc = ring_read(rd, &ev, -1);
+
+		if (rc == RING_END)
+			return;
+		if (rc == RING_LAPPED) {
+			struct catch_up c = { pr, ring_reader_seq(rd), &last };
+			struct err e;
+
+			if (reader != NULL)
+				store_read_events(reader, run, last, false, -1, 0, print_missed, &c, &e);
+			continue;
+		}
+		if (rc != RING_EVENT || ev.seq <= last)
+			continue;
+		printer_event(pr, &ev);
+		last = ev.seq;
+	}
+}
+
+static void
+block_signals(void)
+{
+	sigset_t sigs;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+step_infos(const struct workflow *wf, struct store_step_info *si)
+{
+	for (size_t i = 0; i < wf->n_steps; i++) {
+		si[i].id = wf->steps[i].id;
+		si[i].section = wf_section_name(wf->steps[i].section);
+		si[i].kind = wf_kind_name(wf->steps[i].body.kind);
+	}
+}
+
+static int
+record_run(struct store *s, const struct runner_opts *o, int64_t *run, char uuid[37],
+    struct err *e)
+{
+	const struct workflow *wf = o->wf;
+	struct store_step_info *si;
+	struct store_run_info ri;
+	cJSON *shown;
+	char *args_json;
+	int rc;
+
+	if (o->resume_run > 0) {
+		*run = o->resume_run;
+		snprintf(uuid, 37, "%s", o->uuid);
+		return store_run_adopt(s, *run, getpid(), store_process_start(getpid()), e);
+	}
+	shown = cJSON_Duplicate(o->args, true);
+	for (size_t k = 0; k < wf->args.n; k++)
+		if (wf->args.v[k].secret &&
+		    cJSON_GetObjectItemCaseSensitive(shown, wf->args.v[k].name) != NULL)
+			cJSON_ReplaceItemInObjectCaseSensitive(shown, wf->args.v[k].name,
+			    cJSON_CreateString("***"));
+	args_json = cJSON_PrintUnformatted(shown);
+	cJSON_Delete(shown);
+	si = xcalloc(wf->n_steps + 1, sizeof *si);
+	step_infos(wf, si);
+	memset(&ri, 0, sizeof ri);
+	ri.workflow = wf->name;
+	ri.file = wf->file;
+	ri.text = wf->text;
+	ri.text_len = wf->text_len;
+	ri.args_json = args_json;
+	ri.user = runner_user();
+	ri.host = runner_host();
+	ri.pid = getpid();
+	ri.pid_start = store_process_start(getpid());
+	ri.retry_of = o->retry_of;
+	ri.steps = si;
+	ri.n_steps = wf->n_steps;
+	rc = store_run_create(s, &ri, run, uuid, e);
+	free(si);
+	free(args_json);
+	return rc;
+}
+
+int
+runner_run(const struct runner_opts *o)
+{
+	struct engine_opts eo;
+	struct diags d = DIAGS_INIT;
+	struct conf conf;
+	struct engine *en = NULL;
+	struct store *s = NULL, *reader = NULL;
+	struct ring *ring = NULL;
+	struct ring_reader *gate = NULL, *view = NULL;
+	struct store_writer *w = NULL;
+	struct printer pr;
+	char *db = NULL, *rtdir = NULL, uuid[37];
+	int64_t run = 0;
+	struct err e;
+	int status = EXIT_INTERNAL;
+	enum run_status rs;
+
+	if (conf_load(&conf, &d) < 0) {
+		diags_print(&d, stderr);
+		diags_fini(&d);
+		return EXIT_USAGE;
+	}
+	if ((rtdir = paths_runtime_dir(&e)) == NULL) {
+		cmd_error("%s", e.msg);
+		goto out;
+	}
+	memset(&eo, 0, sizeof eo);
+	eo.wf = o->wf;
+	eo.args = o->args;
+	eo.user = runner_user();
+	eo.host = runner_host();
+	eo.auto_approve = o->auto_approve;
+	eo.kill_grace_ms = conf.kill_grace_ms;
+	eo.runtime_dir = rtdir;
+	eo.prior = o->prior;
+	eo.started_at = o->started_at;
+	en = engine_new(&eo, &e);
+	if (en == NULL) {
+		cmd_error("%s", e.msg);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	db = store_default_path();
+	if ((s = store_open(db, false, &e)) == NULL || record_run(s, o, &run, uuid, &e) < 0) {
+		cmd_error("%s", e.msg);
+		goto out;
+	}
+	reader = store_open(db, true, &e);
+	block_signals();
+	ring = ring_new_at(RING_BYTES, o->first_seq + 1);
+	gate = ring_reader_new(ring, true);
+	view = ring_reader_new(ring, false);
+	w = store_writer_start(s, run, gate, on_history_error, NULL);
+	printer_init(&pr, stdout, o->wf, run, o->json, o->verbose);
+	if (engine_start(en, ring, run, uuid, &e) < 0) {
+		cmd_error("%s", e.msg);
+		ring_close(ring);
+	} else {
+		print_events(view, reader, run, &pr, o->first_seq);
+	}
+	rs = engine_join(en);
+	if (store_writer_join(w, &e) < 0) {
+		cmd_error("the history of run %lld is incomplete: %s", (long long)run, e.msg);
+		goto out;
+	}
+	status = run_status_exit_code(rs);
+out:
+	engine_free(en);
+	ring_reader_free(view);
+	ring_reader_free(gate);
+	ring_free(ring);
+	store_close(reader);
+	store_close(s);
+	free(db);
+	free(rtdir);
+	diags_fini(&d);
+	return status;
+}

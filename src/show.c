@@ -1,0 +1,236 @@
+/* show.c - runs as text: the ls table and the show page. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dur.h"
+#include "show.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+bool
+show_colour(FILE *fp)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	return isatty(fileno(fp)) && (nc == NULL || *nc == '\0') && term != NULL &&
+	    strcmp(term, "dumb") != 0;
+}
+
+static const char *
+status_sgr(const char *status)
+{
+	if (strcmp(status, "succeeded") == 0)
+		return "\033[32m";
+	if (strcmp(status, "running") == 0 || strcmp(status, "retrying") == 0)
+		return "\033[33m";
+	if (strcmp(status, "waiting") == 0)
+		return "\033[35m";
+	if (strcmp(status, "skipped") == 0 || strcmp(status, "pending") == 0 ||
+	    strcmp(status, "cancelled") == 0)
+		return "\033[2m";
+	return "\033[31m";
+}
+
+static void
+put_status(FILE *fp, bool colour, const char *status, int width)
+{
+	if (colour)
+		fprintf(fp, "%s%-*s\033[0m", status_sgr(status), width, status);
+	else
+		fprintf(fp, "%-*s", width, status);
+}
+
+/* Indents cJSON_Print's tabs as two spaces. */
+void
+show_json(FILE *fp, const cJSON *v)
+{
+	char *text = cJSON_Print(v);
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == ':' && p[1] == '\t') {
+			fputs(": ", fp);
+			p++;
+		} else if (*p == '\t') {
+			fputs("  ", fp);
+		} else {
+			fputc(*p, fp);
+		}
+	}
+	fputc('\n', fp);
+	free(text);
+}
+
+static const char *
+str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double
+num(const cJSON *o, const char *key, double dflt)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+}
+
+/* "2026-11-23T14:02:03.120Z" in local time: "2026-11-23 15:02:03". */
+static void
+local_time(const char *rfc, char *buf, size_t size)
+{
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof tm);
+	if (rfc == NULL || strptime(rfc, "%Y-%m-%dT%H:%M:%S", &tm) == NULL) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	t = timegm(&tm);
+	localtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void
+duration_text(const cJSON *o, char *buf, size_t size)
+{
+	double ms = num(o, "duration_ms", -1);
+
+	if (ms < 0)
+		snprintf(buf, size, "-");
+	else
+		dur_format((int64_t)ms, buf, size);
+}
+
+void
+show_runs_table(FILE *fp, const cJSON *runs)
+{
+	bool colour = show_colour(fp);
+	const cJSON *r;
+
+	if (cJSON_GetArraySize(runs) == 0) {
+		fprintf(fp, "no runs\n");
+		return;
+	}
+	fprintf(fp, "%6s  %-15s  %-24s  %-19s  %9s  %8s  %s\n", "RUN", "STATUS", "WORKFLOW",
+	    "STARTED", "DURATION", "COST", "USER");
+	cJSON_ArrayForEach(r, runs) {
+		char started[32], dur[32];
+
+		local_time(str(r, "started_at"), started, sizeof started);
+		duration_text(r, dur, sizeof dur);
+		fprintf(fp, "%6.0f  ", num(r, "id", 0));
+		put_status(fp, colour, str(r, "status") ? str(r, "status") : "?", 15);
+		fprintf(fp, "  %-24.24s  %-19s  %9s  %8.4f  %s\n",
+		    str(r, "workflow") ? str(r, "workflow") : "?", started, dur,
+		    num(r, "cost_usd", 0), str(r, "user") ? str(r, "user") : "?");
+	}
+}
+
+static void
+show_args(FILE *fp, const cJSON *args)
+{
+	const cJSON *a;
+
+	fprintf(fp, "args      ");
+	if (cJSON_GetArraySize(args) == 0)
+		fprintf(fp, "none");
+	cJSON_ArrayForEach(a, args) {
+		char *v = cJSON_IsString(a) ? xstrdup(a->valuestring) : cJSON_PrintUnformatted(a);
+
+		fprintf(fp, "%s%s=%s", a == args->child ? "" : " ", a->string, v);
+		free(v);
+	}
+	fputc('\n', fp);
+}
+
+static void
+show_steps(FILE *fp, const cJSON *steps, bool colour)
+{
+	const cJSON *s;
+	int w = 4;
+
+	cJSON_ArrayForEach(s, steps) {
+		int l = str(s, "id") ? (int)strlen(str(s, "id")) : 1;
+
+		if (l > w)
+			w = l > 30 ? 30 : l;
+	}
+	fprintf(fp, "\n%-*s  %-15s  %8s  %4s  %9s\n", w, "STEP", "STATUS", "ATTEMPTS", "EXIT",
+	    "DURATION");
+	cJSON_ArrayForEach(s, steps) {
+		const cJSON *code = cJSON_GetObjectItemCaseSensitive(s, "exit_code");
+		const char *err = str(s, "error");
+		char dur[32], exit_text[16];
+
+		duration_text(s, dur, sizeof dur);
+		snprintf(exit_text, sizeof exit_text, "%s", "-");
+		if (cJSON_IsNumber(code))
+			snprintf(exit_text, sizeof exit_text, "%d", code->valueint);
+		fprintf(fp, "%-*s  ", w, str(s, "id") ? str(s, "id") : "?");
+		put_status(fp, colour, str(s, "status") ? str(s, "status") : "?", 15);
+		fprintf(fp, "  %8.0f  %4s  %9s%s\n", num(s, "attempts", 0), exit_text,
+		    cJSON_GetObjectItemCaseSensitive(s, "started_at") &&
+		    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(s, "started_at")) ? dur : "-",
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "cached")) ? "  (cached)" : "");
+		if (err != NULL)
+			fprintf(fp, "%-*s    %s\n", w, "", err);
+	}
+}
+
+static void
+show_approvals(FILE *fp, const cJSON *approvals)
+{
+	const cJSON *a;
+
+	if (cJSON_GetArraySize(approvals) == 0)
+		return;
+	fprintf(fp, "\napprovals\n");
+	cJSON_ArrayForEach(a, approvals) {
+		char at[32];
+
+		local_time(str(a, "at"), at, sizeof at);
+		fprintf(fp, "  %s  %s%s by %s at %s", str(a, "step") ? str(a, "step") : "?",
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "refused")) ? "refused: " : "",
+		    str(a, "decision") ? str(a, "decision") : "?", str(a, "by") ? str(a, "by") : "?",
+		    at);
+		if (str(a, "comment") != NULL && *str(a, "comment") != '\0')
+			fprintf(fp, ": %s", str(a, "comment"));
+		fputc('\n', fp);
+	}
+}
+
+void
+show_run(FILE *fp, const cJSON *run)
+{
+	bool colour = show_colour(fp);
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(run, "exit_code");
+	char started[32], ended[32], dur[32];
+
+	local_time(str(run, "started_at"), started, sizeof started);
+	local_time(str(run, "ended_at"), ended, sizeof ended);
+	duration_text(run, dur, sizeof dur);
+	fprintf(fp, "run %.0f  %s  ", num(run, "id", 0), str(run, "workflow") ?
+	    str(run, "workflow") : "?");
+	put_status(fp, colour, str(run, "status") ? str(run, "status") : "?", 0);
+	if (cJSON_IsNumber(code))
+		fprintf(fp, " (exit %d)", code->valueint);
+	fprintf(fp, "\nuuid      %s\n", str(run, "uuid") ? str(run, "uuid") : "?");
+	fprintf(fp, "file      %s\n", str(run, "file") ? str(run, "file") : "?");
+	fprintf(fp, "user      %s on %s\n", str(run, "user") ? str(run, "user") : "?",
+	    str(run, "host") ? str(run, "host") : "?");
+	fprintf(fp, "started   %s\nended     %s\nduration  %s\n", started, ended, dur);
+	fprintf(fp, "cost      $%.4f (%.0f tokens in, %.0f out)\n", num(run, "cost_usd", 0),
+	    num(run, "tokens_in", 0), num(run, "tokens_out", 0));
+	show_args(fp, cJSON_GetObjectItemCaseSensitive(run, "args"));
+	if (str(run, "error") != NULL)
+		fprintf(fp, "error     %s\n", str(run, "error"));
+	show_steps(fp, cJSON_GetObjectItemCaseSensitive(run, "steps"), colour);
+	show_approvals(fp, cJSON_GetObjectItemCaseSensitive(run, "approvals"));
+}

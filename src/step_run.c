@@ -1,0 +1,537 @@
+/* step_run.c - `run` steps: a command in its own process group.
+ *
+ * The process is started with posix_spawn (stdin from /dev/null, stdout
+ * and stderr into pipes, default signal dispositions, its own process
+ * group so that a timeout or cancel reaches its children too).  Its exit
+ * arrives through a pidfd; its output is read without blocking, cut into
+ * lines and handed to the engine in chunks of whole lines.  The step ends
+ * when the process has exited and both pipes are drained (or a moment
+ * later, if something it started in the background keeps them open).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "fsutil.h"
+#include "loop.h"
+#include "outfile.h"
+#include "strbuf.h"
+#include "wf.h"
+#include "xmalloc.h"
+#include "ydoc.h"
+
+#define READ_CHUNK 65536
+#define LINE_MAX_BYTES 65536	/* longer lines are cut here */
+#define TAIL_BYTES 65536	/* outputs.stdout/stderr keep this much */
+#define DRAIN_MS 2000		/* how long to wait for pipes after the exit */
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+struct stream {
+	enum log_stream which;
+	int fd;
+	char *buf;		/* the incomplete last line */
+	size_t len, cap;
+	uint64_t lines;
+	char *tail;		/* the last TAIL_BYTES bytes, circular */
+	size_t tail_pos, tail_len;
+};
+
+struct proc {
+	pid_t pid;
+	int pidfd;
+	struct stream out, err;
+	bool exited, paused;
+	int wstatus;
+	char *output_path;
+	struct loop_timer *drain;
+};
+
+static void
+tail_add(struct stream *s, const char *p, size_t n)
+{
+	if (s->tail == NULL)
+		s->tail = xmalloc(TAIL_BYTES);
+	if (n >= TAIL_BYTES) {
+		memcpy(s->tail, p + n - TAIL_BYTES, TAIL_BYTES);
+		s->tail_pos = 0;
+		s->tail_len = TAIL_BYTES;
+		return;
+	}
+	while (n > 0) {
+		size_t k = TAIL_BYTES - s->tail_pos < n ? TAIL_BYTES - s->tail_pos : n;
+
+		memcpy(s->tail + s->tail_pos, p, k);
+		s->tail_pos = (s->tail_pos + k) % TAIL_BYTES;
+		s->tail_len = s->tail_len + k > TAIL_BYTES ? TAIL_BYTES : s->tail_len + k;
+		p += k;
+		n -= k;
+	}
+}
+
+/* The tail as a string without its final newline. */
+static char *
+tail_text(const struct stream *s)
+{
+	size_t start = (s->tail_pos + TAIL_BYTES - s->tail_len) % TAIL_BYTES, n = s->tail_len;
+	char *t = xmalloc(n + 1);
+	size_t first = TAIL_BYTES - start < n ? TAIL_BYTES - start : n;
+
+	if (n > 0) {
+		memcpy(t, s->tail + start, first);
+		memcpy(t + first, s->tail, n - first);
+	}
+	if (n > 0 && t[n - 1] == '\n')
+		n--;
+	t[n] = '\0';
+	return t;
+}
+
+/* Hands the complete lines in p[0..n) (ending in '\n') to the engine. */
+static void
+emit_lines(struct attempt *a, struct stream *s, const char *p, size_t n)
+{
+	uint32_t count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == '\n')
+			count++;
+	if (count == 0)
+		return;
+	attempt_log(a, s->which, p, n - 1, count, s->lines + 1);
+	s->lines += count;
+	tail_add(s, p, n);
+}
+
+/* Splits what was read into lines of at most LINE_MAX_BYTES (a longer
+ * line is cut there).  Whole lines go to the engine straight from the
+ * read buffer; only a line split across reads is copied. */
+static void
+stream_feed(struct attempt *a, struct stream *s, const char *p, size_t n)
+{
+	while (n > 0) {
+		const char *nl;
+		size_t content, take;
+
+		if (s->len == 0) {
+			const char *q = p;
+
+			while (q < p + n && (nl = memchr(q, '\n', (size_t)(p + n - q))) != NULL &&
+			    (size_t)(nl - q) <= LINE_MAX_BYTES)
+				q = nl + 1;
+			if (q > p) {
+				emit_lines(a, s, p, (size_t)(q - p));
+				n -= (size_t)(q - p);
+				p = q;
+				continue;
+			}
+		}
+		nl = memchr(p, '\n', n);
+		content = nl != NULL ? (size_t)(nl - p) : n;
+		take = content <= LINE_MAX_BYTES - s->len ? content : LINE_MAX_BYTES - s->len;
+		xgrow(&s->buf, &s->cap, s->len + take + 1, 1);
+		memcpy(s->buf + s->len, p, take);
+		s->len += take;
+		p += take;
+		n -= take;
+		if (take == content && nl != NULL) {
+			p++;	/* the newline ends the line */
+			n--;
+		} else if (s->len < LINE_MAX_BYTES) {
+			continue;	/* the rest comes with the next read */
+		}
+		s->buf[s->len++] = '\n';
+		emit_lines(a, s, s->buf, s->len);
+		s->len = 0;
+	}
+}
+
+static void
+stream_flush(struct attempt *a, struct stream *s)
+{
+	if (s->len == 0)
+		return;
+	xgrow(&s->buf, &s->cap, s->len + 1, 1);
+	s->buf[s->len++] = '\n';
+	emit_lines(a, s, s->buf, s->len);
+	s->len = 0;
+}
+
+static void proc_maybe_done(struct attempt *a);
+
+static void
+stream_close(struct attempt *a, struct stream *s)
+{
+	if (s->fd < 0)
+		return;
+	loop_unwatch(run_loop(a->run), s->fd);
+	close(s->fd);
+	s->fd = -1;
+	stream_flush(a, s);
+}
+
+static void
+on_output(struct loop *l, int fd, uint32_t events, void *ud)
+{
+	struct attempt *a = ud;
+	struct proc *p = a->state;
+	struct stream *s = fd == p->out.fd ? &p->out : &p->err;
+	char buf[READ_CHUNK];
+	ssize_t n;
+
+	(void)l;
+	(void)events;
+	n = read(fd, buf, sizeof buf);
+	if (n > 0) {
+		stream_feed(a, s, buf, (size_t)n);
+		return;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	stream_close(a, s);
+	proc_maybe_done(a);
+}
+
+static int
+read_outputs(struct attempt *a, struct proc *p, cJSON *outputs, struct err *e)
+{
+	size_t len;
+	struct err fe;
+	char *text = fs_read_file(p->output_path, 16u << 20, &len, &fe);
+	char *masked;
+	int rc;
+
+	if (text == NULL)
+		return errno == ENOENT || access(p->output_path, F_OK) != 0 ? 0 :
+		    err_set(e, "cannot read $DROVER_OUTPUT: %s", fe.msg);
+	masked = run_mask(a->run, text, len, &len);
+	rc = outfile_parse(masked != NULL ? masked : text, len, outputs, e);
+	free(masked);
+	free(text);
+	return rc;
+}
+
+static void
+describe_exit(int wstatus, int *code, char **error)
+{
+	if (WIFEXITED(wstatus)) {
+		*code = WEXITSTATUS(wstatus);
+		*error = *code == 0 ? NULL : xasprintf("exited with status %d", *code);
+	} else if (WIFSIGNALED(wstatus)) {
+		*code = 128 + WTERMSIG(wstatus);
+		*error = xasprintf("killed by signal %d (%s)", WTERMSIG(wstatus),
+		    strsignal(WTERMSIG(wstatus)));
+	} else {
+		*code = -1;
+		*error = xstrdup("ended in an unknown way");
+	}
+}
+
+static void
+proc_finish(struct attempt *a)
+{
+	struct proc *p = a->state;
+	struct attempt_result res = { .status = ST_SUCCEEDED };
+	struct err e;
+	char *text;
+
+	if (p->drain != NULL) {
+		loop_timer_cancel(run_loop(a->run), p->drain);
+		p->drain = NULL;
+	}
+	stream_close(a, &p->out);
+	stream_close(a, &p->err);
+	describe_exit(p->wstatus, &res.exit_code, &res.error);
+	if (res.error != NULL)
+		res.status = ST_FAILED;
+	res.outputs = cJSON_CreateObject();
+	cJSON_AddNumberToObject(res.outputs, "exit_code", res.exit_code);
+	text = tail_text(&p->out);
+	cJSON_AddStringToObject(res.outputs, "stdout", text);
+	free(text);
+	text = tail_text(&p->err);
+	cJSON_AddStringToObject(res.outputs, "stderr", text);
+	free(text);
+	if (read_outputs(a, p, res.outputs, &e) < 0 && res.error == NULL) {
+		res.status = ST_FAILED;
+		res.error = xstrdup(e.msg);
+	}
+	outfile_take_cost(res.outputs, &res.cost_usd, &res.tokens_in, &res.tokens_out);
+	attempt_done(a, &res);
+}
+
+static void
+on_drain_timeout(struct loop *l, void *ud)
+{
+	struct attempt *a = ud;
+	struct proc *p = a->state;
+
+	(void)l;
+	p->drain = NULL;
+	proc_finish(a);
+}
+
+/* Done once the process has exited and its output is read. */
+static void
+proc_maybe_done(struct attempt *a)
+{
+	struct proc *p = a->state;
+
+	if (!p->exited)
+		return;
+	if (p->out.fd < 0 && p->err.fd < 0)
+		proc_finish(a);
+	else if (p->drain == NULL && !p->paused)
+		p->drain = loop_timer_add(run_loop(a->run), DRAIN_MS, on_drain_timeout, a);
+}
+
+static void
+on_exit_ready(struct loop *l, int fd, uint32_t events, void *ud)
+{
+	struct attempt *a = ud;
+	struct proc *p = a->state;
+	siginfo_t si;
+
+	(void)events;
+	memset(&si, 0, sizeof si);
+	if (syscall(SYS_waitid, P_PIDFD, fd, &si, WEXITED | WNOHANG, NULL) < 0 || si.si_pid == 0)
+		return;
+	p->wstatus = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) :
+	    W_EXITCODE(0, si.si_status);
+	p->exited = true;
+	loop_unwatch(l, fd);
+	close(fd);
+	p->pidfd = -1;
+	proc_maybe_done(a);
+}
+
+/* argv for the attempt: a string under the shell, a list as it is. */
+static char **
+build_argv(struct attempt *a, struct err *e)
+{
+	const struct body *b = a->body;
+	char **argv;
+
+	if (b->run->kind == YNODE_SEQ) {
+		argv = xcalloc(b->run->n + 1, sizeof *argv);
+		for (size_t i = 0; i < b->run->n; i++) {
+			argv[i] = attempt_render_text(a, b->run->items[i], TMPL_TEXT, e);
+			if (argv[i] == NULL) {
+				for (size_t k = 0; k < i; k++)
+					free(argv[k]);
+				free(argv);
+				return NULL;
+			}
+		}
+		return argv;
+	}
+	{
+		char *cmd = attempt_render_text(a, b->run, TMPL_SHELL, e);
+		char *shell = b->shell != NULL ? attempt_render_text(a, b->shell, TMPL_TEXT, e) :
+		    xstrdup("/bin/sh");
+		size_t n = 0;
+		char *save = NULL, *tok;
+
+		if (cmd == NULL || shell == NULL) {
+			free(cmd);
+			free(shell);
+			return NULL;
+		}
+		/* "bash -eo pipefail" is a program and its options. */
+		argv = xcalloc(strlen(shell) + 3, sizeof *argv);
+		for (tok = strtok_r(shell, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save))
+			argv[n++] = xstrdup(tok);
+		free(shell);
+		if (n == 0)
+			argv[n++] = xstrdup("/bin/sh");
+		argv[n++] = xstrdup("-c");
+		argv[n] = cmd;
+		return argv;
+	}
+}
+
+static void
+argv_free(char **argv)
+{
+	if (argv == NULL)
+		return;
+	for (char **p = argv; *p != NULL; p++)
+		free(*p);
+	free(argv);
+}
+
+static int
+spawn(struct attempt *a, struct proc *p, char **argv, char **env, const char *workdir,
+    struct err *e)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	int out[2], errp[2], rc;
+
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return err_set(e, "cannot create a pipe: %s", strerror(errno));
+	if (pipe2(errp, O_CLOEXEC) < 0) {
+		close(out[0]);
+		close(out[1]);
+		return err_set(e, "cannot create a pipe: %s", strerror(errno));
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	if (workdir != NULL)
+		posix_spawn_file_actions_addchdir_np(&fa, workdir);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawnp(&p->pid, argv[0], &fa, &attr, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(out[1]);
+	close(errp[1]);
+	if (rc != 0) {
+		close(out[0]);
+		close(errp[0]);
+		if (workdir != NULL && rc == ENOENT && access(workdir, X_OK) != 0)
+			return err_set(e, "cannot enter workdir '%s': %s", workdir, strerror(errno));
+		return err_set(e, "cannot start '%s': %s", argv[0], strerror(rc));
+	}
+	p->out.fd = out[0];
+	p->err.fd = errp[0];
+	fcntl(p->out.fd, F_SETFL, O_NONBLOCK);
+	fcntl(p->err.fd, F_SETFL, O_NONBLOCK);
+	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	if (p->pidfd < 0)
+		fatal("pidfd_open: %s (drover needs Linux 5.3 or later)", strerror(errno));
+	fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
+	(void)a;
+	return 0;
+}
+
+static int
+run_start(struct attempt *a, struct err *e)
+{
+	struct proc *p = xcalloc(1, sizeof *p);
+	char **argv = NULL, **env = NULL, *workdir = NULL;
+	struct loop *l = run_loop(a->run);
+	int rc = -1;
+
+	p->out.which = STREAM_STDOUT;
+	p->err.which = STREAM_STDERR;
+	p->out.fd = p->err.fd = p->pidfd = -1;
+	a->state = p;
+	argv = build_argv(a, e);
+	if (argv == NULL)
+		goto out;
+	if (a->body->workdir != NULL &&
+	    (workdir = attempt_render_text(a, a->body->workdir, TMPL_TEXT, e)) == NULL)
+		goto out;
+	p->output_path = attempt_output_path(a);
+	env = attempt_env(a, p->output_path, e);
+	if (env == NULL)
+		goto out;
+	unlink(p->output_path);
+	if (spawn(a, p, argv, env, workdir, e) < 0)
+		goto out;
+	loop_watch(l, p->pidfd, EPOLLIN, on_exit_ready, a);
+	p->paused = run_paused(a->run);
+	if (!p->paused) {
+		loop_watch(l, p->out.fd, EPOLLIN, on_output, a);
+		loop_watch(l, p->err.fd, EPOLLIN, on_output, a);
+	}
+	rc = 0;
+out:
+	argv_free(argv);
+	attempt_env_free(env);
+	free(workdir);
+	return rc;
+}
+
+static void
+run_stop(struct attempt *a, bool force)
+{
+	struct proc *p = a->state;
+
+	if (p != NULL && p->pid > 0 && !p->exited)
+		kill(-p->pid, force ? SIGKILL : SIGTERM);
+}
+
+static void
+run_pause(struct attempt *a, bool paused)
+{
+	struct proc *p = a->state;
+	struct loop *l = run_loop(a->run);
+
+	if (p == NULL || p->paused == paused)
+		return;
+	p->paused = paused;
+	for (struct stream *s = &p->out; s != NULL; s = s == &p->out ? &p->err : NULL) {
+		if (s->fd < 0)
+			continue;
+		if (paused)
+			loop_unwatch(l, s->fd);
+		else
+			loop_watch(l, s->fd, EPOLLIN, on_output, a);
+	}
+	if (!paused)
+		proc_maybe_done(a);
+	else if (p->drain != NULL) {
+		loop_timer_cancel(l, p->drain);
+		p->drain = NULL;
+	}
+}
+
+static void
+run_free(struct attempt *a)
+{
+	struct proc *p = a->state;
+	struct loop *l = run_loop(a->run);
+
+	if (p == NULL)
+		return;
+	if (p->drain != NULL)
+		loop_timer_cancel(l, p->drain);
+	for (struct stream *s = &p->out; s != NULL; s = s == &p->out ? &p->err : NULL) {
+		if (s->fd >= 0) {
+			loop_unwatch(l, s->fd);
+			close(s->fd);
+		}
+		free(s->buf);
+		free(s->tail);
+	}
+	if (p->pidfd >= 0) {
+		loop_unwatch(l, p->pidfd);
+		close(p->pidfd);
+	}
+	if (p->output_path != NULL)
+		unlink(p->output_path);
+	free(p->output_path);
+	free(p);
+	a->state = NULL;
+}
+
+const struct step_ops step_run_ops = {
+	.name = "run",
+	.start = run_start,
+	.stop = run_stop,
+	.pause = run_pause,
+	.free = run_free,
+};

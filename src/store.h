@@ -1,0 +1,122 @@
+/* store.h - the history: every run, step, attempt, log line, approval and
+ * event, in SQLite (SPEC section 7).
+ *
+ * One database is shared by every drover process (WAL mode, a busy
+ * timeout).  A run process writes its run through a writer thread that is
+ * the gate reader of the run's event ring: it stores events in batched
+ * transactions with prepared statements and then marks them durable
+ * (ring_commit), so nothing is shown before it is recorded.  Everything
+ * else reads: `drover ls`, `show`, `logs`, the console.  Reads return
+ * cJSON in the shapes of SPEC section 2, so commands and views print from
+ * one description of a run.
+ *
+ * Schema changes are forward migrations applied on open
+ * (PRAGMA user_version).
+ */
+#ifndef DROVER_STORE_H
+#define DROVER_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "event.h"
+
+struct store;
+struct ring_reader;
+
+/* Opens (creating it and its directory, mode 0700, when missing) the
+ * database at path and migrates it.  readonly: never writes (for commands
+ * that only look; a missing database is then an empty history).  Free with
+ * store_close. */
+struct store *store_open(const char *path, bool readonly, struct err *e);
+void store_close(struct store *s);
+/* $DROVER_DB, else $XDG_STATE_HOME/drover/history.db (~/.local/state/...);
+ * caller frees. */
+char *store_default_path(void);
+/* When process pid started (field 22 of /proc/PID/stat, clock ticks after
+ * boot), or 0 when it is not there: what store_run_info.pid_start and
+ * store_run_adopt want for getpid(), so a reused pid is not taken for the
+ * run's process. */
+uint64_t store_process_start(int pid);
+
+/* ---- writing a run ---- */
+
+struct store_step_info {
+	const char *id;
+	const char *section;	/* "steps", "on_failure", "finally" */
+	const char *kind;	/* "run", "http", ... */
+};
+
+struct store_run_info {
+	const char *workflow;	/* name */
+	const char *file;	/* path as given */
+	const char *text;	/* the file's exact text */
+	size_t text_len;
+	const char *args_json;	/* resolved args, secrets masked */
+	const char *user, *host;
+	int pid;
+	uint64_t pid_start;	/* the process's start time, to tell a reused pid */
+	int64_t retry_of;	/* run number this one retries, or 0 */
+	const struct store_step_info *steps;
+	size_t n_steps;
+};
+
+/* Records a new run (status "running", its steps "pending") and gives its
+ * number and UUID (37 bytes with the NUL). */
+int store_run_create(struct store *s, const struct store_run_info *ri, int64_t *run,
+    char uuid[37], struct err *e);
+
+/* Records a run taken over by `drover resume`: new pid, status back to
+ * running. */
+int store_run_adopt(struct store *s, int64_t run, int pid, uint64_t pid_start, struct err *e);
+
+/* Starts the writer thread: it reads every event of the run from gate and
+ * stores it, committing at least every 50 ms or 4096 events, and calls
+ * ring_commit after each commit.  It stops after RING_END.  A write that
+ * fails (disk full, database locked for too long) is retried every second
+ * (the ring then fills and the executor pauses its steps) and reported
+ * through the error callback, if any. */
+struct store_writer;
+typedef void store_error_fn(void *ud, const char *msg);
+struct store_writer *store_writer_start(struct store *s, int64_t run, struct ring_reader *gate,
+    store_error_fn *on_error, void *ud);
+/* Waits for the writer to store everything and stop; 0, or -1 with e set
+ * when the history could not be written. */
+int store_writer_join(struct store_writer *w, struct err *e);
+
+/* ---- reading ---- */
+
+/* Finds a run by number ("42") or a unique prefix of its UUID. */
+int store_find_run(struct store *s, const char *ref, int64_t *run, struct err *e);
+
+struct store_filter {
+	const char *status;	/* or NULL */
+	const char *workflow;	/* or NULL */
+	int64_t since_us;	/* started at or after; 0: any */
+	int limit;		/* 0: no limit */
+};
+
+/* Runs, newest first, each as in `drover ls --json`; runs whose process is
+ * gone show as "interrupted". */
+cJSON *store_list_runs(struct store *s, const struct store_filter *f, struct err *e);
+/* One run as in `drover show --json`: args, steps in file order with their
+ * attempts, approvals. */
+cJSON *store_get_run(struct store *s, int64_t run, struct err *e);
+/* The workflow text and file of a run; caller frees both. */
+int store_run_workflow(struct store *s, int64_t run, char **text, size_t *len, char **file,
+    struct err *e);
+/* True while the run's process is alive. */
+bool store_run_live(struct store *s, int64_t run);
+
+/* Calls fn for the run's events with seq > after, in order: log chunks
+ * (optionally only one step and/or stream; step -1 and stream 0 mean all)
+ * and, unless logs_only, every other event.  fn returns nonzero to stop. */
+typedef int store_event_fn(void *ud, const struct event *ev);
+int store_read_events(struct store *s, int64_t run, uint64_t after, bool logs_only, int step,
+    int stream, store_event_fn *fn, void *ud, struct err *e);
+
+#endif
