@@ -122,7 +122,7 @@ cmd_logs(int argc, char **argv)
 		bool live = follow && store_run_live(s, run);
 		uint64_t before = lo.last;
 
-		if (store_read_events(s, run, lo.last, true, step, stream, print_chunk, &lo, &e) < 0) {
+		if (store_read_events(s, run, lo.last, STORE_LOGS, step, stream, print_chunk, &lo, &e) < 0) {
 			cmd_error("%s", e.msg);
 			status = EXIT_INTERNAL;
 			break;

@@ -2174,7 +2174,7 @@ store_event_from_row(sqlite3_stmt *st, struct event *ev)
 }
 
 int
-store_read_events(struct store *s, int64_t run, uint64_t after, bool logs_only, int step,
+store_read_events(struct store *s, int64_t run, uint64_t after, enum store_part what, int step,
     int stream, store_event_fn *fn, void *ud, struct err *e)
 {
 	struct strbuf sql = STRBUF_INIT;
@@ -2193,6 +2193,8 @@ store_read_events(struct store *s, int64_t run, uint64_t after, bool logs_only, 
 
 	sb_adds(&sql, "SELECT seq, ts, step_idx, phase, attempt, stream, first_line, nlines, text"
 	    " FROM logs WHERE run_id = ?1 AND seq > ?2");
+	if (what == STORE_STATE)
+		sb_adds(&sql, " AND 0");
 	if (step >= 0)
 		sb_adds(&sql, " AND step_idx = ?3");
 	if (sname != NULL)
@@ -2200,7 +2202,7 @@ store_read_events(struct store *s, int64_t run, uint64_t after, bool logs_only, 
 	sb_adds(&sql, " ORDER BY seq");
 	rc = store_prepare(s->db, sb_str(&sql), &logs);
 	sb_fini(&sql);
-	if (rc == SQLITE_OK && !logs_only)
+	if (rc == SQLITE_OK && what != STORE_LOGS)
 		rc = store_prepare(s->db, "SELECT seq, ts, type, step_idx, phase, attempt,"
 		    " status, exit_code, data FROM events WHERE run_id = ?1 AND seq > ?2"
 		    " ORDER BY seq", &evs);
@@ -2243,4 +2245,83 @@ out:
 	sqlite3_finalize(logs);
 	sqlite3_finalize(evs);
 	return rc != SQLITE_OK ? -1 : 0;
+}
+
+int
+store_log_chunks(struct store *s, int64_t run, int step, uint64_t after, store_event_fn *fn,
+    void *ud, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct event ev;
+	int rc;
+
+	if (s->db == NULL)
+		return store_no_run(s, run, e);
+	rc = store_prepare(s->db, "SELECT seq, ts, step_idx, phase, attempt, stream, first_line,"
+	    " nlines, NULL FROM logs WHERE run_id = ?1 AND step_idx = ?2 AND seq > ?3"
+	    " ORDER BY seq", &st);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		sqlite3_bind_int(st, 2, step);
+		sqlite3_bind_int64(st, 3, (int64_t)after);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			store_event_from_log(st, &ev);
+			if (fn(ud, &ev) != 0)
+				break;
+		}
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK)
+		store_errf(e, s->db, rc, "cannot read the logs of run %" PRId64
+		    " from the history %s", run, s->path);
+	sqlite3_finalize(st);
+	return rc != SQLITE_OK ? -1 : 0;
+}
+
+char *
+store_log_text(struct store *s, int64_t run, uint64_t seq, size_t *len, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char *text = NULL;
+	int rc;
+
+	if (s->db == NULL) {
+		store_no_run(s, run, e);
+		return NULL;
+	}
+	rc = store_prepare(s->db, "SELECT text FROM logs WHERE run_id = ?1 AND seq = ?2", &st);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, run);
+		sqlite3_bind_int64(st, 2, (int64_t)seq);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*len = (size_t)sqlite3_column_bytes(st, 0);
+			text = xmalloc(*len + 1);
+			if (*len > 0)
+				memcpy(text, sqlite3_column_blob(st, 0), *len);
+			text[*len] = '\0';
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_DONE) {
+			err_set(e, "run %" PRId64 " has no log chunk %" PRIu64, run, seq);
+		}
+	}
+	if (rc != SQLITE_OK && rc != SQLITE_DONE)
+		store_errf(e, s->db, rc, "cannot read the logs of run %" PRId64
+		    " from the history %s", run, s->path);
+	sqlite3_finalize(st);
+	return text;
+}
+
+int64_t
+store_data_version(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	if (s->db != NULL && store_prepare(s->db, "PRAGMA data_version", &st) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }

@@ -114,9 +114,23 @@ bool store_run_live(struct store *s, int64_t run);
 
 /* Calls fn for the run's events with seq > after, in order: log chunks
  * (optionally only one step and/or stream; step -1 and stream 0 mean all)
- * and, unless logs_only, every other event.  fn returns nonzero to stop. */
+ * and every other event, or only the one part or the other.  fn returns
+ * nonzero to stop. */
+enum store_part { STORE_ALL, STORE_LOGS, STORE_STATE };
 typedef int store_event_fn(void *ud, const struct event *ev);
-int store_read_events(struct store *s, int64_t run, uint64_t after, bool logs_only, int step,
-    int stream, store_event_fn *fn, void *ud, struct err *e);
+int store_read_events(struct store *s, int64_t run, uint64_t after, enum store_part what,
+    int step, int stream, store_event_fn *fn, void *ud, struct err *e);
+
+/* The log chunks of one step with seq > after, in order, as EV_LOG events
+ * without their text (data "", len 0): what a pager needs to find line N
+ * without reading every line. */
+int store_log_chunks(struct store *s, int64_t run, int step, uint64_t after, store_event_fn *fn,
+    void *ud, struct err *e);
+/* The text of one log chunk (its lines joined by '\n'); NULL with e set
+ * when it cannot be read.  Caller frees. */
+char *store_log_text(struct store *s, int64_t run, uint64_t seq, size_t *len, struct err *e);
+/* A number that changes whenever another connection commits to the
+ * database (PRAGMA data_version): polling it costs no reading. */
+int64_t store_data_version(struct store *s);
 
 #endif

@@ -389,7 +389,8 @@ read_events(struct store *s, int64_t run, uint64_t after, bool logs_only, int st
 	struct err e = { 0 };
 
 	got_free(g);
-	if (store_read_events(s, run, after, logs_only, step, stream, collect, g, &e) != 0)
+	if (store_read_events(s, run, after, logs_only ? STORE_LOGS : STORE_ALL, step, stream,
+	    collect, g, &e) != 0)
 		fail_msg("store_read_events: %s", e.msg);
 }
 
@@ -768,12 +769,12 @@ test_run_recorded(void **state)
 	read_events(s, run, 0, false, -1, 0, &g);
 	assert_int_equal(g.n, 3);
 	got_free(&g);
-	assert_int_equal(store_read_events(s, run + 1, 0, false, -1, 0, collect, &g, &e), -1);
+	assert_int_equal(store_read_events(s, run + 1, 0, STORE_ALL, -1, 0, collect, &g, &e), -1);
 	assert_non_null(strstr(e.msg, "no run"));
 	{
 		struct nested n = { s, run, 0, 0 };
 
-		assert_int_equal(store_read_events(s, run, 0, false, -1, 0, show_while_reading,
+		assert_int_equal(store_read_events(s, run, 0, STORE_ALL, -1, 0, show_while_reading,
 		    &n, &e), 0);
 		assert_int_equal(n.calls, 17);
 		assert_int_equal(n.bad, 0);
@@ -995,7 +996,7 @@ test_million_lines(void **state)
 	wenv_finish_ok(&we);
 	t1 = mono_s();
 
-	assert_int_equal(store_read_events(s, run, 0, true, 0, STREAM_STDOUT, check_lines, &c, &e),
+	assert_int_equal(store_read_events(s, run, 0, STORE_LOGS, 0, STREAM_STDOUT, check_lines, &c, &e),
 	    0);
 	t2 = mono_s();
 	if (c.bad)
@@ -1091,7 +1092,7 @@ test_streams_interleaved(void **state)
 
 			snprintf(prefix, sizeof prefix, "%s%d ", stream == 1 ? "out" : "err",
 			    step);
-			assert_int_equal(store_read_events(s, run, 0, true, step, stream,
+			assert_int_equal(store_read_events(s, run, 0, STORE_LOGS, step, stream,
 			    check_lines, &c, &e), 0);
 			if (c.bad)
 				fail_msg("step %d stream %d: %s", step, stream, c.why);
@@ -1105,7 +1106,7 @@ test_streams_interleaved(void **state)
 
 		for (int i = 0; i < 2; i++)
 			oc.next[i][1] = oc.next[i][2] = 1;
-		assert_int_equal(store_read_events(s, run, 0, true, -1, 0, check_order, &oc,
+		assert_int_equal(store_read_events(s, run, 0, STORE_LOGS, -1, 0, check_order, &oc,
 		    &e), 0);
 		if (oc.bad)
 			fail_msg("%s", oc.why);
@@ -1155,7 +1156,7 @@ side_reader_main(void *arg)
 		uint64_t n = 0;
 		cJSON *list;
 
-		if (store_read_events(s, sr->run, 0, true, -1, 0, count_lines, &n, &e) != 0 ||
+		if (store_read_events(s, sr->run, 0, STORE_LOGS, -1, 0, count_lines, &n, &e) != 0 ||
 		    (list = store_list_runs(s, NULL, &e)) == NULL) {
 			snprintf(sr->why, sizeof sr->why, "read: %s", e.msg);
 			atomic_store(&sr->bad, 1);
@@ -1263,7 +1264,7 @@ test_readonly_missing(void **state)
 	assert_string_equal(e.msg, want);
 	assert_null(store_get_run(s, 42, &e));
 	assert_string_equal(e.msg, want);
-	assert_int_equal(store_read_events(s, 42, 0, false, -1, 0, collect, &g, &e), -1);
+	assert_int_equal(store_read_events(s, 42, 0, STORE_ALL, -1, 0, collect, &g, &e), -1);
 	assert_string_equal(e.msg, want);
 	assert_int_equal(store_find_run(s, "abcd", &run, &e), -1);
 	assert_non_null(strstr(e.msg, "no run matches 'abcd'"));
@@ -1730,7 +1731,7 @@ readonly_child(void)
 	CHILD_CHECK(rc == 0, 18);
 	ring_reader_free(we.gate);
 	ring_free(we.ring);
-	CHILD_CHECK(store_read_events(s, run, 0, false, -1, 0, collect, &g, &e) == 0, 19);
+	CHILD_CHECK(store_read_events(s, run, 0, STORE_ALL, -1, 0, collect, &g, &e) == 0, 19);
 	CHILD_CHECK(g.n == 5, 20);
 	store_close(s);
 	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
