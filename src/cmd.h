@@ -49,6 +49,36 @@ struct store;
  * prints why and returns NULL when that fails. */
 struct store *cmd_open_run(const char *ref, int64_t *run);
 
+/* The console's commands live in ui/cmd_console.c. */
+int cmd_console(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+
+/* The options of every command that opens the console, for their option
+ * tables, and their help text. */
+enum { CMD_OPT_THEME = 0x1001, CMD_OPT_COLOR, CMD_OPT_ASCII, CMD_OPT_MOUSE, CMD_OPT_READONLY };
+#define CMD_CONSOLE_OPTIONS \
+	{ "theme", required_argument, NULL, CMD_OPT_THEME }, \
+	{ "color", required_argument, NULL, CMD_OPT_COLOR }, \
+	{ "ascii", no_argument, NULL, CMD_OPT_ASCII }, \
+	{ "mouse", no_argument, NULL, CMD_OPT_MOUSE }, \
+	{ "readonly", no_argument, NULL, CMD_OPT_READONLY }
+#define CMD_CONSOLE_HELP \
+	"      --theme NAME       colour theme (default, light, high-contrast, mono)\n" \
+	"      --color WHICH      auto, none, 8, 256 or truecolor (SSH hides COLORTERM)\n" \
+	"      --ascii            draw with ASCII only\n" \
+	"      --mouse            select steps with the mouse (off: it takes copy/paste)\n" \
+	"      --readonly         hide every key that changes anything\n"
+/* Remembers a console option for the console this command may open:
+ * 1 when opt was one, 0 when not, -1 after printing a usage error. */
+int cmd_console_option(int opt, const char *arg);
+
+struct runner_view;
+/* Shows a run of this process in the console (the runner's viewer). */
+uint64_t cmd_console_view(const struct runner_view *v);
+/* True when standard input and output are a terminal the console can use. */
+bool cmd_console_possible(void);
+
 /* The table, for help and dispatch. */
 const struct command *cmd_find(const char *name);
 

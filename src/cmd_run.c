@@ -1,8 +1,9 @@
 /* cmd_run.c - drover run FILE [-a NAME=VALUE]... : start a run.
  *
  * The workflow is checked and its args resolved before anything is
- * recorded; then the run goes in the foreground, one line per change of
- * state (or one JSON object per event with --json).
+ * recorded.  On a terminal the console shows the run; otherwise (or with
+ * --no-tui) one line per change of state, or one JSON object per event
+ * with --json.  Either way the engine runs in this process for now.
  */
 #include "config.h"
 
@@ -125,6 +126,7 @@ cmd_run(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-tui", no_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
+		CMD_CONSOLE_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct runner_opts ro;
@@ -133,7 +135,7 @@ cmd_run(int argc, char **argv)
 	char **assign = xcalloc((size_t)argc + 1, sizeof *assign);
 	size_t n_assign = 0;
 	const char *args_file = NULL;
-	bool dry = false;
+	bool dry = false, no_tui = false;
 	cJSON *args = NULL;
 	int c, status = EXIT_USAGE;
 
@@ -159,8 +161,11 @@ cmd_run(int argc, char **argv)
 			ro.verbose = true;
 			break;
 		case 'T':
-			break;	/* the foreground line mode is all there is so far */
+			no_tui = true;
+			break;
 		default:
+			if (cmd_console_option(c, optarg) > 0)
+				break;
 			free(assign);
 			return EXIT_USAGE;
 		}
@@ -183,6 +188,8 @@ cmd_run(int argc, char **argv)
 		} else {
 			ro.wf = wf;
 			ro.args = args;
+			if (!no_tui && !ro.json && cmd_console_possible())
+				ro.view = cmd_console_view;
 			status = runner_run(&ro);
 		}
 	}

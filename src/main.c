@@ -20,8 +20,9 @@ static const struct command commands[] = {
 	    "      --dry-run          check, resolve args, print the plan; run nothing\n"
 	    "      --auto-approve     approve every gate as the invoking user\n"
 	    "      --json             one JSON object per event on standard output\n"
-	    "      --no-tui           run in the foreground with line output (the default)\n"
-	    "  -v, --verbose          print the steps' output lines too\n"
+	    "      --no-tui           line output, not the console (the default off a terminal)\n"
+	    "  -v, --verbose          print the steps' output lines too (line output)\n"
+	    CMD_CONSOLE_HELP
 	    "Exit status: 0 succeeded, 1 failed, 2 usage or validation error, 3 cancelled\n"
 	    "or rejected, 4 timed out, 5 over budget, 70 internal error.\n" },
 	{ "ls", cmd_ls, "[--status S] [--workflow W] [--since DUR] [--limit N] [--json]",
@@ -57,6 +58,13 @@ static const struct command commands[] = {
 	    "      --auto-approve     approve every gate as the invoking user\n"
 	    "      --json             one JSON object per event\n"
 	    "  -v, --verbose          print the steps' output lines too\n" },
+	{ "attach", cmd_attach, "RUN [OPTIONS]", "open the console on a run",
+	    "A live run is followed as it goes on; a finished one opens as it ended.\n"
+	    CMD_CONSOLE_HELP },
+	{ "replay", cmd_replay, "RUN [--speed X] [OPTIONS]",
+	    "play a past run in the console as it happened",
+	    "  --speed X              play X times as fast (default 1; 0.5 is half speed)\n"
+	    CMD_CONSOLE_HELP },
 	{ "graph", cmd_graph, "FILE [--format ascii|dot|json]", "print a workflow's step graph",
 	    "  -f, --format FORMAT  ascii (default): levels for reading; dot: for Graphviz;\n"
 	    "                       json: {\"steps\": [...], \"levels\": [[...]]}\n" },
@@ -154,9 +162,14 @@ main(int argc, char **argv)
 	const char *hint;
 
 	if (argc < 2) {
+		if (cmd_console_possible())
+			return cmd_console(argc, argv);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (argv[1][0] == '-' && argv[1][1] == '-' && strcmp(argv[1], "--help") != 0 &&
+	    strcmp(argv[1], "--version") != 0)
+		return cmd_console(argc, argv);	/* drover --theme mono ... */
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("drover %s\n", PACKAGE_VERSION);
 		return EXIT_OK;

@@ -100,7 +100,7 @@ print_events(struct ring_reader *rd, struct store *reader, int64_t run, struct p
 			struct err e;
 
 			if (reader != NULL)
-				store_read_events(reader, run, last, false, -1, 0, print_missed, &c, &e);
+				store_read_events(reader, run, last, STORE_ALL, -1, 0, print_missed, &c, &e);
 			continue;
 		}
 		if (rc != RING_EVENT || ev.seq <= last)
@@ -119,6 +119,7 @@ block_signals(void)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGWINCH);	/* the console takes it in ppoll */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -236,10 +237,16 @@ runner_run(const struct runner_opts *o)
 	if (engine_start(en, ring, run, uuid, &e) < 0) {
 		cmd_error("%s", e.msg);
 		ring_close(ring);
+	} else if (o->view != NULL) {
+		struct runner_view v = { o->wf, run, view, en };
+
+		print_events(view, reader, run, &pr, o->view(&v));
 	} else {
 		print_events(view, reader, run, &pr, o->first_seq);
 	}
 	rs = engine_join(en);
+	if (o->view != NULL)
+		printf("run %lld %s\n", (long long)run, run_status_name(rs));
 	if (store_writer_join(w, &e) < 0) {
 		cmd_error("the history of run %lld is incomplete: %s", (long long)run, e.msg);
 		goto out;

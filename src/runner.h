@@ -11,6 +11,7 @@
 
 #include "engine.h"
 
+struct ring_reader;
 struct workflow;
 
 struct runner_opts {
@@ -23,6 +24,19 @@ struct runner_opts {
 	uint64_t first_seq;	/* resume: the last seq in the history */
 	int64_t started_at;	/* resume: when the run first started */
 	const struct engine_prior *prior;
+	/* Shows the run instead of printing it, or NULL (see below). */
+	uint64_t (*view)(const struct runner_view *v);
+};
+
+/* What a viewer gets: it runs on this thread once the run has started and
+ * returns the last event it showed; when it returns before the run ends,
+ * the line printer goes on from there (leaving a console never stops a
+ * run). */
+struct runner_view {
+	const struct workflow *wf;
+	int64_t run;
+	struct ring_reader *rd;
+	struct engine *en;
 };
 
 /* Runs and returns drover's exit status (SPEC section 2). */

@@ -1,0 +1,185 @@
+#!/bin/sh
+# console.sh - the console in a real terminal (tmux): a run shown live,
+# its steps' statuses and logs, help, the runs list and its filter, the
+# command line, themes, resizing, ASCII under LANG=C, a 1,000-step graph.
+. "${TOP_SRCDIR:-.}/tests/tap.sh"
+. "$TOP_SRCDIR/tests/tui/tmux.sh"
+trap 'tui_stop; rm -rf "$T"' EXIT
+
+mkdir -p "$XDG_CONFIG_HOME/drover"
+ln -s "$TOP_SRCDIR/themes" "$XDG_CONFIG_HOME/drover/themes"
+unset NO_COLOR
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+
+# Each step waits for a file, so the test decides when it may go on.
+cat >"$T/live.yaml" <<EOF
+name: live
+steps:
+  - id: build
+    run: |
+      echo "compiling part 1"
+      echo "warning: careful" >&2
+      while [ ! -e $T/go ]; do sleep 0.05; done
+  - id: test-unit
+    run: echo "unit tests pass"
+    depends_on: [build]
+  - id: test-lint
+    run: echo "lint is clean"
+    depends_on: [build]
+  - id: deploy
+    run: echo "deployed version 7"
+    depends_on: [test-unit, test-lint]
+EOF
+
+cd "$T" || exit 1
+tui_start 100 30 "$DROVER" run live.yaml
+tui_wait "the graph shows every step id" 'build.*' &&
+	like "all four ids are on screen" "$(tui_screen)" 'test-unit' &&
+	like "deploy is drawn" "$(tui_screen)" 'deploy'
+tui_wait "build is running" '▶ build'
+tui_wait "the selected step's log shows its line" 'compiling part 1'
+like "stderr lines are marked" "$(tui_screen)" '^!warning: careful'
+like "waiting steps are pending" "$(tui_screen)" '○ test-unit'
+touch "$T/go"
+tui_wait "statuses change as the run goes on" '✓ deploy'
+tui_wait "the header says the run succeeded" 'succeeded.*4/4 done'
+
+tui_keys l
+tui_wait "l moves the selection to the next layer" '^✓ test-(unit|lint)$'
+tui_keys j
+tui_keys Enter
+tui_wait "Enter opens the selected step's log" '(unit tests pass|lint is clean)'
+tui_keys Escape
+tui_keys '?'
+tui_wait "? shows the help with every key" 'Keys: run \(graph\)'
+like "help lists the list view key" "$(tui_screen)" 'graph or list of steps'
+tui_keys x
+sleep 0.2
+unlike "any key closes the help" "$(tui_screen)" 'Keys: run'
+
+tui_keys v
+tui_wait "v shows the steps as a list" 'STEP +STATUS +TRY'
+tui_keys v
+
+tui_keys :
+tui_type "theme "
+tui_keys Tab Tab
+tui_wait "Tab lists the themes when several fit" 'default .*light'
+tui_keys Escape
+tui_keys :
+tui_type "theme mo"
+tui_keys Tab
+tui_wait "Tab completes a theme name" ':theme mono'
+tui_keys Enter
+tui_wait ":theme mono switches themes" 'theme mono'
+tui_keys : 
+tui_type "bogus"
+tui_keys Enter
+tui_wait "an unknown command is explained" "unknown command ':bogus'"
+
+tui_resize 80 24
+i=0
+while [ "$(tui_screen | wc -l)" != 24 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.5
+tui_wait "at 80x24 the view still shows the graph" 'deploy'
+like "and the footer" "$(tui_screen | tail -n 1)" 'help'
+is "nothing is wider than 80 columns" "$(tui_screen | wc -L | tr -d ' ')" 80
+
+tui_keys q
+tui_wait "q leaves the console and says how the run ended" 'run 1 succeeded'
+tui_wait "drover run exits with the run's status" '\[exited 0\]'
+tui_stop
+
+# The runs list: newest first, a filter, Enter opens.
+cat >"$T/fail.yaml" <<EOF
+name: breaks
+steps:
+  - id: boom
+    run: echo "it broke"; exit 3
+EOF
+"$DROVER" run --no-tui fail.yaml >/dev/null
+tui_start 100 30 "$DROVER"
+tui_wait "drover alone opens the runs list" 'RUN +STATUS +WORKFLOW'
+like "both runs are listed" "$(tui_screen)" 'breaks'
+like "the first run too" "$(tui_screen)" 'live'
+tui_keys /
+tui_type "live"
+tui_keys Enter
+tui_wait "/ filters the runs" 'runs +filter: live'
+unlike "the other run is hidden" "$(tui_screen)" 'breaks'
+tui_keys /
+tui_type "status:failed"
+tui_keys Enter
+tui_wait "a status filter keeps the failed run" 'runs +filter: status:failed'
+like "the failed run is listed" "$(tui_screen)" 'breaks'
+unlike "and drops the others" "$(tui_screen)" ' live '
+tui_keys Enter
+tui_wait "Enter opens the run" 'run 2 +breaks'
+like "its failed step shows the error" "$(tui_screen)" 'exited with status 3'
+tui_keys q
+tui_wait "q goes back to the runs list" 'RUN +STATUS'
+tui_keys q
+tui_wait "q there leaves" '\[exited 0\]'
+tui_stop
+
+# :run starts a run in a process of its own and opens it.
+tui_start 100 30 "$DROVER"
+tui_wait "the runs list opens" 'RUN +STATUS'
+tui_keys :
+tui_type "run fail.yaml"
+tui_keys Enter
+tui_wait ":run opens the new run" 'run 3 +breaks'
+tui_keys :
+tui_type "run nosuch.yaml"
+tui_keys Enter
+tui_wait ":run of a missing file says why" 'nosuch.yaml'
+tui_keys q q
+tui_stop
+
+# attach and replay open a finished run from the history.
+tui_start 100 30 "$DROVER" attach 1
+tui_wait "attach shows a finished run" 'run 1 +live .*succeeded'
+tui_keys q
+tui_wait "q leaves attach" '\[exited 0\]'
+tui_stop
+tui_start 100 30 "$DROVER" replay 1 --speed 0.02
+tui_wait "replay starts from the beginning" '\[replay\]'
+like "with steps not yet done" "$(tui_screen)" '○ deploy'
+tui_keys q
+tui_stop
+fails "attach of an unknown run" 2 "$DROVER" attach 99
+fails "replay with a bad speed" 2 "$DROVER" replay 1 --speed fast
+
+# LANG=C: nothing but ASCII reaches the terminal.
+LANG=C LC_ALL=C tui_start 100 30 env LANG=C LC_ALL=C "$DROVER" attach 1
+tui_wait "in ASCII the graph uses plain glyphs" '\+ deploy'
+is "the screen holds only ASCII" \
+	"$(tui_screen | LC_ALL=C grep -c '[^ -~]' | tr -d ' ')" 0
+tui_stop
+
+# A 1,000-step graph opens and can be walked.
+awk 'BEGIN {
+	print "name: big"; print "limits: {max_parallel: 8}"; print "steps:"
+	for (i = 0; i < 1000; i++) {
+		printf "  - id: s%04d\n    run: \"true\"\n", i
+		if (i < 10) print "    depends_on: []"
+		else printf "    depends_on: [s%04d, s%04d]\n", i - 10, i - 1 - (i % 9)
+	}
+}' >"$T/big.yaml"
+ok "the big workflow is valid" "$DROVER" validate big.yaml
+"$DROVER" run --no-tui big.yaml >/dev/null
+tui_start 100 30 "$DROVER" attach 4
+tui_wait "a 1,000-step run opens" 'run 4 +big .*1000/1000 done'
+tui_keys G
+tui_wait "G selects the last step" '^. s0999$'
+tui_keys g
+tui_wait "g goes back to the first" '^. s0000$'
+tui_keys l l j j
+tui_wait "moving right and down selects a later step" '^. s0(0[1-9][0-9]|[1-9][0-9][0-9])$'
+tui_keys /
+tui_type "s0500"
+tui_keys Enter
+tui_wait "/ finds a step by id and shows it" '^. s0500$'
+tui_stop
+
+done_testing

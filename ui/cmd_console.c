@@ -1,0 +1,160 @@
+/* cmd_console.c - the commands that open the console: `drover` alone,
+ * `drover attach RUN`, `drover replay RUN`, and the viewer `drover run`
+ * uses on a terminal.  They live in ui/ so that src/ never needs curses.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "console.h"
+#include "engine.h"
+#include "runner.h"
+#include "store.h"
+
+/* What --theme, --color... said, for whichever console opens. */
+static struct console_opts given;
+
+int
+cmd_console_option(int opt, const char *arg)
+{
+	switch (opt) {
+	case CMD_OPT_THEME:
+		given.theme = arg;
+		return 1;
+	case CMD_OPT_COLOR:
+		if (strcmp(arg, "auto") != 0 && strcmp(arg, "none") != 0 && strcmp(arg, "8") != 0 &&
+		    strcmp(arg, "256") != 0 && strcmp(arg, "truecolor") != 0) {
+			cmd_usage_error(NULL, "--color takes auto, none, 8, 256 or truecolor, not '%s'",
+			    arg);
+			return -1;
+		}
+		given.color = arg;
+		return 1;
+	case CMD_OPT_ASCII:
+		given.ascii = true;
+		return 1;
+	case CMD_OPT_MOUSE:
+		given.mouse = true;
+		return 1;
+	case CMD_OPT_READONLY:
+		given.readonly = true;
+		return 1;
+	}
+	return 0;
+}
+
+bool
+cmd_console_possible(void)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(0) && isatty(1) && term != NULL && *term != '\0' &&
+	    strcmp(term, "dumb") != 0;
+}
+
+static void
+console_cancel(void *ud, bool force)
+{
+	engine_cancel(ud, force);
+}
+
+uint64_t
+cmd_console_view(const struct runner_view *v)
+{
+	struct console_opts o = given;
+	uint64_t last = 0;
+
+	o.run = v->run;
+	o.rd = v->rd;
+	o.wf = v->wf;
+	o.cancel = console_cancel;
+	o.cancel_ud = v->en;
+	if (console_main(&o, &last) < 0)
+		return 0;	/* the printer shows the run instead */
+	return last;
+}
+
+/* Parses the console options and, with want_run, one RUN argument. */
+static int
+console_args(int argc, char **argv, bool want_run, double *speed)
+{
+	static const struct option opts[] = {
+		{ "speed", required_argument, NULL, 's' },
+		CMD_CONSOLE_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+		if (c == 's' && speed != NULL) {
+			char *end;
+
+			*speed = strtod(optarg, &end);
+			if (*end != '\0' || !(*speed > 0) || *speed > 1e6)
+				return cmd_usage_error(argv[0], "--speed takes a number above 0, "
+				    "like 2 or 0.5, not '%s'", optarg);
+			continue;
+		}
+		if (c == 's' || cmd_console_option(c, optarg) <= 0)
+			return c == 's' ? cmd_usage_error(argv[0], "unknown option '--speed'") :
+			    EXIT_USAGE;
+	}
+	if (want_run && optind != argc - 1)
+		return cmd_usage_error(argv[0], optind >= argc ? "which run? give its number" :
+		    "give one run");
+	if (!want_run && optind != argc)
+		return cmd_usage_error(NULL, "unknown command '%s'", argv[optind]);
+	if (!cmd_console_possible()) {
+		cmd_error("the console needs a terminal (TERM set, not dumb); "
+		    "use 'drover ls', 'show' or 'logs' from scripts");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static int
+console_on_run(int argc, char **argv, bool replay)
+{
+	struct console_opts o;
+	struct store *s;
+	double speed = 1;
+	int64_t run;
+	int rc = console_args(argc, argv, true, replay ? &speed : NULL);
+
+	if (rc != EXIT_OK)
+		return rc;
+	if ((s = cmd_open_run(argv[argc - 1], &run)) == NULL)
+		return EXIT_USAGE;
+	store_close(s);
+	o = given;
+	o.run = run;
+	o.replay = replay;
+	o.speed = speed;
+	return console_main(&o, NULL) < 0 ? EXIT_INTERNAL : EXIT_OK;
+}
+
+int
+cmd_console(int argc, char **argv)
+{
+	int rc = console_args(argc, argv, false, NULL);
+
+	if (rc != EXIT_OK)
+		return rc;
+	return console_main(&given, NULL) < 0 ? EXIT_INTERNAL : EXIT_OK;
+}
+
+int
+cmd_attach(int argc, char **argv)
+{
+	return console_on_run(argc, argv, false);
+}
+
+int
+cmd_replay(int argc, char **argv)
+{
+	return console_on_run(argc, argv, true);
+}

@@ -1,0 +1,184 @@
+/* glyph.c - the Unicode and ASCII glyph sets and safe text drawing. */
+#include "config.h"
+
+#include <langinfo.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "dag_layout.h"
+#include "glyph.h"
+
+static bool unicode;
+
+static const char *const status_u[] = {
+	[ST_PENDING] = "\u25cb", [ST_WAITING] = "\u25c6", [ST_RUNNING] = "\u25b6",
+	[ST_RETRYING] = "\u21bb", [ST_SUCCEEDED] = "\u2713", [ST_FAILED] = "\u2717",
+	[ST_TIMED_OUT] = "\u2298", [ST_SKIPPED] = "\u21b7", [ST_UPSTREAM_FAILED] = "\u2296",
+	[ST_CANCELLED] = "\u2297",
+};
+static const char *const status_a[] = {
+	[ST_PENDING] = ".", [ST_WAITING] = "?", [ST_RUNNING] = ">", [ST_RETRYING] = "~",
+	[ST_SUCCEEDED] = "+", [ST_FAILED] = "x", [ST_TIMED_OUT] = "T", [ST_SKIPPED] = "-",
+	[ST_UPSTREAM_FAILED] = "^", [ST_CANCELLED] = "#",
+};
+
+void
+glyph_init(bool ascii)
+{
+	unicode = !ascii && strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+}
+
+bool
+glyph_unicode(void)
+{
+	return unicode;
+}
+
+const char *
+glyph_status(enum step_status s)
+{
+	if ((size_t)s >= sizeof status_a / sizeof status_a[0])
+		return "?";
+	return unicode ? status_u[s] : status_a[s];
+}
+
+const char *
+glyph_run_status(enum run_status s)
+{
+	switch (s) {
+	case RUN_RUNNING:
+		return glyph_status(ST_RUNNING);
+	case RUN_SUCCEEDED:
+		return glyph_status(ST_SUCCEEDED);
+	case RUN_TIMED_OUT:
+		return glyph_status(ST_TIMED_OUT);
+	case RUN_CANCELLED:
+	case RUN_REJECTED:
+		return glyph_status(ST_CANCELLED);
+	case RUN_INTERRUPTED:
+		return unicode ? "\u26a0" : "!";
+	default:
+		return glyph_status(ST_FAILED);
+	}
+}
+
+const char *
+glyph_line(unsigned mask)
+{
+	/* Indexed by N|S|E|W (1, 2, 4, 8). */
+	static const char *const u[16] = {
+		" ", "\u2502", "\u2502", "\u2502", "\u2500", "\u2514", "\u250c", "\u251c",
+		"\u2500", "\u2518", "\u2510", "\u2524", "\u2500", "\u2534", "\u252c", "\u253c",
+	};
+	static const char *const a[16] = {
+		" ", "|", "|", "|", "-", "+", "+", "+", "-", "+", "+", "+", "-", "+", "+", "+",
+	};
+
+	if (mask & DAG_ARROW)
+		return glyph_arrow();
+	mask &= 15;
+	return unicode ? u[mask] : a[mask];
+}
+
+const char *
+glyph_hline(void)
+{
+	return unicode ? "\u2500" : "-";
+}
+
+const char *
+glyph_vline(void)
+{
+	return unicode ? "\u2502" : "|";
+}
+
+const char *
+glyph_arrow(void)
+{
+	return unicode ? "\u25b8" : ">";
+}
+
+const char *
+glyph_ellipsis(void)
+{
+	return unicode ? "\u2026" : "~";
+}
+
+/* The next character of s: its columns (-1: show '?' instead) and bytes. */
+static int
+glyph_next(const char *s, size_t len, size_t *used)
+{
+	mbstate_t st;
+	wchar_t wc;
+	size_t n;
+	int w;
+
+	if ((unsigned char)s[0] < 0x80) {
+		*used = 1;
+		return (unsigned char)s[0] < 0x20 || s[0] == 0x7f ? -1 : 1;
+	}
+	memset(&st, 0, sizeof st);
+	n = unicode ? mbrtowc(&wc, s, len, &st) : (size_t)-1;
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+		/* Skip the whole sequence so one bad character shows as one '?'. */
+		*used = 1;
+		while (*used < len && ((unsigned char)s[*used] & 0xc0) == 0x80)
+			(*used)++;
+		return -1;
+	}
+	*used = n;
+	w = wcwidth(wc);
+	return w < 0 ? -1 : w;
+}
+
+int
+glyph_text(WINDOW *win, const char *s, size_t len, int maxw)
+{
+	int col = 0;
+	size_t used;
+
+	while (len > 0 && col < maxw) {
+		int w;
+
+		if (s[0] == '\t') {
+			int stop = (col / 8 + 1) * 8;
+
+			while (col < stop && col < maxw) {
+				waddch(win, ' ');
+				col++;
+			}
+			s++;
+			len--;
+			continue;
+		}
+		w = glyph_next(s, len, &used);
+		if (w < 0) {
+			waddch(win, '?');
+			col++;
+		} else if (col + w <= maxw) {
+			waddnstr(win, s, (int)used);
+			col += w;
+		} else {
+			break;
+		}
+		s += used;
+		len -= used;
+	}
+	return col;
+}
+
+int
+glyph_width(const char *s, size_t len)
+{
+	int col = 0;
+	size_t used;
+
+	while (len > 0) {
+		int w = glyph_next(s, len, &used);
+
+		col += w < 0 ? 1 : w;
+		s += used;
+		len -= used;
+	}
+	return col;
+}

@@ -1,0 +1,169 @@
+/* model.c - folding a run's events into the console's picture of it. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "wf.h"
+#include "xmalloc.h"
+
+void
+model_init(struct model *m, struct workflow *wf, int64_t run)
+{
+	memset(m, 0, sizeof *m);
+	m->wf = wf;
+	m->run = run;
+	m->exit_code = -1;
+	m->steps = xcalloc(wf->n_steps + 1, sizeof *m->steps);
+	for (size_t i = 0; i < wf->n_steps; i++)
+		m->steps[i].exit_code = -1;
+}
+
+void
+model_fini(struct model *m)
+{
+	if (m->wf == NULL)
+		return;
+	for (size_t i = 0; i < m->wf->n_steps; i++) {
+		free(m->steps[i].error);
+		cJSON_Delete(m->steps[i].outputs);
+	}
+	free(m->steps);
+	free(m->user);
+	wf_free(m->wf);
+	memset(m, 0, sizeof *m);
+}
+
+static void
+model_run_start(struct model *m, const struct event *ev)
+{
+	cJSON *p = event_json(ev);
+	const cJSON *v;
+
+	if (m->started_us == 0)
+		m->started_us = ev->ts;
+	m->status = RUN_RUNNING;
+	m->ended = false;
+	v = cJSON_GetObjectItemCaseSensitive(p, "uuid");
+	if (cJSON_IsString(v))
+		snprintf(m->uuid, sizeof m->uuid, "%s", v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(p, "user");
+	if (cJSON_IsString(v)) {
+		free(m->user);
+		m->user = xstrdup(v->valuestring);
+	}
+	cJSON_Delete(p);
+}
+
+static void
+model_step(struct model *m, const struct event *ev)
+{
+	struct model_step *s;
+	cJSON *p;
+	const cJSON *v;
+
+	if (ev->step < 0 || (size_t)ev->step >= m->wf->n_steps)
+		return;
+	s = &m->steps[ev->step];
+	if (ev->phase == PHASE_MAIN || step_status_final(ev->status))
+		s->status = ev->status;
+	if (ev->attempt > 0)
+		s->attempt = ev->attempt;
+	if (ev->status == ST_RUNNING && ev->phase == PHASE_MAIN) {
+		s->started_us = ev->ts;
+		s->ended_us = 0;
+	}
+	if (step_status_final(ev->status) || ev->status == ST_RETRYING) {
+		s->ended_us = ev->ts;
+		s->exit_code = ev->exit_code;
+	}
+	p = event_json(ev);
+	v = cJSON_GetObjectItemCaseSensitive(p, "error");
+	if (cJSON_IsString(v)) {
+		free(s->error);
+		s->error = xstrdup(v->valuestring);
+	} else if (ev->status == ST_RUNNING) {
+		free(s->error);
+		s->error = NULL;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(p, "outputs");
+	if (cJSON_IsObject(v)) {
+		cJSON_Delete(s->outputs);
+		s->outputs = cJSON_Duplicate(v, true);
+	}
+	cJSON_Delete(p);
+}
+
+static void
+model_note(struct model *m, const struct event *ev)
+{
+	cJSON *p = event_json(ev);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "message");
+
+	if (!cJSON_IsString(v))
+		v = cJSON_GetObjectItemCaseSensitive(p, "error");
+	if (cJSON_IsString(v))
+		snprintf(m->note, sizeof m->note, "%s", v->valuestring);
+	cJSON_Delete(p);
+}
+
+void
+model_apply(struct model *m, const struct event *ev)
+{
+	if (ev->seq != 0 && ev->seq <= m->last_seq)
+		return;
+	switch (ev->type) {
+	case EV_RUN_START:
+		model_run_start(m, ev);
+		break;
+	case EV_STEP:
+		model_step(m, ev);
+		break;
+	case EV_LOG:
+		if (ev->step >= 0 && (size_t)ev->step < m->wf->n_steps)
+			m->steps[ev->step].lines += ev->nlines;
+		break;
+	case EV_NOTE:
+		model_note(m, ev);
+		break;
+	case EV_RUN_END:
+		m->status = ev->status;
+		m->exit_code = ev->exit_code;
+		m->ended = true;
+		m->ended_us = ev->ts;
+		model_note(m, ev);
+		break;
+	}
+	if (ev->seq != 0)
+		m->last_seq = ev->seq;
+	m->gen++;
+}
+
+int64_t
+model_step_elapsed_us(const struct model *m, size_t i, int64_t now_us)
+{
+	const struct model_step *s = &m->steps[i];
+
+	if (s->started_us == 0)
+		return 0;
+	if (s->ended_us >= s->started_us)
+		return s->ended_us - s->started_us;
+	return m->ended ? 0 : now_us - s->started_us;
+}
+
+int64_t
+model_elapsed_us(const struct model *m, int64_t now_us)
+{
+	if (m->started_us == 0)
+		return 0;
+	return (m->ended ? m->ended_us : now_us) - m->started_us;
+}
+
+void
+model_counts(const struct model *m, size_t counts[ST_CANCELLED + 1])
+{
+	memset(counts, 0, sizeof counts[0] * (ST_CANCELLED + 1));
+	for (size_t i = 0; i < m->wf->n_steps; i++)
+		counts[m->steps[i].status]++;
+}

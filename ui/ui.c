@@ -1,0 +1,871 @@
+/* ui.c - the console's loop: input, event sources, frame pacing, and the
+ * parts of the screen every view shares (header, message line, footer).
+ *
+ * The loop sleeps in poll() on the terminal and the event source with a
+ * timeout that is the nearest of: the source's next poll, the next frame
+ * when something changed (at most ~30 frames a second), the next second
+ * of a visible clock.  With nothing running and nothing typed it sleeps
+ * without a timeout: an idle console costs nothing and sends nothing.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "dag_layout.h"
+#include "glyph.h"
+#include "source.h"
+#include "store.h"
+#include "strbuf.h"
+#include "ui.h"
+#include "wf.h"
+#include "xmalloc.h"
+
+#define FRAME_US 33000		/* at most ~30 frames a second */
+#define MESSAGE_US 5000000
+
+extern char **environ;
+
+enum theme_role
+ui_status_role(enum step_status s)
+{
+	switch (s) {
+	case ST_RUNNING:
+	case ST_RETRYING:
+		return ROLE_RUNNING;
+	case ST_SUCCEEDED:
+		return ROLE_SUCCEEDED;
+	case ST_FAILED:
+	case ST_TIMED_OUT:
+	case ST_UPSTREAM_FAILED:
+		return ROLE_FAILED;
+	case ST_WAITING:
+		return ROLE_WAITING;
+	case ST_SKIPPED:
+	case ST_CANCELLED:
+		return ROLE_SKIPPED;
+	case ST_PENDING:
+		break;
+	}
+	return ROLE_DIM;
+}
+
+enum theme_role
+ui_run_role(enum run_status s)
+{
+	switch (s) {
+	case RUN_RUNNING:
+		return ROLE_RUNNING;
+	case RUN_SUCCEEDED:
+		return ROLE_SUCCEEDED;
+	case RUN_CANCELLED:
+	case RUN_REJECTED:
+		return ROLE_SKIPPED;
+	case RUN_INTERRUPTED:
+		return ROLE_WAITING;
+	default:
+		return ROLE_FAILED;
+	}
+}
+
+void
+ui_fmt_duration(int64_t us, char *buf, size_t size)
+{
+	int64_t ms = us / 1000, s = ms / 1000;
+
+	if (us <= 0)
+		snprintf(buf, size, "-");
+	else if (ms < 1000)
+		snprintf(buf, size, "%lldms", (long long)ms);
+	else if (s < 60)
+		snprintf(buf, size, "%lld.%llds", (long long)s, (long long)(ms % 1000 / 100));
+	else if (s < 3600)
+		snprintf(buf, size, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else
+		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+}
+
+void
+ui_fill(int y, int x, int width, attr_t attr)
+{
+	attrset(attr);
+	move(y, x);
+	for (int i = 0; i < width; i++)
+		addch(' ');
+	attrset(A_NORMAL);
+}
+
+void
+ui_message(struct ui *ui, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ui->msg, sizeof ui->msg, fmt, ap);
+	va_end(ap);
+	ui->msg_error = error;
+	ui->msg_until = event_now() + MESSAGE_US;
+	ui->dirty = true;
+}
+
+void
+ui_ask(struct ui *ui, const char *question, void (*yes)(struct ui *ui))
+{
+	snprintf(ui->ask, sizeof ui->ask, "%s", question);
+	ui->ask_yes = yes;
+	ui->dirty = true;
+}
+
+void
+ui_prompt(struct ui *ui, enum prompt p)
+{
+	ui->msg[0] = '\0';
+	static const char *const prompts[] = {
+		[PROMPT_COMMAND] = ":", [PROMPT_FILTER] = "filter: ", [PROMPT_FIND] = "step: ",
+		[PROMPT_SEARCH] = "/",
+	};
+
+	ui->prompt = p;
+	cmdline_open(prompts[p]);
+	curs_set(1);
+	ui->dirty = true;
+}
+
+void
+ui_set_theme(struct ui *ui, const char *name)
+{
+	struct theme *t;
+	struct err e;
+
+	if ((t = theme_load(name, &e)) == NULL) {
+		ui_message(ui, true, "%s", e.msg);
+		return;
+	}
+	theme_free(ui->theme);
+	ui->theme = t;
+	theme_apply(t, ui->depth);
+	ui_message(ui, false, "theme %s", theme_name(t));
+	ui->dirty = true;
+}
+
+/* ---- opening runs ---- */
+
+static struct run_view *
+ui_run_from_history(struct ui *ui, int64_t run, struct err *e)
+{
+	struct diags d = DIAGS_INIT;
+	struct workflow *wf;
+	struct model m;
+	struct source *src;
+	char *text = NULL, *file = NULL;
+	size_t len;
+
+	if (store_run_workflow(ui->st, run, &text, &len, &file, e) < 0)
+		return NULL;
+	wf = wf_load_text(file, text, len, &d);
+	if (wf == NULL) {
+		/* The file's tools.yaml may have changed since; say what is wrong. */
+		err_set(e, "run %lld: its workflow no longer loads: %s", (long long)run,
+		    d.n > 0 ? d.v[0].msg : "unknown problem");
+		diags_fini(&d);
+		free(text);
+		free(file);
+		return NULL;
+	}
+	diags_fini(&d);
+	free(text);
+	free(file);
+	model_init(&m, wf, run);
+	if (ui->o.replay && ui->rv == NULL)
+		src = source_replay(ui->st, run, ui->o.speed, e);
+	else
+		src = source_history(ui->st);
+	if (src == NULL) {
+		model_fini(&m);
+		return NULL;
+	}
+	return run_view_new(&m, src);
+}
+
+int
+ui_open_run(struct ui *ui, int64_t run)
+{
+	struct run_view *rv;
+	struct err e;
+
+	rv = ui_run_from_history(ui, run, &e);
+	if (rv == NULL) {
+		ui_message(ui, true, "%s", e.msg);
+		return -1;
+	}
+	ui_close_run(ui);
+	ui->rv = rv;
+	ui->run_owned = true;
+	ui->view = VIEW_RUN;
+	source_poll(rv->src, &rv->m, &e);
+	run_view_select(ui, 0);
+	ui->dirty = true;
+	return 0;
+}
+
+void
+ui_close_run(struct ui *ui)
+{
+	if (ui->rv == NULL)
+		return;
+	run_view_free(ui->rv);
+	ui->rv = NULL;
+	ui->view = VIEW_RUNS;
+	ui->dirty = true;
+}
+
+/* ---- :run: a run of its own process ---- */
+
+/* Starts `drover run FILE --no-tui --json -a ...` in a session of its own,
+ * so the run does not depend on this console; its first output line says
+ * which run it is. */
+static void
+ui_start_run(struct ui *ui, char **words, size_t n)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	char **argv = xcalloc(n * 2 + 6, sizeof *argv);
+	size_t k = 0;
+	int p[2];
+	pid_t pid;
+
+	if (ui->child_fd >= 0) {
+		ui_message(ui, true, "the last :run is still starting; wait a moment");
+		return;
+	}
+	argv[k++] = "drover";
+	argv[k++] = "run";
+	argv[k++] = words[1];
+	argv[k++] = "--no-tui";
+	argv[k++] = "--json";
+	for (size_t i = 2; i < n; i++) {
+		argv[k++] = "-a";
+		argv[k++] = words[i];
+	}
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		ui_message(ui, true, "cannot start the run: %s", strerror(errno));
+		free(argv);
+		return;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+	if (posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv, environ) != 0) {
+		ui_message(ui, true, "cannot start the run: %s", strerror(errno));
+		close(p[0]);
+	} else {
+		ui->child_fd = p[0];
+		ui->child_pid = pid;
+		ui->child_len = 0;
+		ui_message(ui, false, "starting %s", words[1]);
+	}
+	close(p[1]);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	free(argv);
+}
+
+/* Done listening to the :run child; it goes on with its run. */
+static void
+ui_child_forget(struct ui *ui)
+{
+	close(ui->child_fd);
+	ui->child_fd = -1;
+	if (ui->n_reap < sizeof ui->reap / sizeof ui->reap[0])
+		ui->reap[ui->n_reap++] = ui->child_pid;
+	ui->child_pid = 0;
+}
+
+/* Reads what the :run child prints: the first event names the run (then
+ * the console opens it), a "drover: ..." line is why it did not start. */
+static void
+ui_child_input(struct ui *ui)
+{
+	ssize_t r = read(ui->child_fd, ui->child_out + ui->child_len,
+	    sizeof ui->child_out - 1 - ui->child_len);
+	char *nl;
+
+	if (r <= 0) {
+		ui_child_forget(ui);
+		return;
+	}
+	ui->child_len += (size_t)r;
+	ui->child_out[ui->child_len] = '\0';
+	while ((nl = strchr(ui->child_out, '\n')) != NULL) {
+		*nl = '\0';
+		if (ui->child_out[0] == '{') {
+			cJSON *o = cJSON_Parse(ui->child_out);
+			const cJSON *run = cJSON_GetObjectItemCaseSensitive(o, "run");
+
+			if (cJSON_IsNumber(run)) {
+				ui_open_run(ui, (int64_t)run->valuedouble);
+				cJSON_Delete(o);
+				ui_child_forget(ui);
+				return;
+			}
+			cJSON_Delete(o);
+		} else if (ui->child_out[0] != '\0') {
+			ui_message(ui, true, "%s", ui->child_out);
+		}
+		ui->child_len -= (size_t)(nl + 1 - ui->child_out);
+		memmove(ui->child_out, nl + 1, ui->child_len + 1);
+	}
+	if (ui->child_len == sizeof ui->child_out - 1)
+		ui->child_len = 0;
+}
+
+/* Reaps :run children that exited.  Only those pids: waitpid(-1) would
+ * take the exits of a run's steps from the engine of this process. */
+static void
+ui_reap_children(struct ui *ui)
+{
+	for (size_t i = 0; i < ui->n_reap; i++) {
+		if (waitpid(ui->reap[i], NULL, WNOHANG) == ui->reap[i])
+			ui->reap[i--] = ui->reap[--ui->n_reap];
+	}
+}
+
+
+/* ---- commands ---- */
+
+static void
+ui_cancel_yes(struct ui *ui)
+{
+	if (ui->o.cancel != NULL && ui->rv != NULL && !ui->run_owned && !ui->rv->m.ended) {
+		ui->o.cancel(ui->o.cancel_ud, false);
+		ui_message(ui, false, "cancelling run %lld", (long long)ui->rv->m.run);
+	}
+}
+
+void
+ui_cancel(struct ui *ui)
+{
+	if (ui->rv == NULL || ui->rv->m.ended) {
+		ui_message(ui, true, "no live run is open");
+		return;
+	}
+	if (ui->run_owned || ui->o.cancel == NULL) {
+		ui_message(ui, true, "run %lld belongs to another drover process; cancel it there",
+		    (long long)ui->rv->m.run);
+		return;
+	}
+	ui_ask(ui, "Cancel this run? Running steps get SIGTERM. (y/N)", ui_cancel_yes);
+}
+
+/* Splits line into words at spaces; modifies it. */
+static size_t
+ui_split(char *line, char **words, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *w = strtok_r(line, " \t", &save); w != NULL && n < max;
+	    w = strtok_r(NULL, " \t", &save))
+		words[n++] = w;
+	return n;
+}
+
+void
+ui_command(struct ui *ui, const char *text)
+{
+	char *line = xstrdup(text), *words[64];
+	size_t n = ui_split(line, words, 64);
+
+	if (n == 0)
+		goto out;
+	if (strcmp(words[0], "q") == 0 || strcmp(words[0], "quit") == 0) {
+		ui->quit = true;
+	} else if (strcmp(words[0], "theme") == 0) {
+		if (n != 2)
+			ui_message(ui, true, "usage: :theme NAME");
+		else
+			ui_set_theme(ui, words[1]);
+	} else if (strcmp(words[0], "help") == 0) {
+		ui->help = true;
+	} else if (strcmp(words[0], "run") == 0) {
+		if (ui->o.readonly)
+			ui_message(ui, true, "read-only console: :run is off");
+		else if (n < 2)
+			ui_message(ui, true, "usage: :run FILE [NAME=VALUE]...");
+		else
+			ui_start_run(ui, words, n);
+	} else if (strcmp(words[0], "cancel") == 0) {
+		if (ui->o.readonly)
+			ui_message(ui, true, "read-only console: :cancel is off");
+		else
+			ui_cancel(ui);
+	} else if (strcmp(words[0], "open") == 0) {
+		int64_t run;
+		struct err e;
+
+		if (n != 2)
+			ui_message(ui, true, "usage: :open RUN");
+		else if (store_find_run(ui->st, words[1], &run, &e) < 0)
+			ui_message(ui, true, "%s", e.msg);
+		else if (ui->rv == NULL || ui->run_owned)
+			ui_open_run(ui, run);
+		else
+			ui_message(ui, true, "leave this run first (q)");
+	} else if (strcmp(words[0], "step") == 0) {
+		if (ui->rv == NULL || n != 2)
+			ui_message(ui, true, ui->rv == NULL ? "no run is open" : "usage: :step ID");
+		else if (!run_view_find(ui, words[1]))
+			ui_message(ui, true, "no step matches '%s'", words[1]);
+	} else {
+		ui_message(ui, true, "unknown command ':%s' (commands: run, cancel, open, step, "
+		    "theme, help, q)", words[0]);
+	}
+out:
+	free(line);
+}
+
+/* ---- drawing ---- */
+
+static void
+ui_draw_header(struct ui *ui)
+{
+	char buf[512];
+	attr_t a = theme_attr(ROLE_HEADER);
+
+	if (ui->view == VIEW_RUN && ui->rv != NULL)
+		run_view_header(ui, buf, sizeof buf);
+	else
+		snprintf(buf, sizeof buf, " drover  runs%s%s%s", ui->runs.filter[0] ? "  filter: " :
+		    "", ui->runs.filter, ui->paused ? "  [paused]" : "");
+	ui_fill(0, 0, COLS, a);
+	attrset(a);
+	move(0, 0);
+	glyph_text(stdscr, buf, strlen(buf), COLS);
+	attrset(A_NORMAL);
+}
+
+static void
+ui_draw_bottom(struct ui *ui)
+{
+	int y = LINES - 2;
+
+	ui_fill(y, 0, COLS, A_NORMAL);
+	if (cmdline_is_open()) {
+		/* Tab's candidates go where the footer was, below the line. */
+		ui_fill(y + 1, 0, COLS, theme_attr(ROLE_DIM));
+		if (ui->msg[0] != '\0') {
+			attrset(theme_attr(ROLE_DIM));
+			move(y + 1, 0);
+			glyph_text(stdscr, ui->msg, strlen(ui->msg), COLS);
+			attrset(A_NORMAL);
+		}
+		cmdline_draw(stdscr, y, theme_attr(ROLE_ACCENT));
+		return;
+	}
+	if (ui->ask[0] != '\0') {
+		attrset(theme_attr(ROLE_WAITING));
+		move(y, 0);
+		glyph_text(stdscr, ui->ask, strlen(ui->ask), COLS);
+	} else if (ui->msg[0] != '\0') {
+		attrset(theme_attr(ui->msg_error ? ROLE_FAILED : ROLE_ACCENT));
+		move(y, 0);
+		glyph_text(stdscr, ui->msg, strlen(ui->msg), COLS);
+	}
+	attrset(A_NORMAL);
+	keys_draw_footer(ui, LINES - 1);
+}
+
+static void
+ui_draw(struct ui *ui)
+{
+	int body = LINES - 3;
+
+	if (LINES < 6 || COLS < 20) {
+		erase();
+		mvaddstr(0, 0, "drover: too small");
+		refresh();
+		return;
+	}
+	ui_draw_header(ui);
+	if (ui->view == VIEW_RUN && ui->rv != NULL)
+		run_view_draw(ui, 1, body);
+	else
+		runs_draw(ui, 1, body);
+	if (ui->help)
+		keys_draw_help(ui);
+	ui_draw_bottom(ui);	/* last: it leaves the cursor on the ':' line */
+	if (cmdline_is_open())
+		curs_set(1);
+	else
+		curs_set(0);
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+/* ---- input ---- */
+
+static void
+ui_prompt_done(struct ui *ui, char *line)
+{
+	enum prompt p = ui->prompt;
+
+	ui->prompt = PROMPT_NONE;
+	curs_set(0);
+	if (line == NULL)
+		return;
+	switch (p) {
+	case PROMPT_COMMAND:
+		ui_command(ui, line);
+		break;
+	case PROMPT_FILTER:
+		runs_set_filter(ui, line);
+		break;
+	case PROMPT_FIND:
+		snprintf(ui->find, sizeof ui->find, "%s", line);
+		if (line[0] != '\0' && !run_view_find(ui, line))
+			ui_message(ui, true, "no step matches '%s'", line);
+		break;
+	case PROMPT_SEARCH:
+		if (ui->rv != NULL && line[0] != '\0') {
+			snprintf(ui->rv->log.search, sizeof ui->rv->log.search, "%s", line);
+			if (!log_pane_search(&ui->rv->log, ui->st, &ui->rv->m, line, false,
+			    LINES / 2))
+				ui_message(ui, true, "not found: %s", line);
+		}
+		break;
+	case PROMPT_NONE:
+		break;
+	}
+}
+
+static void
+ui_key(struct ui *ui, int key, bool keycode)
+{
+	ui->dirty = true;
+	if (keycode && key == KEY_RESIZE) {
+		/* The one place a resize is handled: everything is laid out per frame. */
+		return;
+	}
+	if (cmdline_is_open()) {
+		enum cmdline_rc rc = cmdline_key(key, keycode);
+
+		if (rc == CMDLINE_DONE) {
+			char *line = cmdline_take();
+
+			ui_prompt_done(ui, line);
+			free(line);
+		} else if (rc == CMDLINE_CANCELLED) {
+			ui_prompt_done(ui, NULL);
+		} else if (cmdline_matches() != NULL) {
+			struct strbuf sb = STRBUF_INIT;
+
+			for (const char *const *m = cmdline_matches(); *m != NULL; m++)
+				sb_addf(&sb, "%s ", *m);
+			ui_message(ui, false, "%s", sb_str(&sb));
+			sb_fini(&sb);
+		}
+		return;
+	}
+	if (ui->ask[0] != '\0') {
+		void (*yes)(struct ui *) = ui->ask_yes;
+
+		ui->ask[0] = '\0';
+		ui->ask_yes = NULL;
+		if (!keycode && (key == 'y' || key == 'Y'))
+			yes(ui);
+		else
+			ui_message(ui, false, "nothing was done");
+		return;
+	}
+	if (ui->help) {
+		ui->help = false;
+		return;
+	}
+	if (keycode && key == KEY_MOUSE) {
+		MEVENT me;
+
+		if (getmouse(&me) == OK && ui->view == VIEW_RUN && ui->rv != NULL &&
+		    (me.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED))) {
+			size_t node = dag_layout_hit(ui->rv->lay, me.x + ui->rv->ox,
+			    me.y - 1 + ui->rv->oy);
+
+			if (node != (size_t)-1)
+				run_view_select(ui, node);
+		}
+		return;
+	}
+	if (!keys_dispatch(ui, keycode ? key : key < 256 ? key : -1)) {
+		if (!keycode && key > ' ' && key < 127)
+			ui_message(ui, true, "'%c' does nothing here; ? lists the keys", key);
+	}
+}
+
+/* Handles every key waiting; returns how many there were. */
+static int
+ui_read_keys(struct ui *ui)
+{
+	wint_t wch;
+	int rc, n = 0;
+
+	while ((rc = wget_wch(stdscr, &wch)) != ERR) {
+		ui_key(ui, (int)wch, rc == KEY_CODE_YES);
+		n++;
+	}
+	return n;
+}
+
+/* ---- the loop ---- */
+
+static int
+ui_timeout_ms(struct ui *ui, int64_t now, int64_t last_frame)
+{
+	int t = -1;
+	int64_t d;
+
+#define EARLIER(ms) do { int ms_ = (ms); if (ms_ >= 0 && (t < 0 || ms_ < t)) t = ms_; } while (0)
+	if (ui->dirty) {
+		d = last_frame + FRAME_US - now;
+		EARLIER(d <= 0 ? 0 : (int)(d / 1000) + 1);
+	}
+	if (ui->msg[0] != '\0')
+		EARLIER((int)((ui->msg_until - now) / 1000) + 1);
+	if (!ui->paused) {
+		if (ui->rv != NULL) {
+			EARLIER(source_timeout_ms(ui->rv->src, &ui->rv->m));
+			if (!ui->rv->m.ended && ui->view == VIEW_RUN)
+				EARLIER(1000 - (int)(now / 1000 % 1000));	/* the clocks */
+		}
+		if (ui->view == VIEW_RUNS)
+			EARLIER(runs_timeout_ms(ui));
+	}
+#undef EARLIER
+	return t < 0 ? -1 : t;
+}
+
+static void
+ui_tick(struct ui *ui, int64_t now)
+{
+	struct err e;
+
+	if (ui->msg[0] != '\0' && now >= ui->msg_until) {
+		ui->msg[0] = '\0';
+		ui->dirty = true;
+	}
+	if (ui->paused)
+		return;
+	if (ui->rv != NULL) {
+		if (source_poll(ui->rv->src, &ui->rv->m, &e) || !ui->rv->m.ended)
+			ui->dirty = true;
+	}
+	if (ui->view == VIEW_RUNS)
+		runs_refresh(ui, false);
+}
+
+static int
+ui_loop(struct ui *ui)
+{
+	int64_t last_frame = 0, now;
+	int errs = 0;
+
+	ui->dirty = true;
+	while (!ui->quit) {
+		struct pollfd pfd[3];
+		struct timespec ts;
+		nfds_t n = 0;
+		int t, rc;
+
+		now = event_now();
+		ui_tick(ui, now);
+		if (ui->dirty && now - last_frame >= FRAME_US) {
+			ui_draw(ui);
+			ui->dirty = false;
+			last_frame = now;
+		}
+		pfd[n++] = (struct pollfd){ .fd = 0, .events = POLLIN };
+		if (ui->rv != NULL && source_fd(ui->rv->src) >= 0)
+			pfd[n++] = (struct pollfd){ .fd = source_fd(ui->rv->src), .events = POLLIN };
+		if (ui->child_fd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = ui->child_fd, .events = POLLIN };
+		t = ui_timeout_ms(ui, event_now(), last_frame);
+		ts.tv_sec = t / 1000;
+		ts.tv_nsec = (long)(t % 1000) * 1000000;
+		rc = ppoll(pfd, n, t < 0 ? NULL : &ts, &ui->poll_mask);
+		if (rc < 0 && errno != EINTR)
+			return -1;
+		if (rc < 0) {
+			ui_read_keys(ui);	/* SIGWINCH: curses has a KEY_RESIZE for us */
+			continue;
+		}
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			return 0;	/* the terminal went away */
+		if (pfd[0].revents & POLLIN) {
+			/* A readable terminal that gives no keys, again and again, is gone. */
+			errs = ui_read_keys(ui) > 0 ? 0 : errs + 1;
+			if (errs > 100)
+				return 0;
+		}
+		for (nfds_t i = 1; i < n; i++)
+			if (pfd[i].revents != 0 && pfd[i].fd == ui->child_fd)
+				ui_child_input(ui);
+		ui_reap_children(ui);
+	}
+	return 0;
+}
+
+/* ---- start and end ---- */
+
+static char *
+ui_history_path(void)
+{
+	char *db = store_default_path(), *slash = strrchr(db, '/'), *p;
+
+	if (slash == NULL)
+		p = xstrdup(".drover_console_history");
+	else
+		p = xasprintf("%.*s/console_history", (int)(slash - db), db);
+	free(db);
+	return p;
+}
+
+static void
+ui_start_curses(struct ui *ui)
+{
+	sigset_t winch;
+	struct err e;
+	const char *name;
+
+	/* SIGWINCH is blocked except inside ppoll, so a resize always wakes
+	 * the loop (and never lands in another thread). */
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	pthread_sigmask(SIG_BLOCK, &winch, &ui->poll_mask);
+	sigdelset(&ui->poll_mask, SIGWINCH);
+	set_escdelay(25);
+	initscr();
+	raw();		/* Ctrl-C is a key here: leaving never stops a run */
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	glyph_init(ui->o.ascii);
+	if (theme_depth(ui->o.color, &ui->depth, &e) < 0)
+		ui->depth = DEPTH_NONE;
+	if (ui->depth != DEPTH_NONE) {
+		start_color();
+		use_default_colors();
+	}
+	name = ui->o.theme != NULL ? ui->o.theme : getenv("DROVER_THEME");
+	ui->theme = theme_load(name != NULL && *name != '\0' ? name : "default", &e);
+	if (ui->theme == NULL) {
+		ui->theme = theme_builtin();
+		ui_message(ui, true, "%s", e.msg);
+	}
+	theme_apply(ui->theme, ui->depth);
+	if (ui->o.mouse)
+		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+}
+
+static int
+ui_open_first(struct ui *ui)
+{
+	struct err e;
+	struct model m;
+
+	if (ui->o.rd != NULL) {
+		/* The console's own copy: the run's workflow stays the engine's. */
+		struct diags d = DIAGS_INIT;
+		struct workflow *wf = wf_load_text(ui->o.wf->file, ui->o.wf->text,
+		    ui->o.wf->text_len, &d);
+
+		diags_fini(&d);
+		if (wf == NULL) {
+			fprintf(stderr, "drover: %s no longer loads\n", ui->o.wf->file);
+			return -1;
+		}
+		model_init(&m, wf, ui->o.run);
+		ui->rv = run_view_new(&m, source_ring(ui->o.rd, ui->st));
+		ui->run_owned = false;
+		ui->view = VIEW_RUN;
+		source_poll(ui->rv->src, &ui->rv->m, &e);
+		run_view_select(ui, 0);
+		return 0;
+	}
+	if (ui->o.run > 0) {
+		struct run_view *rv = ui_run_from_history(ui, ui->o.run, &e);
+
+		if (rv == NULL) {
+			fprintf(stderr, "drover: %s\n", e.msg);
+			return -1;
+		}
+		ui->rv = rv;
+		ui->run_owned = true;
+		ui->view = VIEW_RUN;
+		source_poll(rv->src, &rv->m, &e);
+		run_view_select(ui, 0);
+		return 0;
+	}
+	ui->view = VIEW_RUNS;
+	runs_refresh(ui, true);
+	return 0;
+}
+
+int
+console_main(const struct console_opts *o, uint64_t *last_seq)
+{
+	struct ui ui;
+	struct err e;
+	char *db, *hist;
+	int rc;
+
+	memset(&ui, 0, sizeof ui);
+	ui.o = *o;
+	ui.child_fd = -1;
+	setlocale(LC_ALL, "");
+	if (!isatty(0) || !isatty(1)) {
+		fprintf(stderr, "drover: the console needs a terminal\n");
+		return -1;
+	}
+	db = store_default_path();
+	ui.st = store_open(db, true, &e);
+	free(db);
+	if (ui.st == NULL) {
+		fprintf(stderr, "drover: %s\n", e.msg);
+		return -1;
+	}
+	if (ui_open_first(&ui) < 0) {
+		store_close(ui.st);
+		return -1;
+	}
+	hist = ui_history_path();
+	ui_start_curses(&ui);
+	cmdline_init(hist, complete_command, &ui);
+	rc = ui_loop(&ui);
+	cmdline_fini();
+	endwin();
+	if (last_seq != NULL && ui.rv != NULL)
+		*last_seq = ui.rv->m.last_seq;
+	if (ui.child_fd >= 0)
+		close(ui.child_fd);
+	ui_close_run(&ui);
+	cJSON_Delete(ui.runs.runs);
+	free(ui.runs.shown);
+	theme_free(ui.theme);
+	store_close(ui.st);
+	free(hist);
+	return rc;
+}

@@ -1,0 +1,177 @@
+/* ui.h - the console's insides, shared by its views (ui.c, keys.c,
+ * view_*.c).
+ *
+ *   poll(stdin, event source) ──► keys.c: one binding table ──► view actions
+ *                            └──► source_poll ──► model ──► dirty ──► frame (<= 30/s)
+ *
+ * One thread calls curses: the console's.  Each frame redraws the visible
+ * part into curses' virtual screen and lets curses send only what changed;
+ * nothing is drawn when nothing changed, and the screen is never cleared
+ * during a run.
+ */
+#ifndef DROVER_UI_H
+#define DROVER_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <signal.h>
+
+#include <cjson/cJSON.h>
+#include <curses.h>
+
+#include "console.h"
+#include "model.h"
+#include "theme.h"
+
+struct dag_layout;
+struct source;
+struct store;
+
+enum view_id { VIEW_RUNS, VIEW_RUN };
+
+/* Where keys go: one context at a time. */
+enum key_ctx { CTX_RUNS = 1, CTX_GRAPH = 2, CTX_LIST = 4, CTX_LOG = 8 };
+
+struct runs_view {
+	cJSON *runs;		/* as store_list_runs gives them */
+	int *shown;		/* indices into runs that pass the filter */
+	size_t n_shown, sel, top;
+	char filter[128];
+	int64_t data_version, loaded_us;
+};
+
+struct log_chunk {
+	uint64_t seq, start;	/* its first line's number in the pane, from 0 */
+	uint32_t n;
+	uint8_t stream;
+};
+
+struct log_cached {
+	uint64_t seq;
+	char *text;
+	size_t *offs;		/* start of each line; offs[n] = len + 1 */
+	uint32_t n;
+	unsigned used;
+};
+
+struct log_pane {
+	int step;		/* -1: none */
+	struct log_chunk *chunks;
+	size_t n, cap;
+	uint64_t total, top, loaded_seq;
+	bool follow;
+	struct log_cached cache[4];
+	unsigned tick;
+	char search[128];
+	int64_t match;		/* line of the last match, -1 none */
+};
+
+struct run_view {
+	struct model m;
+	struct source *src;
+	struct dag_layout *lay;
+	size_t sel;		/* selected step (= node) */
+	int ox, oy;		/* top-left of the DAG viewport in the canvas */
+	size_t list_top;
+	bool list, log_focus, log_max;
+	struct log_pane log;
+	int64_t data_version;
+};
+
+/* What the bottom line is reading, if anything. */
+enum prompt { PROMPT_NONE, PROMPT_COMMAND, PROMPT_FILTER, PROMPT_FIND, PROMPT_SEARCH };
+
+struct ui {
+	struct console_opts o;
+	enum prompt prompt;
+	char find[128];		/* the last step search */
+	struct store *st;
+	enum view_id view;
+	struct runs_view runs;
+	struct run_view *rv;	/* the open run, or NULL */
+	bool run_owned;		/* rv came from the history (q returns to runs) */
+	struct theme *theme;
+	enum color_depth depth;
+	bool quit, dirty, help, paused;
+	char msg[512];
+	bool msg_error;
+	int64_t msg_until;
+	/* a question waiting for y/n */
+	char ask[160];
+	void (*ask_yes)(struct ui *ui);
+	/* the :run child until it names its run, and exited ones to reap */
+	int child_fd;
+	int child_pid;
+	char child_out[1024];
+	size_t child_len;
+	int reap[16];
+	size_t n_reap;
+	sigset_t poll_mask;	/* the signal mask inside ppoll: SIGWINCH open */
+};
+
+/* ---- ui.c ---- */
+void ui_message(struct ui *ui, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ui_ask(struct ui *ui, const char *question, void (*yes)(struct ui *ui));
+/* Opens run in the run view, following it while it goes on. */
+int ui_open_run(struct ui *ui, int64_t run);
+void ui_close_run(struct ui *ui);
+void ui_set_theme(struct ui *ui, const char *name);
+/* Asks, then cancels the open run when it belongs to this process. */
+void ui_cancel(struct ui *ui);
+/* Runs a command typed on the ':' line. */
+void ui_command(struct ui *ui, const char *line);
+enum theme_role ui_status_role(enum step_status s);
+enum theme_role ui_run_role(enum run_status s);
+/* "1.2s", "3m04s", "2h05m" */
+void ui_fmt_duration(int64_t us, char *buf, size_t size);
+/* Fills the rest of row y from column x with spaces in attr. */
+void ui_fill(int y, int x, int width, attr_t attr);
+
+/* Opens the bottom line for a command, a filter or a search. */
+void ui_prompt(struct ui *ui, enum prompt p);
+
+/* ---- complete.c: Tab on the ':' line ---- */
+char **complete_command(void *ud, const char *line, const char *word, int start);
+
+/* ---- keys.c: the one binding table ---- */
+enum key_ctx ui_key_ctx(const struct ui *ui);
+/* Runs the key's action; false when no binding has it. */
+bool keys_dispatch(struct ui *ui, int key);
+void keys_draw_footer(const struct ui *ui, int y);
+void keys_draw_help(const struct ui *ui);
+
+/* ---- view_runs.c ---- */
+void runs_refresh(struct ui *ui, bool force);
+void runs_draw(struct ui *ui, int y, int h);
+void runs_move(struct ui *ui, long delta);
+void runs_open(struct ui *ui);
+void runs_set_filter(struct ui *ui, const char *text);
+int runs_timeout_ms(const struct ui *ui);
+
+/* ---- view_run.c ---- */
+struct run_view *run_view_new(struct model *m, struct source *src);
+void run_view_free(struct run_view *rv);
+void run_view_draw(struct ui *ui, int y, int h);
+void run_view_move(struct ui *ui, int dir);
+void run_view_select(struct ui *ui, size_t step);
+/* Selects the next step whose id contains text. */
+bool run_view_find(struct ui *ui, const char *text);
+void run_view_header(struct ui *ui, char *buf, size_t size);
+
+/* ---- view_log.c ---- */
+void log_pane_reset(struct log_pane *lp, int step);
+void log_pane_fini(struct log_pane *lp);
+/* Takes the chunks the history has for the step up to the model's last
+ * event. */
+void log_pane_sync(struct log_pane *lp, struct store *st, const struct model *m, int height);
+void log_pane_draw(struct ui *ui, struct log_pane *lp, int y, int x, int h, int w);
+void log_pane_scroll(struct log_pane *lp, int64_t delta, int height);
+void log_pane_edge(struct log_pane *lp, bool bottom, int height);
+/* Searches for text from the line after the last match (or before it). */
+bool log_pane_search(struct log_pane *lp, struct store *st, const struct model *m,
+    const char *text, bool backward, int height);
+
+#endif

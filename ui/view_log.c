@@ -1,0 +1,249 @@
+/* view_log.c - a step's log, paged from the history.
+ *
+ * The pane keeps only an index of the step's log chunks (their sequence
+ * numbers and line counts, not their text) and reads the text of the few
+ * chunks on screen, so a step with ten million lines opens as fast as one
+ * with ten.  Only chunks the model has seen are shown: a replay shows the
+ * log as it was at that moment.  stderr lines are marked and coloured.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "glyph.h"
+#include "store.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+#define NCACHE (sizeof ((struct log_pane *)0)->cache / sizeof ((struct log_pane *)0)->cache[0])
+
+void
+log_pane_reset(struct log_pane *lp, int step)
+{
+	log_pane_fini(lp);
+	lp->step = step;
+	lp->match = -1;
+	lp->follow = true;
+}
+
+void
+log_pane_fini(struct log_pane *lp)
+{
+	for (size_t i = 0; i < NCACHE; i++) {
+		free(lp->cache[i].text);
+		free(lp->cache[i].offs);
+	}
+	free(lp->chunks);
+	memset(lp, 0, sizeof *lp);
+	lp->step = -1;
+}
+
+struct chunk_sync {
+	struct log_pane *lp;
+	uint64_t until;
+};
+
+static int
+log_add_chunk(void *ud, const struct event *ev)
+{
+	struct chunk_sync *cs = ud;
+	struct log_pane *lp = cs->lp;
+
+	if (ev->seq > cs->until)
+		return 1;
+	if (lp->n == lp->cap) {
+		lp->cap = lp->cap ? lp->cap * 2 : 64;
+		lp->chunks = xreallocarray(lp->chunks, lp->cap, sizeof *lp->chunks);
+	}
+	lp->chunks[lp->n++] = (struct log_chunk){ ev->seq, lp->total, ev->nlines, ev->stream };
+	lp->total += ev->nlines;
+	lp->loaded_seq = ev->seq;
+	return 0;
+}
+
+void
+log_pane_sync(struct log_pane *lp, struct store *st, const struct model *m, int height)
+{
+	struct chunk_sync cs = { lp, m->last_seq };
+	struct err e;
+
+	if (lp->step < 0 || m->last_seq <= lp->loaded_seq)
+		return;
+	if (store_log_chunks(st, m->run, lp->step, lp->loaded_seq, log_add_chunk, &cs, &e) == 0 &&
+	    lp->loaded_seq < m->last_seq)
+		lp->loaded_seq = m->last_seq;	/* nothing more for this step up to there */
+	if (lp->follow)
+		log_pane_edge(lp, true, height);
+}
+
+/* The chunk holding line n (binary search over the index). */
+static size_t
+log_find_chunk(const struct log_pane *lp, uint64_t n)
+{
+	size_t lo = 0, hi = lp->n;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (lp->chunks[mid].start <= n)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The text of chunk k, from a small cache of recently drawn chunks. */
+static struct log_cached *
+log_chunk_text(struct log_pane *lp, struct store *st, int64_t run, size_t k)
+{
+	struct log_cached *c, *victim = &lp->cache[0];
+	struct err e;
+	size_t len;
+
+	for (size_t i = 0; i < NCACHE; i++) {
+		c = &lp->cache[i];
+		if (c->text != NULL && c->seq == lp->chunks[k].seq) {
+			c->used = ++lp->tick;
+			return c;
+		}
+		if (c->used < victim->used)
+			victim = c;
+	}
+	c = victim;
+	free(c->text);
+	free(c->offs);
+	memset(c, 0, sizeof *c);
+	c->text = store_log_text(st, run, lp->chunks[k].seq, &len, &e);
+	if (c->text == NULL)
+		c->text = xasprintf("(cannot read this part of the log: %s)", e.msg);
+	len = strlen(c->text);
+	c->seq = lp->chunks[k].seq;
+	c->n = lp->chunks[k].n;
+	c->offs = xcalloc((size_t)c->n + 1, sizeof *c->offs);
+	for (uint32_t i = 0, off = 0; i < c->n; i++) {
+		const char *nl;
+
+		c->offs[i] = off <= len ? off : len;
+		nl = off <= len ? memchr(c->text + off, '\n', len - off) : NULL;
+		off = nl != NULL ? (uint32_t)(nl - c->text) + 1 : (uint32_t)len + 1;
+	}
+	c->offs[c->n] = len + 1;
+	c->used = ++lp->tick;
+	return c;
+}
+
+/* Line n of the log: its text, length and stream. */
+static const char *
+log_line(struct log_pane *lp, struct store *st, int64_t run, uint64_t n, size_t *len,
+    uint8_t *stream)
+{
+	size_t k = log_find_chunk(lp, n);
+	struct log_cached *c = log_chunk_text(lp, st, run, k);
+	uint64_t i = n - lp->chunks[k].start;
+	size_t end;
+
+	*stream = lp->chunks[k].stream;
+	if (i >= c->n) {
+		*len = 0;
+		return "";
+	}
+	end = c->offs[i + 1] - 1;
+	*len = end > c->offs[i] ? end - c->offs[i] : 0;
+	return c->text + c->offs[i];
+}
+
+void
+log_pane_scroll(struct log_pane *lp, int64_t delta, int height)
+{
+	int64_t top = (int64_t)lp->top + delta, max = (int64_t)lp->total - height;
+
+	if (max < 0)
+		max = 0;
+	if (top > max)
+		top = max;
+	if (top < 0)
+		top = 0;
+	lp->top = (uint64_t)top;
+	lp->follow = lp->follow && delta > 0 && top == max;
+}
+
+void
+log_pane_edge(struct log_pane *lp, bool bottom, int height)
+{
+	lp->top = bottom && lp->total > (uint64_t)height ? lp->total - (uint64_t)height : 0;
+	if (!bottom)
+		lp->follow = false;
+}
+
+bool
+log_pane_search(struct log_pane *lp, struct store *st, const struct model *m,
+    const char *text, bool backward, int height)
+{
+	int64_t from = lp->match >= 0 ? lp->match : (int64_t)lp->top - (backward ? 0 : 1);
+	size_t tlen = strlen(text);
+
+	for (int64_t n = from + (backward ? -1 : 1); n >= 0 && (uint64_t)n < lp->total;
+	    n += backward ? -1 : 1) {
+		size_t len;
+		uint8_t stream;
+		const char *line = log_line(lp, st, m->run, (uint64_t)n, &len, &stream);
+
+		if (tlen <= len && memmem(line, len, text, tlen) != NULL) {
+			lp->match = n;
+			lp->follow = false;
+			lp->top = (uint64_t)n > (uint64_t)height / 2 ? (uint64_t)n - (uint64_t)height / 2 : 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+void
+log_pane_draw(struct ui *ui, struct log_pane *lp, int y, int x, int h, int w)
+{
+	const struct model *m = &ui->rv->m;
+	char head[320];
+
+	if (h <= 0)
+		return;
+	snprintf(head, sizeof head, " log: %llu lines%s%s%s ", (unsigned long long)lp->total,
+	    lp->follow ? ", following" : "", lp->search[0] ? ", search: " : "", lp->search);
+	ui_fill(y, x, w, theme_attr(ROLE_BORDER));
+	attrset(theme_attr(ROLE_BORDER));
+	move(y, x);
+	for (int i = 0; i < w; i++)
+		addstr(glyph_hline());
+	attrset(theme_attr(ui->rv->log_focus ? ROLE_ACCENT : ROLE_DIM));
+	move(y, x + 1);
+	glyph_text(stdscr, head, strlen(head), w - 2);
+	attrset(A_NORMAL);
+	for (int r = 1; r < h; r++) {
+		uint64_t n = lp->top + (uint64_t)r - 1;
+		size_t len;
+		uint8_t stream;
+		const char *line;
+		attr_t a;
+
+		ui_fill(y + r, x, w, A_NORMAL);
+		if (n >= lp->total) {
+			if (n == 0 && r == 1) {
+				attrset(theme_attr(ROLE_DIM));
+				mvaddnstr(y + r, x + 1, m->steps[lp->step].started_us ? "(no output)" :
+				    "(not started)", w - 1);
+				attrset(A_NORMAL);
+			}
+			continue;
+		}
+		line = log_line(lp, ui->st, m->run, n, &len, &stream);
+		a = (int64_t)n == lp->match ? theme_attr(ROLE_SELECTED) :
+		    stream == STREAM_STDERR ? theme_attr(ROLE_FAILED) : A_NORMAL;
+		attrset(theme_attr(ROLE_DIM));
+		mvaddstr(y + r, x, stream == STREAM_STDERR ? "!" : " ");
+		attrset(a);
+		move(y + r, x + 1);
+		glyph_text(stdscr, line, len, w - 1);
+		attrset(A_NORMAL);
+	}
+}
