@@ -897,6 +897,32 @@ format_u64(char *p, uint64_t v)
 	return len;
 }
 
+/* A step's chunk index, as store_log_chunks gives it. */
+struct chunk_index {
+	uint64_t *seq, *first;
+	uint32_t *nlines;
+	uint8_t *stream;
+	size_t n;
+};
+
+static int
+index_chunk(void *ud, const struct event *ev)
+{
+	struct chunk_index *ci = ud;
+
+	assert_int_equal(ev->len, 0);	/* the index carries no text */
+	ci->seq = realloc(ci->seq, (ci->n + 1) * sizeof *ci->seq);
+	ci->first = realloc(ci->first, (ci->n + 1) * sizeof *ci->first);
+	ci->nlines = realloc(ci->nlines, (ci->n + 1) * sizeof *ci->nlines);
+	ci->stream = realloc(ci->stream, (ci->n + 1) * sizeof *ci->stream);
+	ci->seq[ci->n] = ev->seq;
+	ci->first[ci->n] = ev->first_line;
+	ci->nlines[ci->n] = ev->nlines;
+	ci->stream[ci->n] = ev->stream;
+	ci->n++;
+	return 0;
+}
+
 /* Lines "PREFIX<first>" .. "PREFIX<first + n - 1>", joined by '\n'. */
 static size_t
 make_chunk(char *buf, const char *prefix, uint64_t first, uint32_t n)
@@ -1112,7 +1138,55 @@ test_streams_interleaved(void **state)
 			fail_msg("%s", oc.why);
 		assert_int_equal(oc.lines, 4 * total);
 	}
+	/* Paging as the console does: the chunk index of step 1 (no text),
+	 * then each chunk's text on its own, adds up to both its streams. */
+	{
+		struct chunk_index ci = { 0 };
+		uint64_t lines = 0;
+
+		assert_int_equal(store_log_chunks(s, run, 1, 0, index_chunk, &ci, &e), 0);
+		assert_true(ci.n > 0);
+		for (size_t i = 0; i < ci.n; i++) {
+			size_t len;
+			char *text = store_log_text(s, run, ci.seq[i], &len, &e);
+			char want[32];
+
+			assert_non_null(text);
+			snprintf(want, sizeof want, "%s1 %" PRIu64, ci.stream[i] == 1 ? "out" : "err",
+			    ci.first[i]);
+			assert_memory_equal(text, want, strlen(want));
+			lines += ci.nlines[i];
+			free(text);
+		}
+		assert_int_equal(lines, 2 * total);
+		assert_null(store_log_text(s, run, ci.seq[ci.n - 1] + 100000, NULL, &e));
+		assert_non_null(strstr(e.msg, "no log chunk"));
+		free(ci.seq);
+		free(ci.first);
+		free(ci.nlines);
+		free(ci.stream);
+	}
 	wenv_free(&we);
+	store_close(s);
+}
+
+/* The history changes under a reader: data_version says so, cheaply. */
+static void
+test_data_version(void **state)
+{
+	struct fx *fx = *state;
+	struct store *s = open_store(fx->path), *reader;
+	struct err e = { 0 };
+	int64_t before;
+
+	create_run(s, NULL);
+	reader = store_open(fx->path, true, &e);
+	assert_non_null(reader);
+	before = store_data_version(reader);
+	assert_int_equal(store_data_version(reader), before);
+	create_run(s, NULL);
+	assert_true(store_data_version(reader) != before);
+	store_close(reader);
 	store_close(s);
 }
 
@@ -1879,6 +1953,7 @@ main(void)
 		T(test_fallback_rollback_cache),
 		T(test_million_lines),
 		T(test_streams_interleaved),
+		T(test_data_version),
 		T(test_reader_beside_writer),
 		T(test_readonly_missing),
 		T(test_migrations),
