@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <langinfo.h>
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -78,6 +79,16 @@ glyph_line(unsigned mask)
 		return glyph_arrow();
 	mask &= 15;
 	return unicode ? u[mask] : a[mask];
+}
+
+void
+glyph_line_cell(unsigned mask, attr_t a, cchar_t *out)
+{
+	wchar_t wc[2] = { L' ', L'\0' };
+
+	if (mask != 0 && mbtowc(&wc[0], glyph_line(mask), 8) <= 0)
+		wc[0] = L'?';
+	setcchar(out, wc, a & ~A_COLOR, (short)PAIR_NUMBER(a), NULL);
 }
 
 const char *

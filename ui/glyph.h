@@ -26,6 +26,8 @@ const char *glyph_status(enum step_status s);
 const char *glyph_run_status(enum run_status s);
 /* The line drawing for a cell of the DAG canvas (DAG_N|DAG_S|...). */
 const char *glyph_line(unsigned mask);
+/* The same as a curses cell in attribute a, for drawing a row at once. */
+void glyph_line_cell(unsigned mask, attr_t a, cchar_t *out);
 /* A horizontal rule piece, a vertical one, and the arrow head. */
 const char *glyph_hline(void);
 const char *glyph_vline(void);

@@ -236,18 +236,20 @@ run_view_draw_graph(struct ui *ui, int y, int x, int h, int w)
 	struct run_view *rv = ui->rv;
 	int cw, ch;
 
+	attr_t border = theme_attr(ROLE_BORDER);
+	cchar_t *row = xcalloc((size_t)w + 1, sizeof *row), cells[32];
+
+	/* Each of the few line shapes is made once; a row goes out in one call. */
+	for (unsigned mask = 0; mask < 32; mask++)
+		glyph_line_cell(mask, border, &cells[mask]);
 	dag_layout_size(rv->lay, &cw, &ch);
 	run_view_scroll_to(rv, w, h);
-	attrset(theme_attr(ROLE_BORDER));
 	for (int r = 0; r < h; r++) {
-		move(y + r, x);
-		for (int c = 0; c < w; c++) {
-			unsigned mask = dag_layout_cell(rv->lay, rv->ox + c, rv->oy + r);
-
-			addstr(mask == 0 ? " " : glyph_line(mask));
-		}
+		for (int c = 0; c < w; c++)
+			row[c] = cells[dag_layout_cell(rv->lay, rv->ox + c, rv->oy + r) & 31];
+		mvadd_wchnstr(y + r, x, row, w);
 	}
-	attrset(A_NORMAL);
+	free(row);
 	/* Nodes in view: those whose row is visible. */
 	for (size_t i = 0; i < rv->m.wf->n_steps; i++) {
 		const struct dag_pos *p = dag_layout_pos(rv->lay, i);

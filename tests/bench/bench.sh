@@ -52,3 +52,31 @@ rm -f "$DROVER_DB"*
 ms=$("$DROVER" show 1 --json | awk -F: '/"duration_ms"/ { gsub(/[ ,]/, "", $2); print $2; exit }')
 lines=$("$DROVER" logs 1 count | wc -l)
 echo "persisting log lines: $lines lines in ${ms} ms of the step = $(awk -v l="$lines" -v m="$ms" 'BEGIN { printf "%d", l / (m / 1000) }') lines/s (budget 1000000)"
+
+# 3. the console: CPU per frame of a 1,000-step graph (budget 2 ms; the
+#    layout is made once per run), and bytes sent to the terminal.
+: "${BENCH_BIN:=tests/bench}"
+mkdir -p "$B/dag1000"
+awk -v n=1000 -v seed=7 -v out="$B/dag1000" -f "$TOP_SRCDIR/tests/bench/gendag.awk"
+"$BENCH_BIN/bench_frame" "$B/dag1000/dag.yaml" 80 24
+"$BENCH_BIN/bench_frame" "$B/dag1000/dag.yaml" 200 50
+export XDG_CONFIG_HOME="$B/config" LANG=C.UTF-8
+mkdir -p "$XDG_CONFIG_HOME/drover" && ln -s "$TOP_SRCDIR/themes" "$XDG_CONFIG_HOME/drover/themes"
+unset NO_COLOR
+rm -f "$DROVER_DB"*
+"$DROVER" run --no-tui "$B/dag1000/dag.yaml" >/dev/null 2>&1
+printf 'idle console on a finished 1,000-step run (budget 0): '
+"$BENCH_BIN/ptycount" 2 10 80 24 "$DROVER" attach 1
+printf 'idle runs list (budget 0): '
+"$BENCH_BIN/ptycount" 2 10 80 24 "$DROVER"
+cat >"$B/busy.yaml" <<'YAML'
+name: busy
+steps:
+  - id: chatter
+    run: i=0; while [ $i -lt 3000 ]; do echo "line $i of a busy step"; i=$((i+1)); sleep 0.004; done
+  - id: ticker
+    depends_on: []
+    run: for i in $(seq 1 20); do echo "tick $i"; sleep 0.5; done
+YAML
+printf 'console watching a busy run (~200 lines/s, 80x24): '
+"$BENCH_BIN/ptycount" 1 10 80 24 "$DROVER" run "$B/busy.yaml"
