@@ -830,6 +830,13 @@ attempt_begin(struct run *r, size_t i, enum step_phase phase, int number)
 		r->pool_used[pool]++;
 	if (phase == PHASE_MAIN)
 		rt->status = ST_RUNNING;
+	if (a->ops->describe != NULL) {
+		char *what = a->ops->describe(a);
+
+		if (what != NULL)
+			cJSON_AddStringToObject(payload, "command", what);	/* masked on emit */
+		free(what);
+	}
 	emit_step(r, i, phase, ST_RUNNING, number, -1, payload);
 	if (raw->kind == WK_TOOL && raw->tool != NULL && render_params(r, i, raw, &e) < 0) {
 		attempt_failed_to_start(r, a, e.msg);

@@ -49,6 +49,9 @@ struct attempt_result {
 
 struct step_ops {
 	const char *name;
+	/* What the attempt will do, for people (the resolved command); NULL
+	 * when there is nothing to say.  Optional; caller frees. */
+	char *(*describe)(struct attempt *a);
 	/* Begins the attempt; 0, or -1 with e set (the attempt then failed). */
 	int (*start)(struct attempt *a, struct err *e);
 	/* Stops it: gently (SIGTERM), or at once when force.  It must not end

@@ -528,8 +528,32 @@ run_free(struct attempt *a)
 	a->state = NULL;
 }
 
+/* The command as it will run: the shell string, or the list joined. */
+static char *
+run_describe(struct attempt *a)
+{
+	const struct body *b = a->body;
+	struct strbuf sb = STRBUF_INIT;
+	struct err e;
+
+	if (b->run->kind != YNODE_SEQ)
+		return attempt_render_text(a, b->run, TMPL_SHELL, &e);
+	for (size_t i = 0; i < b->run->n; i++) {
+		char *arg = attempt_render_text(a, b->run->items[i], TMPL_TEXT, &e);
+
+		if (arg == NULL) {
+			sb_fini(&sb);
+			return NULL;
+		}
+		sb_addf(&sb, "%s%s", i > 0 ? " " : "", arg);
+		free(arg);
+	}
+	return sb_detach(&sb);
+}
+
 const struct step_ops step_run_ops = {
 	.name = "run",
+	.describe = run_describe,
 	.start = run_start,
 	.stop = run_stop,
 	.pause = run_pause,

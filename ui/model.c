@@ -27,6 +27,7 @@ model_fini(struct model *m)
 		return;
 	for (size_t i = 0; i < m->wf->n_steps; i++) {
 		free(m->steps[i].error);
+		free(m->steps[i].command);
 		cJSON_Delete(m->steps[i].outputs);
 	}
 	free(m->steps);
@@ -86,6 +87,11 @@ model_step(struct model *m, const struct event *ev)
 	} else if (ev->status == ST_RUNNING) {
 		free(s->error);
 		s->error = NULL;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(p, "command");
+	if (cJSON_IsString(v) && ev->phase == PHASE_MAIN) {
+		free(s->command);
+		s->command = xstrdup(v->valuestring);
 	}
 	v = cJSON_GetObjectItemCaseSensitive(p, "outputs");
 	if (cJSON_IsObject(v)) {

@@ -24,6 +24,7 @@ struct model_step {
 	int64_t started_us, ended_us;	/* of the latest attempt; 0 when not yet */
 	int exit_code;			/* -1: none */
 	char *error;			/* or NULL */
+	char *command;			/* as the latest attempt ran it, or NULL */
 	cJSON *outputs;			/* or NULL */
 	uint64_t lines;			/* output lines so far, both streams */
 };

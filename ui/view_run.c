@@ -373,7 +373,14 @@ run_view_draw_detail(struct ui *ui, int y, int x, int h, int w)
 	if (ms->exit_code >= 0)
 		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", exit %d", ms->exit_code);
 	detail_line(&y, ymax, x, w, "status", buf, theme_attr(ui_status_role(ms->status)));
-	detail_what(s, buf, sizeof buf);
+	if (ms->command != NULL) {
+		snprintf(buf, sizeof buf, "%s", ms->command);
+		for (char *c = buf; *c != '\0'; c++)
+			if (*c == '\n' || *c == '\t')
+				*c = ' ';
+	} else {
+		detail_what(s, buf, sizeof buf);
+	}
 	snprintf(t, sizeof t, "%s", wf_kind_name(s->body.kind));
 	detail_line(&y, ymax, x, w, t, buf, A_NORMAL);
 	if (ms->error != NULL)

@@ -150,6 +150,23 @@ tui_stop
 fails "attach of an unknown run" 2 "$DROVER" attach 99
 fails "replay with a bad speed" 2 "$DROVER" replay 1 --speed fast
 
+# The detail shows the command as it ran, with secrets masked.
+cat >"$T/secret.yaml" <<'EOF'
+name: secretive
+args:
+  token: {type: string, secret: true}
+  who: {type: string, default: ops}
+steps:
+  - id: call
+    run: echo "calling as {{ args.who }} with {{ args.token }}"
+EOF
+"$DROVER" run --no-tui secret.yaml -a token=hunter2-very-secret -a who=alice >/dev/null
+tui_start 100 30 "$DROVER" attach 4
+tui_wait "the detail shows the resolved command" "echo .*calling as .*alice"
+like "the log is there" "$(tui_screen)" 'calling as alice with \*\*\*'
+unlike "the secret is never on screen" "$(tui_screen)" 'hunter2'
+tui_stop
+
 # LANG=C: nothing but ASCII reaches the terminal.
 LANG=C LC_ALL=C tui_start 100 30 env LANG=C LC_ALL=C "$DROVER" attach 1
 tui_wait "in ASCII the graph uses plain glyphs" '\+ deploy'
@@ -168,8 +185,8 @@ awk 'BEGIN {
 }' >"$T/big.yaml"
 ok "the big workflow is valid" "$DROVER" validate big.yaml
 "$DROVER" run --no-tui big.yaml >/dev/null
-tui_start 100 30 "$DROVER" attach 4
-tui_wait "a 1,000-step run opens" 'run 4 +big .*1000/1000 done'
+tui_start 100 30 "$DROVER" attach 5
+tui_wait "a 1,000-step run opens" 'run 5 +big .*1000/1000 done'
 tui_keys G
 tui_wait "G selects the last step" '^. s0999$'
 tui_keys g
