@@ -66,16 +66,19 @@ uint64_t
 cmd_console_view(const struct runner_view *v)
 {
 	struct console_opts o = given;
-	uint64_t last = 0;
+	struct console_result res = { 0, false };
 
 	o.run = v->run;
 	o.rd = v->rd;
 	o.wf = v->wf;
 	o.cancel = console_cancel;
 	o.cancel_ud = v->en;
-	if (console_main(&o, &last) < 0)
+	if (console_main(&o, &res) < 0)
 		return 0;	/* the printer shows the run instead */
-	return last;
+	if (!res.run_ended)
+		fprintf(stderr, "drover: run %lld goes on; its changes follow here "
+		    "(Ctrl-C cancels it)\n", (long long)v->run);
+	return res.last_seq;
 }
 
 /* Parses the console options and, with want_run, one RUN argument. */

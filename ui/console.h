@@ -29,9 +29,15 @@ struct console_opts {
 	void *cancel_ud;
 };
 
+/* How a console on a run ended. */
+struct console_result {
+	uint64_t last_seq;	/* the last event it took */
+	bool run_ended;		/* it saw the run end */
+};
+
 /* Runs the console until the user leaves; returns 0, or -1 with a message
- * printed when it could not start (not a terminal, no such run).  With a
- * ring reader, *last_seq is the last event the console took from it. */
-int console_main(const struct console_opts *o, uint64_t *last_seq);
+ * printed when it could not start (not a terminal, no such run).  res may
+ * be NULL. */
+int console_main(const struct console_opts *o, struct console_result *res);
 
 #endif

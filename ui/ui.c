@@ -825,7 +825,7 @@ ui_open_first(struct ui *ui)
 }
 
 int
-console_main(const struct console_opts *o, uint64_t *last_seq)
+console_main(const struct console_opts *o, struct console_result *res)
 {
 	struct ui ui;
 	struct err e;
@@ -857,8 +857,10 @@ console_main(const struct console_opts *o, uint64_t *last_seq)
 	rc = ui_loop(&ui);
 	cmdline_fini();
 	endwin();
-	if (last_seq != NULL && ui.rv != NULL)
-		*last_seq = ui.rv->m.last_seq;
+	if (res != NULL && ui.rv != NULL) {
+		res->last_seq = ui.rv->m.last_seq;
+		res->run_ended = ui.rv->m.ended;
+	}
 	if (ui.child_fd >= 0)
 		close(ui.child_fd);
 	ui_close_run(&ui);

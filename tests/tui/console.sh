@@ -90,6 +90,39 @@ tui_wait "q leaves the console and says how the run ended" 'run 1 succeeded'
 tui_wait "drover run exits with the run's status" '\[exited 0\]'
 tui_stop
 
+# Cancelling asks first, and --readonly hides it.
+cat >"$T/slow.yaml" <<'EOF'
+name: slow
+steps:
+  - id: nap
+    run: sleep 60
+  - id: after
+    run: echo never
+EOF
+tui_start 100 30 "$DROVER" run slow.yaml --readonly
+tui_wait "a slow run is running" '▶ nap'
+tui_keys c
+tui_wait "with --readonly, c does nothing" "'c' does nothing here"
+unlike "and the footer does not offer it" "$(tui_screen | tail -n 1)" 'cancel'
+tui_keys q
+tui_wait "leaving hands over to the line printer" 'run 2 goes on'
+tui_keys C-c
+tui_wait "Ctrl-C then cancels the run in line mode" '\[exited 3\]'
+tui_stop
+tui_start 100 30 "$DROVER" run slow.yaml
+tui_wait "the slow run runs again" '▶ nap'
+tui_keys c
+tui_wait "c asks before cancelling" 'Cancel this run\?.*y/N'
+tui_keys n
+tui_wait "anything but y leaves the run alone" 'nothing was done'
+like "the step still runs" "$(tui_screen)" '▶ nap'
+tui_keys c
+tui_keys y
+tui_wait "y cancels: the run ends cancelled" 'cancelled'
+tui_keys q
+tui_wait "drover run exits 3 for a cancelled run" '\[exited 3\]'
+tui_stop
+
 # The runs list: newest first, a filter, Enter opens.
 cat >"$T/fail.yaml" <<EOF
 name: breaks
@@ -114,7 +147,7 @@ tui_wait "a status filter keeps the failed run" 'runs +filter: status:failed'
 like "the failed run is listed" "$(tui_screen)" 'breaks'
 unlike "and drops the others" "$(tui_screen)" ' live '
 tui_keys Enter
-tui_wait "Enter opens the run" 'run 2 +breaks'
+tui_wait "Enter opens the run" 'run 4 +breaks'
 like "its failed step shows the error" "$(tui_screen)" 'exited with status 3'
 tui_keys q
 tui_wait "q goes back to the runs list" 'RUN +STATUS'
@@ -128,7 +161,7 @@ tui_wait "the runs list opens" 'RUN +STATUS'
 tui_keys :
 tui_type "run fail.yaml"
 tui_keys Enter
-tui_wait ":run opens the new run" 'run 3 +breaks'
+tui_wait ":run opens the new run" 'run 5 +breaks'
 tui_keys :
 tui_type "run nosuch.yaml"
 tui_keys Enter
@@ -161,7 +194,7 @@ steps:
     run: echo "calling as {{ args.who }} with {{ args.token }}"
 EOF
 "$DROVER" run --no-tui secret.yaml -a token=hunter2-very-secret -a who=alice >/dev/null
-tui_start 100 30 "$DROVER" attach 4
+tui_start 100 30 "$DROVER" attach 6
 tui_wait "the detail shows the resolved command" "echo .*calling as .*alice"
 like "the log is there" "$(tui_screen)" 'calling as alice with \*\*\*'
 unlike "the secret is never on screen" "$(tui_screen)" 'hunter2'
@@ -185,8 +218,8 @@ awk 'BEGIN {
 }' >"$T/big.yaml"
 ok "the big workflow is valid" "$DROVER" validate big.yaml
 "$DROVER" run --no-tui big.yaml >/dev/null
-tui_start 100 30 "$DROVER" attach 5
-tui_wait "a 1,000-step run opens" 'run 5 +big .*1000/1000 done'
+tui_start 100 30 "$DROVER" attach 7
+tui_wait "a 1,000-step run opens" 'run 7 +big .*1000/1000 done'
 tui_keys G
 tui_wait "G selects the last step" '^. s0999$'
 tui_keys g

@@ -19,9 +19,11 @@ tui() { tmux -S "$TUI_SOCK" -f /dev/null "$@"; }
 
 tui_start() {
 	cols=$1; rows=$2; shift 2
-	# The pane runs a script so its environment is exactly this shell's.
+	# The pane runs a script so its environment is exactly this shell's;
+	# the script survives a Ctrl-C meant for drover to report its status.
 	{
 		echo '#!/bin/sh'
+		echo "trap 'true' INT"
 		export -p
 		printf 'command'
 		for a in "$@"; do
