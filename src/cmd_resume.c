@@ -30,18 +30,9 @@ cmd_resume(int argc, char **argv)
 	int c, rc = EXIT_USAGE;
 
 	memset(&ro, 0, sizeof ro);
-	while ((c = cmd_getopt(argc, argv, "a:v", opts)) != -1) {
-		if (c == 'a')
-			assign[n_assign++] = optarg;
-		else if (c == 'A')
-			ro.auto_approve = true;
-		else if (c == 'j')
-			ro.json = true;
-		else if (c == 'v')
-			ro.verbose = true;
-		else
+	while ((c = cmd_getopt(argc, argv, "a:v", opts)) != -1)
+		if (!rerun_option(c, &ro, assign, &n_assign))
 			goto out;
-	}
 	if (optind != argc - 1) {
 		rc = cmd_usage_error("resume", "give the run to resume");
 		goto out;

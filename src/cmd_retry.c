@@ -68,15 +68,7 @@ cmd_retry(int argc, char **argv)
 	while ((c = cmd_getopt(argc, argv, "a:v", opts)) != -1) {
 		if (c == 'f')
 			from = optarg;
-		else if (c == 'a')
-			assign[n_assign++] = optarg;
-		else if (c == 'A')
-			ro.auto_approve = true;
-		else if (c == 'j')
-			ro.json = true;
-		else if (c == 'v')
-			ro.verbose = true;
-		else
+		else if (!rerun_option(c, &ro, assign, &n_assign))
 			goto out;
 	}
 	if (optind != argc - 1) {

@@ -11,6 +11,7 @@
 
 #include "argspec.h"
 #include "cmd.h"
+#include "runner.h"
 #include "event.h"
 #include "rerun.h"
 #include "store.h"
@@ -209,4 +210,24 @@ rerun_kill_orphans(const char *uuid)
 	if (dir != NULL)
 		closedir(dir);
 	free(kv);
+}
+
+bool
+rerun_option(int c, struct runner_opts *ro, char **assign, size_t *n_assign)
+{
+	switch (c) {
+	case 'a':
+		assign[(*n_assign)++] = optarg;
+		return true;
+	case 'A':
+		ro->auto_approve = true;
+		return true;
+	case 'j':
+		ro->json = true;
+		return true;
+	case 'v':
+		ro->verbose = true;
+		return true;
+	}
+	return false;
 }

@@ -32,4 +32,9 @@ void rerun_fini(struct rerun *rr);
  * finish behind the resumed run's back. */
 void rerun_kill_orphans(const char *uuid);
 
+struct runner_opts;
+/* The options resume and retry share (-a, --auto-approve, --json, -v):
+ * applies option c and returns true, or false when c is not one of them. */
+bool rerun_option(int c, struct runner_opts *ro, char **assign, size_t *n_assign);
+
 #endif
