@@ -378,7 +378,7 @@ spawn(struct attempt *a, struct proc *p, char **argv, char **env, const char *wo
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t none, all;
+	sigset_t none, ignored;
 	int out[2], errp[2], rc;
 
 	if (pipe2(out, O_CLOEXEC) < 0)
@@ -395,10 +395,19 @@ spawn(struct attempt *a, struct proc *p, char **argv, char **env, const char *wo
 	if (workdir != NULL)
 		posix_spawn_file_actions_addchdir_np(&fa, workdir);
 	posix_spawnattr_init(&attr);
+	/* Caught signals are reset by exec; only ignored ones (SIGPIPE, here)
+	 * would reach the step.  Resetting every signal instead, one by one
+	 * in the vfork child, cost a third of the time to start a no-op step. */
 	sigemptyset(&none);
-	sigfillset(&all);
+	sigemptyset(&ignored);
+	for (int sig = 1; sig < 32; sig++) {
+		struct sigaction sa;
+
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			sigaddset(&ignored, sig);
+	}
 	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setsigdefault(&attr, &ignored);
 	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF);

@@ -75,4 +75,15 @@ out=$("$DROVER" run "$T/http.yaml" 2>&1); rc=$?
 is "a step kind this version cannot run is refused before starting" "$rc" 2
 like "and named" "$out" "step 'call' is an http step"
 
+# drover ignores SIGPIPE itself; its steps must not inherit that.
+run_wf sigpipe <<'YAML'
+name: sigpipe
+steps:
+  - id: pipe
+    run: yes | head -n 2
+YAML
+is "a pipeline cut short by head ends cleanly" "$rc" 0
+unlike "SIGPIPE is at its default in steps (no write error)" \
+	"$("$DROVER" logs "$run" pipe --stream stderr)" 'Broken pipe'
+
 done_testing
