@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "dur.h"
+#include "json.h"
 #include "printer.h"
 #include "wf.h"
 #include "xmalloc.h"
@@ -87,22 +88,6 @@ static const char *
 step_id(const struct printer *p, int32_t i)
 {
 	return i >= 0 && (size_t)i < p->wf->n_steps ? p->wf->steps[i].id : "?";
-}
-
-static const char *
-json_str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static double
-json_num(const cJSON *o, const char *key, double dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "dur.h"
+#include "json.h"
 #include "show.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -64,22 +65,6 @@ show_json(FILE *fp, const cJSON *v)
 	free(text);
 }
 
-static const char *
-str(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static double
-num(const cJSON *o, const char *key, double dflt)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
-}
-
 /* "2026-11-23T14:02:03.120Z" in local time: "2026-11-23 15:02:03". */
 static void
 local_time(const char *rfc, char *buf, size_t size)
@@ -100,7 +85,7 @@ local_time(const char *rfc, char *buf, size_t size)
 static void
 duration_text(const cJSON *o, char *buf, size_t size)
 {
-	double ms = num(o, "duration_ms", -1);
+	double ms = json_num(o, "duration_ms", -1);
 
 	if (ms < 0)
 		snprintf(buf, size, "-");
@@ -123,13 +108,13 @@ show_runs_table(FILE *fp, const cJSON *runs)
 	cJSON_ArrayForEach(r, runs) {
 		char started[32], dur[32];
 
-		local_time(str(r, "started_at"), started, sizeof started);
+		local_time(json_str(r, "started_at"), started, sizeof started);
 		duration_text(r, dur, sizeof dur);
-		fprintf(fp, "%6.0f  ", num(r, "id", 0));
-		put_status(fp, colour, str(r, "status") ? str(r, "status") : "?", 15);
+		fprintf(fp, "%6.0f  ", json_num(r, "id", 0));
+		put_status(fp, colour, json_str(r, "status") ? json_str(r, "status") : "?", 15);
 		fprintf(fp, "  %-24.24s  %-19s  %9s  %8.4f  %s\n",
-		    str(r, "workflow") ? str(r, "workflow") : "?", started, dur,
-		    num(r, "cost_usd", 0), str(r, "user") ? str(r, "user") : "?");
+		    json_str(r, "workflow") ? json_str(r, "workflow") : "?", started, dur,
+		    json_num(r, "cost_usd", 0), json_str(r, "user") ? json_str(r, "user") : "?");
 	}
 }
 
@@ -157,7 +142,7 @@ show_steps(FILE *fp, const cJSON *steps, bool colour)
 	int w = 4;
 
 	cJSON_ArrayForEach(s, steps) {
-		int l = str(s, "id") ? (int)strlen(str(s, "id")) : 1;
+		int l = json_str(s, "id") ? (int)strlen(json_str(s, "id")) : 1;
 
 		if (l > w)
 			w = l > 30 ? 30 : l;
@@ -166,16 +151,16 @@ show_steps(FILE *fp, const cJSON *steps, bool colour)
 	    "DURATION");
 	cJSON_ArrayForEach(s, steps) {
 		const cJSON *code = cJSON_GetObjectItemCaseSensitive(s, "exit_code");
-		const char *err = str(s, "error");
+		const char *err = json_str(s, "error");
 		char dur[32], exit_text[16];
 
 		duration_text(s, dur, sizeof dur);
 		snprintf(exit_text, sizeof exit_text, "%s", "-");
 		if (cJSON_IsNumber(code))
 			snprintf(exit_text, sizeof exit_text, "%d", code->valueint);
-		fprintf(fp, "%-*s  ", w, str(s, "id") ? str(s, "id") : "?");
-		put_status(fp, colour, str(s, "status") ? str(s, "status") : "?", 15);
-		fprintf(fp, "  %8.0f  %4s  %9s%s\n", num(s, "attempts", 0), exit_text,
+		fprintf(fp, "%-*s  ", w, json_str(s, "id") ? json_str(s, "id") : "?");
+		put_status(fp, colour, json_str(s, "status") ? json_str(s, "status") : "?", 15);
+		fprintf(fp, "  %8.0f  %4s  %9s%s\n", json_num(s, "attempts", 0), exit_text,
 		    cJSON_GetObjectItemCaseSensitive(s, "started_at") &&
 		    !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(s, "started_at")) ? dur : "-",
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "cached")) ? "  (cached)" : "");
@@ -195,13 +180,13 @@ show_approvals(FILE *fp, const cJSON *approvals)
 	cJSON_ArrayForEach(a, approvals) {
 		char at[32];
 
-		local_time(str(a, "at"), at, sizeof at);
-		fprintf(fp, "  %s  %s%s by %s at %s", str(a, "step") ? str(a, "step") : "?",
+		local_time(json_str(a, "at"), at, sizeof at);
+		fprintf(fp, "  %s  %s%s by %s at %s", json_str(a, "step") ? json_str(a, "step") : "?",
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(a, "refused")) ? "refused: " : "",
-		    str(a, "decision") ? str(a, "decision") : "?", str(a, "by") ? str(a, "by") : "?",
+		    json_str(a, "decision") ? json_str(a, "decision") : "?", json_str(a, "by") ? json_str(a, "by") : "?",
 		    at);
-		if (str(a, "comment") != NULL && *str(a, "comment") != '\0')
-			fprintf(fp, ": %s", str(a, "comment"));
+		if (json_str(a, "comment") != NULL && *json_str(a, "comment") != '\0')
+			fprintf(fp, ": %s", json_str(a, "comment"));
 		fputc('\n', fp);
 	}
 }
@@ -213,24 +198,24 @@ show_run(FILE *fp, const cJSON *run)
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(run, "exit_code");
 	char started[32], ended[32], dur[32];
 
-	local_time(str(run, "started_at"), started, sizeof started);
-	local_time(str(run, "ended_at"), ended, sizeof ended);
+	local_time(json_str(run, "started_at"), started, sizeof started);
+	local_time(json_str(run, "ended_at"), ended, sizeof ended);
 	duration_text(run, dur, sizeof dur);
-	fprintf(fp, "run %.0f  %s  ", num(run, "id", 0), str(run, "workflow") ?
-	    str(run, "workflow") : "?");
-	put_status(fp, colour, str(run, "status") ? str(run, "status") : "?", 0);
+	fprintf(fp, "run %.0f  %s  ", json_num(run, "id", 0), json_str(run, "workflow") ?
+	    json_str(run, "workflow") : "?");
+	put_status(fp, colour, json_str(run, "status") ? json_str(run, "status") : "?", 0);
 	if (cJSON_IsNumber(code))
 		fprintf(fp, " (exit %d)", code->valueint);
-	fprintf(fp, "\nuuid      %s\n", str(run, "uuid") ? str(run, "uuid") : "?");
-	fprintf(fp, "file      %s\n", str(run, "file") ? str(run, "file") : "?");
-	fprintf(fp, "user      %s on %s\n", str(run, "user") ? str(run, "user") : "?",
-	    str(run, "host") ? str(run, "host") : "?");
+	fprintf(fp, "\nuuid      %s\n", json_str(run, "uuid") ? json_str(run, "uuid") : "?");
+	fprintf(fp, "file      %s\n", json_str(run, "file") ? json_str(run, "file") : "?");
+	fprintf(fp, "user      %s on %s\n", json_str(run, "user") ? json_str(run, "user") : "?",
+	    json_str(run, "host") ? json_str(run, "host") : "?");
 	fprintf(fp, "started   %s\nended     %s\nduration  %s\n", started, ended, dur);
-	fprintf(fp, "cost      $%.4f (%.0f tokens in, %.0f out)\n", num(run, "cost_usd", 0),
-	    num(run, "tokens_in", 0), num(run, "tokens_out", 0));
+	fprintf(fp, "cost      $%.4f (%.0f tokens in, %.0f out)\n", json_num(run, "cost_usd", 0),
+	    json_num(run, "tokens_in", 0), json_num(run, "tokens_out", 0));
 	show_args(fp, cJSON_GetObjectItemCaseSensitive(run, "args"));
-	if (str(run, "error") != NULL)
-		fprintf(fp, "error     %s\n", str(run, "error"));
+	if (json_str(run, "error") != NULL)
+		fprintf(fp, "error     %s\n", json_str(run, "error"));
 	show_steps(fp, cJSON_GetObjectItemCaseSensitive(run, "steps"), colour);
 	show_approvals(fp, cJSON_GetObjectItemCaseSensitive(run, "approvals"));
 }

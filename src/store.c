@@ -59,6 +59,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -72,6 +73,7 @@
 
 #include <sqlite3.h>
 
+#include "json.h"
 #include "store.h"
 #include "ring.h"
 #include "strbuf.h"
@@ -1057,36 +1059,17 @@ struct store_cost {
 	bool any;
 };
 
-static const char *
-store_json_str(const cJSON *p, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, key);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool
-store_json_num(const cJSON *p, const char *key, double *out)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, key);
-
-	if (!cJSON_IsNumber(v))
-		return false;
-	*out = v->valuedouble;
-	return true;
-}
-
 static void
 store_cost_get(const cJSON *p, struct store_cost *c)
 {
 	double v;
 
 	memset(c, 0, sizeof *c);
-	if (store_json_num(p, "cost_usd", &v))
+	if (!isnan(v = json_num(p, "cost_usd", NAN)))
 		c->usd = v, c->any = true;
-	if (store_json_num(p, "tokens_in", &v))
+	if (!isnan(v = json_num(p, "tokens_in", NAN)))
 		c->in = (int64_t)v, c->any = true;
-	if (store_json_num(p, "tokens_out", &v))
+	if (!isnan(v = json_num(p, "tokens_out", NAN)))
 		c->out = (int64_t)v, c->any = true;
 }
 
@@ -1171,7 +1154,7 @@ store_apply_attempt_begin(struct store_writer *w, const struct event *ev, const 
 	store_bind_step(w, st, ev);
 	sqlite3_bind_text(st, 3, store_phase_name(ev->phase), -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, ev->attempt);
-	if (store_json_num(p, "pid", &pid))
+	if (!isnan(pid = json_num(p, "pid", NAN)))
 		sqlite3_bind_int64(st, 5, (int64_t)pid);
 	else
 		sqlite3_bind_null(st, 5);
@@ -1195,7 +1178,7 @@ store_apply_attempt_end(struct store_writer *w, int which, const struct event *e
 	sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, ev->ts);
 	store_bind_exit(st, 7, ev->exit_code);
-	store_bind_text(st, 8, store_json_str(p, "error"));
+	store_bind_text(st, 8, json_str(p, "error"));
 	store_bind_text(st, 9, outputs);
 	sqlite3_bind_double(st, 10, c->usd);
 	sqlite3_bind_int64(st, 11, c->in);
@@ -1244,12 +1227,12 @@ store_apply_step_final(struct store_writer *w, const struct event *ev, const cJS
 	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
 	store_bind_exit(st, 4, ev->exit_code);
 	sqlite3_bind_int64(st, 5, ev->ts);
-	if (store_json_num(p, "duration_ms", &dur))
+	if (!isnan(dur = json_num(p, "duration_ms", NAN)))
 		sqlite3_bind_int64(st, 6, (int64_t)dur);
 	else
 		sqlite3_bind_null(st, 6);
 	store_bind_text(st, 7, outputs);
-	store_bind_text(st, 8, store_json_str(p, "error"));
+	store_bind_text(st, 8, json_str(p, "error"));
 	sqlite3_bind_int(st, 9, cJSON_IsTrue(cached));
 	sqlite3_bind_double(st, 10, c->usd);
 	sqlite3_bind_int64(st, 11, c->in);
@@ -1273,7 +1256,7 @@ store_apply_step_final(struct store_writer *w, const struct event *ev, const cJS
 static int
 store_apply_step(struct store_writer *w, const struct event *ev, const cJSON *p)
 {
-	const char *astatus = store_json_str(p, "attempt_status");
+	const char *astatus = json_str(p, "attempt_status");
 	struct store_cost c;
 	sqlite3_stmt *st;
 	int rc;
@@ -1317,14 +1300,14 @@ static int
 store_apply_approval(struct store_writer *w, const struct event *ev, const cJSON *p)
 {
 	sqlite3_stmt *st = w->st[WS_APPROVAL];
-	const char *decision = store_json_str(p, "decision");
+	const char *decision = json_str(p, "decision");
 
 	sqlite3_bind_int64(st, 1, w->run);
 	sqlite3_bind_int64(st, 2, (int64_t)ev->seq);
 	sqlite3_bind_int(st, 3, ev->step);
 	store_bind_text(st, 4, decision != NULL ? decision : "");
-	store_bind_text(st, 5, store_json_str(p, "by"));
-	store_bind_text(st, 6, store_json_str(p, "comment"));
+	store_bind_text(st, 5, json_str(p, "by"));
+	store_bind_text(st, 6, json_str(p, "comment"));
 	sqlite3_bind_int(st, 7, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "refused")));
 	sqlite3_bind_int64(st, 8, ev->ts);
 	return store_step_done(st);
@@ -1340,11 +1323,11 @@ store_apply_run_end(struct store_writer *w, const struct event *ev, const cJSON 
 	sqlite3_bind_text(st, 2, run_status_name(ev->status), -1, SQLITE_STATIC);
 	store_bind_exit(st, 3, ev->exit_code);
 	sqlite3_bind_int64(st, 4, ev->ts);
-	if (store_json_num(p, "duration_ms", &dur))
+	if (!isnan(dur = json_num(p, "duration_ms", NAN)))
 		sqlite3_bind_int64(st, 5, (int64_t)dur);
 	else
 		sqlite3_bind_null(st, 5);
-	store_bind_text(st, 6, store_json_str(p, "error"));
+	store_bind_text(st, 6, json_str(p, "error"));
 	return store_step_done(st);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "model.h"
 #include "wf.h"
 #include "xmalloc.h"
@@ -36,24 +37,32 @@ model_fini(struct model *m)
 	memset(m, 0, sizeof *m);
 }
 
+/* Replaces *dst with a copy of p's string member key, when it has one. */
+static bool
+model_take_str(char **dst, const cJSON *p, const char *key)
+{
+	const char *v = json_str(p, key);
+
+	if (v == NULL)
+		return false;
+	free(*dst);
+	*dst = xstrdup(v);
+	return true;
+}
+
 static void
 model_run_start(struct model *m, const struct event *ev)
 {
 	cJSON *p = event_json(ev);
-	const cJSON *v;
+	const char *uuid = json_str(p, "uuid");
 
 	if (m->started_us == 0)
 		m->started_us = ev->ts;
 	m->status = RUN_RUNNING;
 	m->ended = false;
-	v = cJSON_GetObjectItemCaseSensitive(p, "uuid");
-	if (cJSON_IsString(v))
-		snprintf(m->uuid, sizeof m->uuid, "%s", v->valuestring);
-	v = cJSON_GetObjectItemCaseSensitive(p, "user");
-	if (cJSON_IsString(v)) {
-		free(m->user);
-		m->user = xstrdup(v->valuestring);
-	}
+	if (uuid != NULL)
+		snprintf(m->uuid, sizeof m->uuid, "%s", uuid);
+	model_take_str(&m->user, p, "user");
 	cJSON_Delete(p);
 }
 
@@ -80,19 +89,12 @@ model_step(struct model *m, const struct event *ev)
 		s->exit_code = ev->exit_code;
 	}
 	p = event_json(ev);
-	v = cJSON_GetObjectItemCaseSensitive(p, "error");
-	if (cJSON_IsString(v)) {
-		free(s->error);
-		s->error = xstrdup(v->valuestring);
-	} else if (ev->status == ST_RUNNING) {
+	if (!model_take_str(&s->error, p, "error") && ev->status == ST_RUNNING) {
 		free(s->error);
 		s->error = NULL;
 	}
-	v = cJSON_GetObjectItemCaseSensitive(p, "command");
-	if (cJSON_IsString(v) && ev->phase == PHASE_MAIN) {
-		free(s->command);
-		s->command = xstrdup(v->valuestring);
-	}
+	if (ev->phase == PHASE_MAIN)
+		model_take_str(&s->command, p, "command");
 	v = cJSON_GetObjectItemCaseSensitive(p, "outputs");
 	if (cJSON_IsObject(v)) {
 		cJSON_Delete(s->outputs);
@@ -105,12 +107,12 @@ static void
 model_note(struct model *m, const struct event *ev)
 {
 	cJSON *p = event_json(ev);
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "message");
+	const char *v = json_str(p, "message");
 
-	if (!cJSON_IsString(v))
-		v = cJSON_GetObjectItemCaseSensitive(p, "error");
-	if (cJSON_IsString(v))
-		snprintf(m->note, sizeof m->note, "%s", v->valuestring);
+	if (v == NULL)
+		v = json_str(p, "error");
+	if (v != NULL)
+		snprintf(m->note, sizeof m->note, "%s", v);
 	cJSON_Delete(p);
 }
 

@@ -13,6 +13,7 @@
 
 #include "event.h"
 #include "glyph.h"
+#include "json.h"
 #include "store.h"
 #include "ui.h"
 #include "xmalloc.h"
@@ -20,20 +21,19 @@
 #define RUNS_MAX 1000
 #define RUNS_POLL_MS 500
 
+/* A run's field as text ("" when missing) and as a number (0). */
 static const char *
 run_str(const cJSON *r, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, key);
+	const char *s = json_str(r, key);
 
-	return cJSON_IsString(v) ? v->valuestring : "";
+	return s != NULL ? s : "";
 }
 
 static double
 run_num(const cJSON *r, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, key);
-
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+	return json_num(r, key, 0);
 }
 
 /* A run passes when every word of the filter is in its number, status,
