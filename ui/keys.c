@@ -153,9 +153,10 @@ act_find(struct ui *ui, int key)
 static void
 act_find_next(struct ui *ui, int key)
 {
-	if (ui->find[0] == '\0' || !run_view_find(ui, ui->find))
-		ui_message(ui, true, ui->find[0] ? "no step matches '%s'" : "no search yet (/)%s",
-		    ui->find);
+	if (ui->find[0] == '\0')
+		ui_message(ui, true, "no search yet (/)");
+	else if (!run_view_find(ui, ui->find))
+		ui_message(ui, true, "no step matches '%s'", ui->find);
 }
 
 static void

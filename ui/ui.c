@@ -198,6 +198,21 @@ ui_run_from_history(struct ui *ui, int64_t run, struct err *e)
 	return run_view_new(&m, src);
 }
 
+/* Makes rv the open run, with what its source already has. */
+static void
+ui_show_run(struct ui *ui, struct run_view *rv, bool owned)
+{
+	struct err e;
+
+	ui_close_run(ui);
+	ui->rv = rv;
+	ui->run_owned = owned;
+	ui->view = VIEW_RUN;
+	source_poll(rv->src, &rv->m, &e);
+	run_view_select(ui, 0);
+	ui->dirty = true;
+}
+
 int
 ui_open_run(struct ui *ui, int64_t run)
 {
@@ -209,13 +224,7 @@ ui_open_run(struct ui *ui, int64_t run)
 		ui_message(ui, true, "%s", e.msg);
 		return -1;
 	}
-	ui_close_run(ui);
-	ui->rv = rv;
-	ui->run_owned = true;
-	ui->view = VIEW_RUN;
-	source_poll(rv->src, &rv->m, &e);
-	run_view_select(ui, 0);
-	ui->dirty = true;
+	ui_show_run(ui, rv, true);
 	return 0;
 }
 
@@ -798,11 +807,7 @@ ui_open_first(struct ui *ui)
 			return -1;
 		}
 		model_init(&m, wf, ui->o.run);
-		ui->rv = run_view_new(&m, source_ring(ui->o.rd, ui->st));
-		ui->run_owned = false;
-		ui->view = VIEW_RUN;
-		source_poll(ui->rv->src, &ui->rv->m, &e);
-		run_view_select(ui, 0);
+		ui_show_run(ui, run_view_new(&m, source_ring(ui->o.rd, ui->st)), false);
 		return 0;
 	}
 	if (ui->o.run > 0) {
@@ -812,11 +817,7 @@ ui_open_first(struct ui *ui)
 			fprintf(stderr, "drover: %s\n", e.msg);
 			return -1;
 		}
-		ui->rv = rv;
-		ui->run_owned = true;
-		ui->view = VIEW_RUN;
-		source_poll(rv->src, &rv->m, &e);
-		run_view_select(ui, 0);
+		ui_show_run(ui, rv, true);
 		return 0;
 	}
 	ui->view = VIEW_RUNS;

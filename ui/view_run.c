@@ -68,9 +68,7 @@ run_view_new(struct model *m, struct source *src)
 	rv->m = *m;
 	rv->src = src;
 	rv->lay = run_view_layout(m->wf);
-	rv->list = false;
 	log_pane_reset(&rv->log, 0);
-	rv->log.follow = true;
 	return rv;
 }
 
@@ -324,6 +322,15 @@ detail_line(int *y, int ymax, int x, int w, const char *label, const char *value
 	(*y)++;
 }
 
+/* Newlines and tabs as spaces: a detail row is one line. */
+static void
+one_line(char *buf)
+{
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+}
+
 /* What the step does, on one line: its command, request or target. */
 static void
 detail_what(const struct step *s, char *buf, size_t size)
@@ -346,9 +353,6 @@ detail_what(const struct step *s, char *buf, size_t size)
 	} else if (s->body.kind == WK_WORKFLOW) {
 		snprintf(buf, size, "workflow %s", s->body.file);
 	}
-	for (char *p = buf; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\t')
-			*p = ' ';
 }
 
 static int
@@ -368,19 +372,16 @@ run_view_draw_detail(struct ui *ui, int y, int x, int h, int w)
 	attrset(A_NORMAL);
 	y++;
 	ui_fmt_duration(model_step_elapsed_us(&rv->m, rv->sel, event_now()), t, sizeof t);
-	snprintf(buf, sizeof buf, "%s, attempt %d, %s%s", step_status_name(ms->status),
-	    ms->attempt, ms->started_us ? t : "not started", ms->exit_code >= 0 ? "" : "");
+	snprintf(buf, sizeof buf, "%s, attempt %d, %s", step_status_name(ms->status),
+	    ms->attempt, ms->started_us ? t : "not started");
 	if (ms->exit_code >= 0)
 		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", exit %d", ms->exit_code);
 	detail_line(&y, ymax, x, w, "status", buf, theme_attr(ui_status_role(ms->status)));
-	if (ms->command != NULL) {
+	if (ms->command != NULL)
 		snprintf(buf, sizeof buf, "%s", ms->command);
-		for (char *c = buf; *c != '\0'; c++)
-			if (*c == '\n' || *c == '\t')
-				*c = ' ';
-	} else {
+	else
 		detail_what(s, buf, sizeof buf);
-	}
+	one_line(buf);
 	snprintf(t, sizeof t, "%s", wf_kind_name(s->body.kind));
 	detail_line(&y, ymax, x, w, t, buf, A_NORMAL);
 	if (ms->error != NULL)
