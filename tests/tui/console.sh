@@ -200,6 +200,24 @@ like "the log is there" "$(tui_screen)" 'calling as alice with \*\*\*'
 unlike "the secret is never on screen" "$(tui_screen)" 'hunter2'
 tui_stop
 
+# Hostile input: escape sequences in a log never reach the terminal, a
+# bad theme file falls back to the built-in one with a message.
+cat >"$T/escape.yaml" <<'EOF'
+name: escape
+steps:
+  - id: noisy
+    run: printf 'before \033[2J\033]0;pwned\007 after\n'
+EOF
+"$DROVER" run --no-tui escape.yaml >/dev/null
+printf 'name: [broken\n' >"$T/broken-theme.yaml"
+tui_start 100 30 "$DROVER" attach 7 --theme "$T/broken-theme.yaml"
+tui_wait "control characters in a log show as ?" 'before \?\[2J\?\]0;pwned\? after'
+like "a broken theme file is reported with its position" "$(tui_screen)" 'broken-theme.yaml:[0-9]+:[0-9]+'
+tui_stop
+tui_start 100 30 "$DROVER" attach nosuchrun
+tui_wait "attach of an unknown run says so" "'nosuchrun' is not a run"
+tui_stop
+
 # LANG=C: nothing but ASCII reaches the terminal.
 LANG=C LC_ALL=C tui_start 100 30 env LANG=C LC_ALL=C "$DROVER" attach 1
 tui_wait "in ASCII the graph uses plain glyphs" '\+ deploy'
@@ -218,8 +236,8 @@ awk 'BEGIN {
 }' >"$T/big.yaml"
 ok "the big workflow is valid" "$DROVER" validate big.yaml
 "$DROVER" run --no-tui big.yaml >/dev/null
-tui_start 100 30 "$DROVER" attach 7
-tui_wait "a 1,000-step run opens" 'run 7 +big .*1000/1000 done'
+tui_start 100 30 "$DROVER" attach 8
+tui_wait "a 1,000-step run opens" 'run 8 +big .*1000/1000 done'
 tui_keys G
 tui_wait "G selects the last step" '^. s0999$'
 tui_keys g
