@@ -10,25 +10,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mask.h"
+#include "shq.h"
 #include "strbuf.h"
 #include "tmpl.h"
 #include "xmalloc.h"
 #include "ydoc.h"
 
 #define TMPL_MAX_TEXT (16 * 1024 * 1024)
-#define TMPL_SHELL_SAFE \
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@%+=:,./-"
+#define TMPL_MAX_SHELL (1024 * 1024)	/* longest command whose quoting is checked */
 
 struct tmpl_part {
 	char *text;		/* literal text, or NULL for an expression */
 	size_t len;
 	struct expr *ex;
-	size_t off;		/* where the expression starts in the template */
+	size_t off;		/* where the text, or the expression, starts in the template */
 };
 
 struct tmpl {
 	struct tmpl_part *parts;
 	size_t n, cap;
+	struct shq_plan *shell;	/* TMPL_SHELL: the context of each expression */
 };
 
 struct tmpl_walk {
@@ -49,10 +51,10 @@ tmpl_add_part(struct tmpl *t, char *text, size_t len, struct expr *ex, size_t of
 }
 
 static void
-tmpl_add_text(struct tmpl *t, const char *s, size_t len)
+tmpl_add_text(struct tmpl *t, const char *s, size_t len, size_t off)
 {
 	if (len > 0)
-		tmpl_add_part(t, xstrndup(s, len), len, NULL, 0);
+		tmpl_add_part(t, xstrndup(s, len), len, NULL, off);
 }
 
 static bool
@@ -99,11 +101,11 @@ tmpl_parse(const char *s, size_t len, struct err *e)
 		struct expr *ex;
 
 		if (open == NULL) {
-			tmpl_add_text(t, s + i, len - i);
+			tmpl_add_text(t, s + i, len - i, i);
 			break;
 		}
 		at = (size_t)(open - s);
-		tmpl_add_text(t, s + i, at - i);
+		tmpl_add_text(t, s + i, at - i, i);
 		end = tmpl_find_close(s, len, at + 2, &quote);
 		if (end == len) {
 			if (quote < len)
@@ -148,6 +150,7 @@ tmpl_free(struct tmpl *t)
 		expr_free(t->parts[i].ex);
 	}
 	free(t->parts);
+	shq_plan_free(t->shell);
 	free(t);
 }
 
@@ -187,23 +190,6 @@ tmpl_walk_refs(const struct tmpl *t, expr_ref_fn *fn, void *ud)
 	}
 }
 
-void
-tmpl_shell_quote(struct strbuf *out, const char *s)
-{
-	if (*s != '\0' && s[strspn(s, TMPL_SHELL_SAFE)] == '\0') {
-		sb_adds(out, s);
-		return;
-	}
-	sb_addc(out, '\'');
-	for (; *s != '\0'; s++) {
-		if (*s == '\'')
-			sb_adds(out, "'\\''");
-		else
-			sb_addc(out, *s);
-	}
-	sb_addc(out, '\'');
-}
-
 static cJSON *
 tmpl_eval(const struct tmpl_part *part, const struct expr_scope *scope, struct err *e)
 {
@@ -214,40 +200,174 @@ tmpl_eval(const struct tmpl_part *part, const struct expr_scope *scope, struct e
 	return v;
 }
 
-char *
-tmpl_render_text(const struct tmpl *t, const struct expr_scope *scope, enum tmpl_mode mode,
-    struct err *e)
+bool
+tmpl_has_quoted(const struct tmpl *t)
 {
-	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->parts[i].ex != NULL && !expr_is_raw(t->parts[i].ex))
+			return true;
+	return false;
+}
+
+/* The offset in the template of offset flat of its literal text alone. */
+static size_t
+tmpl_text_offset(const struct tmpl *t, size_t flat)
+{
+	size_t seen = 0, last = 0;
 
 	for (size_t i = 0; i < t->n; i++) {
 		const struct tmpl_part *part = &t->parts[i];
+
+		if (part->ex != NULL)
+			continue;
+		if (flat < seen + part->len)
+			return part->off + (flat - seen);
+		seen += part->len;
+		last = part->off + part->len;
+	}
+	return last;
+}
+
+/* The expression part of hole k. */
+static const struct tmpl_part *
+tmpl_hole_part(const struct tmpl *t, size_t k)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->parts[i].ex != NULL && k-- == 0)
+			return &t->parts[i];
+	return NULL;
+}
+
+/* Where each expression of t sits in its shell command; NULL with e set
+ * when one cannot be quoted.  Caller frees. */
+static struct shq_plan *
+tmpl_shell_plan(const struct tmpl *t, struct err *e)
+{
+	struct strbuf text = STRBUF_INIT;
+	size_t n = 0, *holes = xcalloc(t->n + 1, sizeof *holes);
+	bool *raw = xcalloc(t->n + 1, sizeof *raw);
+	struct shq_plan *plan = NULL;
+	long bad = -1;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->parts[i].ex == NULL) {
+			sb_add(&text, t->parts[i].text, t->parts[i].len);
+		} else {
+			holes[n] = text.len;
+			raw[n++] = expr_is_raw(t->parts[i].ex);
+		}
+	}
+	if (text.len > TMPL_MAX_SHELL) {
+		err_set_at(e, 0, 1, "the command is longer than 1 MiB, too long for drover to "
+		    "check how its templates are quoted; use a script file");
+	} else {
+		plan = shq_plan_new(text.buf != NULL ? text.buf : "", text.len, holes, raw, n, &bad,
+		    e);
+		if (plan == NULL && e != NULL) {
+			const struct tmpl_part *part = bad >= 0 ? tmpl_hole_part(t, (size_t)bad) : NULL;
+
+			e->col = part != NULL ? (int)part->off + 1 :
+			    (int)tmpl_text_offset(t, (size_t)(e->col - 1)) + 1;
+		}
+	}
+	sb_fini(&text);
+	free(holes);
+	free(raw);
+	return plan;
+}
+
+int
+tmpl_shell_prepare(struct tmpl *t, struct err *e)
+{
+	if (t->shell != NULL || !tmpl_has_quoted(t))
+		return 0;
+	t->shell = tmpl_shell_plan(t, e);
+	return t->shell != NULL ? 0 : -1;
+}
+
+/* A substituted value, quoted for its place in a shell command. */
+static void
+tmpl_add_value(struct strbuf *sb, const struct shq_plan *plan, const struct tmpl_part *part,
+    size_t hole, const char *text, enum tmpl_mode mode)
+{
+	if (mode == TMPL_SHELL && !expr_is_raw(part->ex))
+		shq_quote(sb, shq_plan_ctx(plan, hole), text, strlen(text));
+	else
+		sb_adds(sb, text);
+}
+
+char *
+tmpl_render_shown(const struct tmpl *t, const struct expr_scope *scope, enum tmpl_mode mode,
+    const struct mask *hide, struct err *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t hole = 0, *start = xcalloc(t->n + 1, sizeof *start);
+	size_t *end = xcalloc(t->n + 1, sizeof *end);
+	char **values = xcalloc(t->n + 1, sizeof *values);
+	struct shq_plan *local = NULL;
+	const struct shq_plan *plan = t->shell;
+	char *out = NULL;
+	long bad = -1;
+
+	if (mode == TMPL_SHELL && plan == NULL && tmpl_has_quoted(t) &&
+	    (plan = local = tmpl_shell_plan(t, e)) == NULL)
+		goto out;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct tmpl_part *part = &t->parts[i];
 		cJSON *v;
-		char *text;
+		char *text, *masked;
+		size_t mlen;
 
 		if (part->ex == NULL) {
 			sb_add(&sb, part->text, part->len);
 			continue;
 		}
-		if ((v = tmpl_eval(part, scope, e)) == NULL) {
-			sb_fini(&sb);
-			return NULL;
-		}
+		if ((v = tmpl_eval(part, scope, e)) == NULL)
+			goto out;
 		text = expr_value_text(v);
 		cJSON_Delete(v);
-		if (mode == TMPL_SHELL && !expr_is_raw(part->ex))
-			tmpl_shell_quote(&sb, text);
-		else
-			sb_adds(&sb, text);
-		free(text);
+		if ((masked = mask_apply(hide, text, strlen(text), &mlen)) != NULL) {
+			free(text);
+			text = masked;
+		}
+		start[hole] = sb.len;
+		tmpl_add_value(&sb, plan, part, hole, text, mode);
+		end[hole] = sb.len;
+		values[hole++] = text;
 		if (sb.len > TMPL_MAX_TEXT) {
-			sb_fini(&sb);
 			err_set_at(e, 0, (int)part->off + 1, "the text of '%.60s' would be longer "
 			    "than 16 MiB", expr_source(part->ex));
-			return NULL;
+			goto out;
 		}
 	}
-	return sb_detach(&sb);
+	if (mode == TMPL_SHELL && plan != NULL &&
+	    shq_check_heredocs(plan, (const char *const *)values, sb_str(&sb), sb.len, start, end,
+	    &bad, e) < 0) {
+		const struct tmpl_part *part = tmpl_hole_part(t, (size_t)bad);
+
+		err_prefix(e, "'{{ %.60s }}' at position %zu: ", expr_source(part->ex),
+		    part->off + 1);
+		if (e != NULL)
+			e->col = (int)part->off + 1;
+		goto out;
+	}
+	out = sb_detach(&sb);
+out:
+	sb_fini(&sb);
+	for (size_t i = 0; i < hole; i++)
+		free(values[i]);
+	free(values);
+	free(start);
+	free(end);
+	shq_plan_free(local);
+	return out;
+}
+
+char *
+tmpl_render_text(const struct tmpl *t, const struct expr_scope *scope, enum tmpl_mode mode,
+    struct err *e)
+{
+	return tmpl_render_shown(t, scope, mode, NULL, e);
 }
 
 static cJSON *

@@ -4,8 +4,8 @@
  * one "{{ EXPR }}" (nothing before or after the braces) it renders to the
  * expression's own value and type; otherwise every part is turned into text
  * (expr_value_text) and joined.  In shell mode (the string form of a `run`
- * step) every substituted value that holds anything but
- * [A-Za-z0-9_@%+=:,./-] is single-quoted so it stays one word, unless the
+ * step) every substituted value is quoted for the place it goes in the
+ * command (shq.h), so the command receives exactly the value, unless the
  * expression ends with the "raw" filter.
  */
 #ifndef DROVER_TMPL_H
@@ -50,15 +50,24 @@ cJSON *tmpl_render(const struct tmpl *t, const struct expr_scope *scope, enum tm
 /* The same as text; caller frees. */
 char *tmpl_render_text(const struct tmpl *t, const struct expr_scope *scope, enum tmpl_mode mode,
     struct err *e);
+/* The same with every secret of hide replaced by "***" in each value
+ * before it is quoted: the text to show people.  hide may be NULL. */
+struct mask;
+char *tmpl_render_shown(const struct tmpl *t, const struct expr_scope *scope,
+    enum tmpl_mode mode, const struct mask *hide, struct err *e);
+
+/* Works out where each expression of a shell command (a `run` string)
+ * sits, so TMPL_SHELL rendering quotes it for that place (shq.h); -1 with
+ * e set (e->col: 1-based offset in the template) when one sits where no
+ * quoting is certain.  Rendering does this itself when it was not done,
+ * but doing it once, when the file is loaded, reports problems early. */
+int tmpl_shell_prepare(struct tmpl *t, struct err *e);
+/* True when some expression is not "| raw" (it will be quoted). */
+bool tmpl_has_quoted(const struct tmpl *t);
 
 /* Renders a YAML subtree to JSON: string scalars that carry a compiled
  * template in n->aux are rendered with TMPL_VALUE, everything else is
  * converted as written.  NULL with e set (position of the failing node). */
 cJSON *tmpl_render_node(const struct ynode *n, const struct expr_scope *scope, struct err *e);
-
-/* Appends s to out, single-quoted for sh when it holds anything but
- * [A-Za-z0-9_@%+=:,./-] ("" becomes ''). */
-struct strbuf;
-void tmpl_shell_quote(struct strbuf *out, const char *s);
 
 #endif

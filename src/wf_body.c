@@ -21,6 +21,7 @@
 #include "expr.h"
 #include "fsutil.h"
 #include "paths.h"
+#include "shq.h"
 #include "suggest.h"
 #include "tmpl.h"
 #include "wf_ld.h"
@@ -297,6 +298,29 @@ ld_kind(struct ld *ld, struct ynode *v, struct body *b, const struct refctx *ctx
 	}
 }
 
+/* A `run` string's templates must sit where drover can quote them for
+ * the shell (SPEC 5.1): a shell it knows, and places it is sure of. */
+static void
+ld_run_quoting(struct ld *ld, const struct body *b)
+{
+	struct tmpl *t = b->run->aux;
+	const char *shell = b->shell != NULL ? b->shell->str : "/bin/sh";
+	struct err e;
+
+	if (t == NULL || !tmpl_has_quoted(t))
+		return;
+	if (b->shell != NULL && b->shell->aux != NULL)
+		ld_err(ld, b->run, "'run' has templates and 'shell' is itself a template, so "
+		    "drover cannot know how to quote them; write the shell out, or use the list "
+		    "form of run");
+	else if (!shq_shell_is_posix(shell))
+		ld_err(ld, b->run, "'run' has templates, and drover only knows how to quote them "
+		    "for POSIX shells (sh, dash, bash, ksh, zsh...), not for '%s'; use the list form "
+		    "of run, pass values in env, or mark a value you vouch for with | raw", shell);
+	else if (tmpl_shell_prepare(t, &e) < 0)
+		ld_err_in(ld, b->run, e.col > 0 ? (size_t)e.col - 1 : 0, e.msg);
+}
+
 /* A companion key is only meaningful next to its kind. */
 static void
 ld_companion(struct ld *ld, struct ynode *map, const char *key, enum wf_kind kind,
@@ -363,6 +387,8 @@ ld_body(struct ld *ld, struct ynode *map, int use, struct body *b, const struct 
 	if (b->kind == WK_RUN && (v = ynode_get(map, "workdir")) != NULL &&
 	    ld_scalar_tmpl(ld, v, "workdir", ctx))
 		b->workdir = v;
+	if (b->kind == WK_RUN && b->run != NULL && b->run->kind == YNODE_SCALAR)
+		ld_run_quoting(ld, b);
 	if (use != BODY_TOOL) {
 		struct ynode *args = ynode_get(map, "args"), *with = ynode_get(map, "with");
 

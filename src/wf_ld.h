@@ -51,6 +51,8 @@ struct ld {
 
 void ld_err(struct ld *ld, const struct ynode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A problem inside a scalar's text, at byte offset off of it. */
+void ld_err_in(struct ld *ld, const struct ynode *n, size_t off, const char *msg);
 /* Reports keys of map that are not in allowed (NULL-terminated), with a
  * "did you mean" hint; where names the map ("step 'build'"). */
 void ld_check_keys(struct ld *ld, const struct ynode *map, const char *const *allowed,

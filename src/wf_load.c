@@ -46,8 +46,7 @@ ld_err(struct ld *ld, const struct ynode *n, const char *fmt, ...)
 	free(msg);
 }
 
-/* A problem inside a scalar's text, at byte offset off of it. */
-static void
+void
 ld_err_in(struct ld *ld, const struct ynode *n, size_t off, const char *msg)
 {
 	int line, col;

@@ -43,6 +43,8 @@ struct builder {
 	ydoc_problem_fn *problem;
 	void *ud;
 	int ndocs;
+	const char *buf;	/* the text being parsed */
+	size_t len;
 };
 
 static struct ynode *
@@ -358,6 +360,35 @@ close_container(struct builder *b, struct err *e)
 	return attach(b, n, e);
 }
 
+/* The column (from 1) where the lines of the literal block scalar whose
+ * header ('|') is at mark start, or 0 when that is not plain to see (an
+ * explicit indentation digit, no content line). */
+static int
+block_indent(const struct builder *b, const yaml_mark_t *mark)
+{
+	size_t i = mark->index;
+
+	while (i < b->len && b->buf[i] != '\n') {
+		if (b->buf[i] >= '1' && b->buf[i] <= '9')
+			return 0;
+		if (b->buf[i] == '#')
+			break;
+		i++;
+	}
+	while (i < b->len) {
+		size_t start = ++i, col;
+
+		while (i < b->len && b->buf[i] == ' ')
+			i++;
+		col = i - start;
+		if (i < b->len && b->buf[i] != '\n' && b->buf[i] != '\r')
+			return col < 10000 ? (int)col + 1 : 0;
+		while (i < b->len && b->buf[i] != '\n')
+			i++;
+	}
+	return 0;
+}
+
 static int
 on_scalar(struct builder *b, const yaml_event_t *ev, struct err *e)
 {
@@ -377,6 +408,8 @@ on_scalar(struct builder *b, const yaml_event_t *ev, struct err *e)
 		n->style = YSTYLE_DOUBLE;
 		break;
 	case YAML_LITERAL_SCALAR_STYLE:
+		n->indent = block_indent(b, &ev->start_mark);
+		/* fall through */
 	case YAML_FOLDED_SCALAR_STYLE:
 		n->style = YSTYLE_BLOCK;
 		break;
@@ -521,7 +554,7 @@ parser_error(const yaml_parser_t *p, struct err *e)
 struct ydoc *
 ydoc_parse(const char *buf, size_t len, ydoc_problem_fn *problem, void *ud, struct err *e)
 {
-	struct builder b = { .problem = problem, .ud = ud };
+	struct builder b = { .problem = problem, .ud = ud, .buf = buf, .len = len };
 	yaml_parser_t parser;
 	int rc = 0;
 
@@ -603,6 +636,21 @@ void
 ynode_pos_at(const struct ynode *n, size_t offset, int *line, int *col)
 {
 	bool exact = n->oneline && offset <= n->len && n->style != YSTYLE_BLOCK;
+
+	if (n->style == YSTYLE_BLOCK && n->indent > 0 && offset <= n->len) {
+		/* A literal block: its lines start on the line after the header. */
+		*line = n->line + 1;
+		*col = n->indent;
+		for (size_t i = 0; i < offset; i++) {
+			if (n->str[i] == '\n') {
+				(*line)++;
+				*col = n->indent;
+			} else if (((unsigned char)n->str[i] & 0xc0) != 0x80) {
+				(*col)++;
+			}
+		}
+		return;
+	}
 
 	/* Escapes make the written text longer than the value. */
 	for (size_t i = 0; exact && i < n->len; i++) {

@@ -34,6 +34,7 @@ struct ynode {
 	struct ypair *pairs;
 	enum yscalar_style { YSTYLE_PLAIN, YSTYLE_SINGLE, YSTYLE_DOUBLE, YSTYLE_BLOCK } style;
 	bool oneline;		/* the scalar was written on one line */
+	int indent;		/* a literal block (|): the column its lines start at, or 0 */
 	void *aux;		/* for the document's owner; see ydoc_set_aux_free */
 	/* parser bookkeeping */
 	size_t weight;		/* nodes in this subtree, aliases counted in full */

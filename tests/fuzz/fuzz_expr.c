@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "expr.h"
+#include "shq.h"
 #include "strbuf.h"
 #include "tmpl.h"
 #include "xmalloc.h"
@@ -102,6 +103,9 @@ fuzz_tmpl(const char *src, size_t size, const struct expr_scope *scopes)
 	tmpl_walk_refs(t, ignore_ref, &size);
 	tmpl_is_literal(t);
 	tmpl_single(t);
+	/* The fuzz input read as a shell command with holes. */
+	if (tmpl_shell_prepare(t, &e) < 0)
+		check_error(&e, size);
 	for (int i = 0; i < 2; i++) {
 		for (int mode = TMPL_VALUE; mode <= TMPL_SHELL; mode++) {
 			cJSON *v = tmpl_render(t, &scopes[i], mode, &e);
@@ -140,7 +144,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_tmpl(src, size, scopes);
 	free(src);
 	src = xstrndup((const char *)data, size);
-	tmpl_shell_quote(&sb, src);
+	for (int kind = SHQ_WORD; kind <= SHQ_HEREDOC_LITERAL; kind++) {
+		struct shq_ctx c = { .kind = (enum shq_kind)kind, .bare_ok = true, .backticks = 1 };
+
+		shq_quote(&sb, &c, src, strlen(src));
+	}
 	sb_fini(&sb);
 	free(src);
 	return 0;

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "shq.h"
 #include "strbuf.h"
 #include "tmpl.h"
 #include "xmalloc.h"
@@ -157,7 +158,7 @@ test_single_keeps_type(void **state)
 	/* Text and shell modes always give text. */
 	check_render("{{ args.words }}", TMPL_TEXT, "\"[\\\"a\\\",\\\"b\\\"]\"");
 	check_render("{{ args.n }}", TMPL_TEXT, "\"3\"");
-	check_render("{{ args.t }}", TMPL_SHELL, "\"true\"");
+	check_render("{{ args.t }}", TMPL_SHELL, "\"'true'\"");	/* a command's name: quoted */
 	check_render("{{ args.nil }}", TMPL_TEXT, "\"\"");
 }
 
@@ -186,23 +187,32 @@ test_braces_in_strings(void **state)
 	check_text("}} {{ args.n }} }}", TMPL_TEXT, "}} 3 }}");
 }
 
+/* A value quoted for the middle of a word of shell code. */
+static void
+word_quote(struct strbuf *sb, const char *s)
+{
+	const struct shq_ctx word = { .kind = SHQ_WORD, .bare_ok = true };
+
+	shq_quote(sb, &word, s, strlen(s));
+}
+
 static void
 test_shell_quote_classes(void **state)
 {
-	static const char safe[] = "ABCXYZabcxyz0189_@%+=:,./-";
+	static const char safe[] = "ABCXYZabcxyz0189_@%+:,./-";
 	static const char *const unsafe[] = {
 		" ", "\t", "\n", "$", "`", "\"", "\\", ";", "&", "|", "*", "?", "[", "]", "(",
-		")", "<", ">", "~", "#", "!", "{", "}", "^", "'", "\xc3\xa9",
+		")", "<", ">", "~", "#", "!", "{", "}", "^", "'", "=", "\xc3\xa9",
 	};
 	struct strbuf sb = STRBUF_INIT;
 
-	tmpl_shell_quote(&sb, safe);
+	word_quote(&sb, safe);
 	assert_string_equal(sb_str(&sb), safe);
 	for (size_t i = 0; safe[i] != '\0'; i++) {
 		char one[2] = { safe[i], '\0' };
 
 		sb_reset(&sb);
-		tmpl_shell_quote(&sb, one);
+		word_quote(&sb, one);
 		assert_string_equal(sb_str(&sb), one);
 	}
 	for (size_t i = 0; i < sizeof unsafe / sizeof unsafe[0]; i++) {
@@ -212,17 +222,17 @@ test_shell_quote_classes(void **state)
 		    xasprintf("a%sb", unsafe[i]);
 
 		sb_reset(&sb);
-		tmpl_shell_quote(&sb, in);
+		word_quote(&sb, in);
 		if (strcmp(sb_str(&sb), want) != 0)
 			fail_msg("quoting [%s]: got [%s], expected [%s]", in, sb_str(&sb), want);
 		free(want);
 		free(in);
 	}
 	sb_reset(&sb);
-	tmpl_shell_quote(&sb, "");
+	word_quote(&sb, "");
 	assert_string_equal(sb_str(&sb), "''");
 	sb_reset(&sb);
-	tmpl_shell_quote(&sb, "it's 'quoted'");
+	word_quote(&sb, "it's 'quoted'");
 	assert_string_equal(sb_str(&sb), "'it'\\''s '\\''quoted'\\'''");
 	sb_fini(&sb);
 }

@@ -93,7 +93,8 @@ static void
 test_pos_in_quoted_and_block(void **state)
 {
 	struct err e;
-	struct ydoc *doc = parse("a: 'xy z'\nb: \"q\\\"q\"\nc: |\n  abc\n", NULL, &e);
+	struct ydoc *doc = parse("a: 'xy z'\nb: \"q\\\"q\"\nc: |\n  abc\n  d\n   e\nf: |2\n   g\n"
+	    "h: >\n  i\n  j\n", NULL, &e);
 	int line, col;
 
 	(void)state;
@@ -102,8 +103,19 @@ test_pos_in_quoted_and_block(void **state)
 	assert_int_equal(col, 8);	/* one column for the opening quote */
 	ynode_pos_at(ynode_get(ydoc_root(doc), "b"), 2, &line, &col);
 	assert_int_equal(col, 4);	/* escapes: the scalar's own start */
+	/* A literal block: the line and column of the character itself. */
 	ynode_pos_at(ynode_get(ydoc_root(doc), "c"), 2, &line, &col);
-	assert_int_equal(line, 3);
+	assert_int_equal(line, 4);
+	assert_int_equal(col, 5);
+	ynode_pos_at(ynode_get(ydoc_root(doc), "c"), 7, &line, &col);	/* "e" */
+	assert_int_equal(line, 6);
+	assert_int_equal(col, 4);
+	/* An indentation digit, or a folded block: the scalar's own start. */
+	ynode_pos_at(ynode_get(ydoc_root(doc), "f"), 1, &line, &col);
+	assert_int_equal(line, 7);
+	assert_int_equal(col, 4);
+	ynode_pos_at(ynode_get(ydoc_root(doc), "h"), 2, &line, &col);
+	assert_int_equal(line, 9);
 	assert_int_equal(col, 4);
 	ydoc_free(doc);
 }
