@@ -30,6 +30,7 @@
 #include <readline/history.h>
 
 #include "cmdline.h"
+#include "termtext.h"
 #include "xmalloc.h"
 
 #define CMDLINE_HISTORY_MAX	1000
@@ -543,42 +544,32 @@ cmdline_matches(void)
 
 /* ---- drawing ---- */
 
-/* One character as drawn: its bytes, its columns, and a replacement for
- * what cannot go to the terminal as it is ("^A" for a control character,
- * "?" for a byte that is not a character). */
+/* One character as drawn: its bytes, its columns, and a stand-in for
+ * what cannot go to the terminal as it is (termtext.h: "^A" for a control
+ * character, "<U+202E>" for a bidi control, "\x9b" for a byte that is not
+ * a character; TAB too is "^I" on a line of one row). */
 struct cmdline_glyph {
 	size_t len;
 	int width;
-	char show[4];
+	char show[TERMTEXT_ESCAPE_MAX];
 };
 
-/* Decodes in the locale's encoding, as readline and curses do. */
 static void
 cmdline_glyph(const char *s, size_t n, struct cmdline_glyph *g)
 {
-	mbstate_t st;
-	wchar_t wc;
-	size_t r;
+	struct termtext_char c;
 	int w;
 
-	memset(&st, 0, sizeof st);
+	termtext_next(s, n, &c);
+	g->len = c.len;
 	g->show[0] = '\0';
-	r = mbrtowc(&wc, s, n, &st);
-	if (r == 0 || r == (size_t)-1 || r == (size_t)-2) {
-		g->len = 1;
-		g->width = 1;
-		strcpy(g->show, "?");
+	if (c.kind == TT_TAB)
+		c.kind = TT_CONTROL;
+	if (!termtext_safe(&c)) {
+		g->width = (int)termtext_escape(&c, g->show);
 		return;
 	}
-	g->len = r;
-	if (wc < 0x20 || wc == 0x7f) {
-		g->width = 2;
-		g->show[0] = '^';
-		g->show[1] = (char)(wc ^ 0x40);
-		g->show[2] = '\0';
-		return;
-	}
-	w = wcwidth(wc);
+	w = c.cp < 0x80 ? 1 : wcwidth((wchar_t)c.cp);
 	if (w < 0) {
 		g->width = 1;
 		strcpy(g->show, "?");

@@ -206,12 +206,17 @@ cat >"$T/escape.yaml" <<'EOF'
 name: escape
 steps:
   - id: noisy
-    run: printf 'before \033[2J\033]0;pwned\007 after\n'
+    run: |
+      printf 'before \033[2J\033]0;pwned\007 after\n'
+      printf 'rtl \342\200\256gnp.exe \342\201\246x\342\201\251 c1 \302\233 raw \233\n'
 EOF
 "$DROVER" run --no-tui escape.yaml >/dev/null
 printf 'name: [broken\n' >"$T/broken-theme.yaml"
 tui_start 100 30 "$DROVER" attach 7 --theme "$T/broken-theme.yaml"
-tui_wait "control characters in a log show as ?" 'before \?\[2J\?\]0;pwned\? after'
+tui_wait "control characters in a log show harmless" 'before \^\[\[2J\^\[\]0;pwned\^G after'
+like "bidi and C1 controls show by name, stray bytes by value" "$(tui_screen)" \
+	'rtl <U\+202E>gnp.exe <U\+2066>x<U\+2069> c1 <U\+009B> raw \\x9b'
+unlike "no bidi control reaches the terminal" "$(tui_screen)" "$(printf '\342\200\256')"
 like "a broken theme file is reported with its position" "$(tui_screen)" 'broken-theme.yaml:[0-9]+:[0-9]+'
 tui_stop
 tui_start 100 30 "$DROVER" attach nosuchrun

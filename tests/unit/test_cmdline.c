@@ -648,11 +648,23 @@ test_draw(void **state)
 static void
 test_paste(void **state)
 {
+	WINDOW *win = newwin(2, 40, 0, 0);
+	char buf[64];
+
 	cmdline_open(":");
 	type("a");
 	cmdline_paste("b\nc\r\n");
 	assert_true(cmdline_is_open());
 	enter_expect("ab c  ");
+
+	/* Pasted escapes are text; bidi controls, C1 and stray bytes are
+	 * drawn as their stand-ins, never sent as they are. */
+	cmdline_open(":");
+	cmdline_paste("x\033cy\xe2\x80\xae" "z\xc2\x9b\xff");
+	assert_int_equal(draw(win, buf, 26), 26);
+	assert_string_equal(buf, ":x cy<U+202E>z<U+009B>\\xff");
+	enter_expect("x cy\xe2\x80\xae" "z\xc2\x9b\xff");
+	delwin(win);
 }
 
 /* readline must leave the terminal to curses: no bytes on stdout or
