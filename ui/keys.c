@@ -37,12 +37,6 @@ ui_key_ctx(const struct ui *ui)
 	return ui->rv->list ? CTX_LIST : CTX_GRAPH;
 }
 
-static int
-log_height(void)
-{
-	return LINES - 4;
-}
-
 /* ---- actions ---- */
 
 static void
@@ -172,7 +166,7 @@ act_follow(struct ui *ui, int key)
 
 	lp->follow = !lp->follow;
 	if (lp->follow)
-		log_pane_edge(lp, true, log_height());
+		log_pane_edge(lp, true);
 	ui_message(ui, false, lp->follow ? "following the log" : "log follow off");
 }
 
@@ -180,15 +174,14 @@ static void
 act_log_move(struct ui *ui, int key)
 {
 	struct log_pane *lp = &ui->rv->log;
-	int h = log_height();
 
 	switch (key) {
-	case 'j': case KEY_DOWN: log_pane_scroll(lp, 1, h); break;
-	case 'k': case KEY_UP: log_pane_scroll(lp, -1, h); break;
-	case KEY_NPAGE: case ' ': case CTRL('f'): log_pane_scroll(lp, h - 1, h); break;
-	case KEY_PPAGE: case 'b': case CTRL('b'): log_pane_scroll(lp, -(h - 1), h); break;
-	case 'g': case KEY_HOME: log_pane_edge(lp, false, h); break;
-	case 'G': case KEY_END: log_pane_edge(lp, true, h); break;
+	case 'j': case KEY_DOWN: log_pane_scroll(lp, 1); break;
+	case 'k': case KEY_UP: log_pane_scroll(lp, -1); break;
+	case KEY_NPAGE: case ' ': case CTRL('f'): log_pane_page(lp, 1); break;
+	case KEY_PPAGE: case 'b': case CTRL('b'): log_pane_page(lp, -1); break;
+	case 'g': case KEY_HOME: log_pane_edge(lp, false); break;
+	case 'G': case KEY_END: log_pane_edge(lp, true); break;
 	}
 }
 
@@ -205,7 +198,7 @@ act_search_next(struct ui *ui, int key)
 
 	if (lp->search[0] == '\0')
 		ui_message(ui, true, "no search yet (/)");
-	else if (!log_pane_search(lp, ui->st, &ui->rv->m, lp->search, key == 'N', log_height()))
+	else if (!log_pane_search(lp, ui->st, &ui->rv->m, lp->search, key == 'N'))
 		ui_message(ui, true, "no more matches for '%s'", lp->search);
 }
 

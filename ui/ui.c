@@ -551,8 +551,7 @@ ui_prompt_done(struct ui *ui, char *line)
 	case PROMPT_SEARCH:
 		if (ui->rv != NULL && line[0] != '\0') {
 			snprintf(ui->rv->log.search, sizeof ui->rv->log.search, "%s", line);
-			if (!log_pane_search(&ui->rv->log, ui->st, &ui->rv->m, line, false,
-			    LINES / 2))
+			if (!log_pane_search(&ui->rv->log, ui->st, &ui->rv->m, line, false))
 				ui_message(ui, true, "not found: %s", line);
 		}
 		break;

@@ -61,6 +61,7 @@ struct log_pane {
 	struct log_chunk *chunks;
 	size_t n, cap;
 	uint64_t total, top, loaded_seq;
+	int rows;		/* lines the pane shows (its last draw): what scrolls */
 	bool follow;
 	struct log_cached cache[4];
 	unsigned tick;
@@ -166,12 +167,16 @@ void log_pane_reset(struct log_pane *lp, int step);
 void log_pane_fini(struct log_pane *lp);
 /* Takes the chunks the history has for the step up to the model's last
  * event. */
-void log_pane_sync(struct log_pane *lp, struct store *st, const struct model *m, int height);
+void log_pane_sync(struct log_pane *lp, struct store *st, const struct model *m);
+/* Draws h rows (a heading, then lines) and makes h - 1 the pane's rows;
+ * following, the last line is on the last row. */
 void log_pane_draw(struct ui *ui, struct log_pane *lp, int y, int x, int h, int w);
-void log_pane_scroll(struct log_pane *lp, int64_t delta, int height);
-void log_pane_edge(struct log_pane *lp, bool bottom, int height);
+/* Scrolling, in the pane's rows as last drawn. */
+void log_pane_scroll(struct log_pane *lp, int64_t delta);
+void log_pane_page(struct log_pane *lp, int dir);
+void log_pane_edge(struct log_pane *lp, bool bottom);
 /* Searches for text from the line after the last match (or before it). */
 bool log_pane_search(struct log_pane *lp, struct store *st, const struct model *m,
-    const char *text, bool backward, int height);
+    const char *text, bool backward);
 
 #endif

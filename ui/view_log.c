@@ -63,7 +63,7 @@ log_add_chunk(void *ud, const struct event *ev)
 }
 
 void
-log_pane_sync(struct log_pane *lp, struct store *st, const struct model *m, int height)
+log_pane_sync(struct log_pane *lp, struct store *st, const struct model *m)
 {
 	struct chunk_sync cs = { lp, m->last_seq };
 	struct err e;
@@ -73,8 +73,6 @@ log_pane_sync(struct log_pane *lp, struct store *st, const struct model *m, int 
 	if (store_log_chunks(st, m->run, lp->step, lp->loaded_seq, log_add_chunk, &cs, &e) == 0 &&
 	    lp->loaded_seq < m->last_seq)
 		lp->loaded_seq = m->last_seq;	/* nothing more for this step up to there */
-	if (lp->follow)
-		log_pane_edge(lp, true, height);
 }
 
 /* The chunk holding line n (binary search over the index). */
@@ -154,32 +152,43 @@ log_line(struct log_pane *lp, struct store *st, int64_t run, uint64_t n, size_t 
 	return c->text + c->offs[i];
 }
 
-void
-log_pane_scroll(struct log_pane *lp, int64_t delta, int height)
+/* The top line that puts the last line on the last row. */
+static uint64_t
+log_bottom_top(const struct log_pane *lp)
 {
-	int64_t top = (int64_t)lp->top + delta, max = (int64_t)lp->total - height;
+	return lp->total > (uint64_t)lp->rows ? lp->total - (uint64_t)lp->rows : 0;
+}
 
-	if (max < 0)
-		max = 0;
+void
+log_pane_scroll(struct log_pane *lp, int64_t delta)
+{
+	int64_t top = (int64_t)lp->top + delta, max = (int64_t)log_bottom_top(lp);
+
 	if (top > max)
 		top = max;
 	if (top < 0)
 		top = 0;
 	lp->top = (uint64_t)top;
-	lp->follow = lp->follow && delta > 0 && top == max;
+	/* Scrolling up stops following; reaching the last line again resumes. */
+	lp->follow = top == max && (lp->follow || delta > 0);
 }
 
 void
-log_pane_edge(struct log_pane *lp, bool bottom, int height)
+log_pane_page(struct log_pane *lp, int dir)
 {
-	lp->top = bottom && lp->total > (uint64_t)height ? lp->total - (uint64_t)height : 0;
-	if (!bottom)
-		lp->follow = false;
+	log_pane_scroll(lp, dir * (lp->rows > 2 ? lp->rows - 1 : 1));
+}
+
+void
+log_pane_edge(struct log_pane *lp, bool bottom)
+{
+	lp->top = bottom ? log_bottom_top(lp) : 0;
+	lp->follow = bottom;
 }
 
 bool
 log_pane_search(struct log_pane *lp, struct store *st, const struct model *m,
-    const char *text, bool backward, int height)
+    const char *text, bool backward)
 {
 	int64_t from = lp->match >= 0 ? lp->match : (int64_t)lp->top - (backward ? 0 : 1);
 	size_t tlen = strlen(text);
@@ -193,7 +202,8 @@ log_pane_search(struct log_pane *lp, struct store *st, const struct model *m,
 		if (tlen <= len && memmem(line, len, text, tlen) != NULL) {
 			lp->match = n;
 			lp->follow = false;
-			lp->top = (uint64_t)n > (uint64_t)height / 2 ? (uint64_t)n - (uint64_t)height / 2 : 0;
+			lp->top = (uint64_t)n > (uint64_t)lp->rows / 2 ? (uint64_t)n - (uint64_t)lp->rows / 2 :
+			    0;
 			return true;
 		}
 	}
@@ -208,6 +218,11 @@ log_pane_draw(struct ui *ui, struct log_pane *lp, int y, int x, int h, int w)
 
 	if (h <= 0)
 		return;
+	/* The pane's size is known here, and only here: a pane that grew (L)
+	 * must not leave empty rows under the last line. */
+	lp->rows = h - 1;
+	if (lp->follow || lp->top > log_bottom_top(lp))
+		lp->top = log_bottom_top(lp);
 	snprintf(head, sizeof head, " log: %llu lines%s%s%s ", (unsigned long long)lp->total,
 	    lp->follow ? ", following" : "", lp->search[0] ? ", search: " : "", lp->search);
 	ui_fill(y, x, w, theme_attr(ROLE_BORDER));

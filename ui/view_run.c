@@ -403,7 +403,7 @@ run_view_draw(struct ui *ui, int y, int h)
 
 	if (rv->log_max) {
 		used = run_view_draw_detail(ui, y, 0, 3, COLS);
-		log_pane_sync(&rv->log, ui->st, &rv->m, h - used);
+		log_pane_sync(&rv->log, ui->st, &rv->m);
 		log_pane_draw(ui, &rv->log, y + used, 0, h - used, COLS);
 		return;
 	}
@@ -431,6 +431,6 @@ run_view_draw(struct ui *ui, int y, int h)
 	else
 		run_view_draw_graph(ui, y, 0, gh, gw);
 	used = run_view_draw_detail(ui, dy, dx, dh > 4 ? 4 : dh, dw);
-	log_pane_sync(&rv->log, ui->st, &rv->m, dh - used);
+	log_pane_sync(&rv->log, ui->st, &rv->m);
 	log_pane_draw(ui, &rv->log, dy + used, dx, dh - used, dw);
 }

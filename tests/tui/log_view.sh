@@ -1,0 +1,50 @@
+#!/bin/sh
+# log_view.sh - a step's log in the console (tmux): its end can be seen in
+# the split and the full view, whatever the pane's height.
+. "${TOP_SRCDIR:-.}/tests/tap.sh"
+. "$TOP_SRCDIR/tests/tui/tmux.sh"
+trap 'tui_stop; rm -rf "$T"' EXIT
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+cd "$T" || exit 1
+
+# Row N of the screen (1-based).
+row() { tui_screen | sed -n "${1}p"; }
+
+# The end of a log: in the split view the last line is on the pane's last
+# row; L (full size) shows it at once, without blank rows; j, Space and G
+# all reach it.  At 100x30 both views end on row 28.
+cat >"$T/hundred.yaml" <<'EOF'
+name: hundred
+steps:
+  - id: count
+    run: seq 1 100 | sed 's/^/line /'
+EOF
+"$DROVER" run --no-tui hundred.yaml >/dev/null
+tui_start 100 30 "$DROVER" attach 1
+tui_wait "the finished run opens with its log" 'log: 100 lines, following'
+like "the split view shows the last line on the pane's last row" "$(row 28)" '^ line 100 *$'
+like "and the one before above it" "$(row 27)" '^ line 99 *$'
+tui_keys L
+tui_wait "L opens the log full size" '^ line 80 *$'
+like "following, the full view ends on the last line at once" "$(row 28)" '^ line 100 *$'
+tui_keys g
+tui_wait "g goes to the top" '^ line 1 *$'
+tui_keys G
+tui_wait "G goes to the bottom" '^ line 100 *$'
+like "and the last line is on the last row" "$(row 28)" '^ line 100 *$'
+tui_keys g
+tui_wait "back at the top" '^ line 1 *$'
+tui_keys -N 150 j
+tui_wait "j scrolls down to the very last line" '^ line 100 *$'
+like "and stops there" "$(row 28)" '^ line 100 *$'
+tui_keys g
+tui_wait "top again" '^ line 1 *$'
+tui_keys -N 10 Space
+tui_wait "Space pages down to the last line" '^ line 100 *$'
+like "without a blank row under it" "$(row 28)" '^ line 100 *$'
+tui_keys Escape
+tui_wait "Esc goes back to the split view" 'hjkl move'
+like "which still ends on the last line" "$(row 28)" '^ line 100 *$'
+tui_stop
+
+done_testing
