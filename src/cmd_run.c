@@ -188,8 +188,13 @@ cmd_run(int argc, char **argv)
 		} else {
 			ro.wf = wf;
 			ro.args = args;
+			/* Checked before the run exists: a console that cannot
+			 * start must not leave it behind. */
 			if (!no_tui && !ro.json && cmd_console_possible())
 				ro.view = cmd_console_view;
+			else if (!no_tui && !ro.json && cmd_console_term_problem() != NULL)
+				cmd_error("no console: %s; the run shows in line mode",
+				    cmd_console_term_problem());
 			status = runner_run(&ro);
 		}
 	}

@@ -165,8 +165,8 @@ main(int argc, char **argv)
 	const char *hint;
 
 	if (argc < 2) {
-		if (cmd_console_possible())
-			return cmd_console(argc, argv);
+		if (cmd_console_possible() || cmd_console_term_problem() != NULL)
+			return cmd_console(argc, argv);	/* which says what is wrong */
 		usage(stderr);
 		return EXIT_USAGE;
 	}

@@ -58,6 +58,12 @@ act_redraw(struct ui *ui, int key)
 }
 
 static void
+act_suspend(struct ui *ui, int key)
+{
+	term_suspend(ui);
+}
+
+static void
 act_pause(struct ui *ui, int key)
 {
 	ui->paused = !ui->paused;
@@ -244,6 +250,8 @@ static const struct binding bindings[] = {
 	    false, act_command },
 	{ CTX_ALL, { 'Z' }, "Z", "pause / resume live updates", NULL, false, act_pause },
 	{ CTX_ALL, { CTRL('l') }, "Ctrl-L", "redraw the screen", NULL, false, act_redraw },
+	{ CTX_ALL, { CTRL('z') }, "Ctrl-Z", "suspend (the shell's fg resumes)", NULL, false,
+	    act_suspend },
 	{ CTX_ALL, { '?' }, "?", "this help", "help", false, act_help },
 	{ CTX_ALL, { 'q', 27, CTRL('c') }, "q/Esc", "back; leaving never stops a run", "back",
 	    false, act_back },

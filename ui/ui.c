@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "cmdline.h"
 #include "dag_layout.h"
@@ -34,6 +36,7 @@
 
 #define FRAME_US 33000		/* at most ~30 frames a second */
 #define MESSAGE_US 5000000
+#define PASTE_MAX (64 * 1024)	/* what a paste may put on the prompt */
 
 extern char **environ;
 
@@ -119,9 +122,13 @@ ui_message(struct ui *ui, bool error, const char *fmt, ...)
 	ui->dirty = true;
 }
 
+/* Every confirmation goes through here.  What was typed or pasted before
+ * the question showed is dropped, so only a key pressed after it answers:
+ * a paste holding "cy" must not cancel a run. */
 void
 ui_ask(struct ui *ui, const char *question, void (*yes)(struct ui *ui))
 {
+	flushinp();
 	snprintf(ui->ask, sizeof ui->ask, "%s", question);
 	ui->ask_yes = yes;
 	ui->dirty = true;
@@ -622,6 +629,47 @@ ui_key(struct ui *ui, int key, bool keycode)
 	}
 }
 
+/* A bracketed paste ended: text for an open prompt, never keys. */
+static void
+ui_paste_done(struct ui *ui)
+{
+	ui->pasting = false;
+	ui->dirty = true;
+	if (cmdline_is_open()) {
+		cmdline_paste(sb_str(&ui->paste));
+	} else if (ui->ask[0] != '\0') {
+		ui->ask[0] = '\0';
+		ui->ask_yes = NULL;
+		ui_message(ui, true, "a paste answers no question: nothing was done");
+	} else {
+		ui_message(ui, true, "pasted text ignored: a paste is text, not keys "
+		    "(paste at the : prompt)");
+	}
+	sb_reset(&ui->paste);
+}
+
+/* One key of a paste, as the text it was: a key code stands for the bytes
+ * that made it, a NUL for a space (the prompt makes controls harmless). */
+static void
+ui_paste_add(struct ui *ui, wint_t wch, bool keycode)
+{
+	char mb[MB_LEN_MAX], *seq;
+	size_t n;
+
+	if (ui->paste.len >= PASTE_MAX)
+		return;
+	if (keycode) {
+		if ((seq = keybound((int)wch, 0)) != NULL)
+			sb_adds(&ui->paste, seq);
+		free(seq);
+		return;
+	}
+	if (wch == 0)
+		wch = ' ';
+	if ((n = wcrtomb(mb, (wchar_t)wch, &(mbstate_t){ 0 })) != (size_t)-1)
+		sb_add(&ui->paste, mb, n);
+}
+
 /* Handles every key waiting; returns how many there were. */
 static int
 ui_read_keys(struct ui *ui)
@@ -629,9 +677,19 @@ ui_read_keys(struct ui *ui)
 	wint_t wch;
 	int rc, n = 0;
 
-	while ((rc = wget_wch(stdscr, &wch)) != ERR) {
-		ui_key(ui, (int)wch, rc == KEY_CODE_YES);
+	while ((rc = term_get_key(&wch)) != ERR) {
 		n++;
+		if (rc == TERM_PASTE_BEGIN) {
+			ui->pasting = true;
+			sb_reset(&ui->paste);
+		} else if (rc == TERM_PASTE_END) {
+			if (ui->pasting)
+				ui_paste_done(ui);
+		} else if (ui->pasting && !(rc == KEY_CODE_YES && wch == KEY_RESIZE)) {
+			ui_paste_add(ui, wch, rc == KEY_CODE_YES);
+		} else {
+			ui_key(ui, (int)wch, rc == KEY_CODE_YES);
+		}
 	}
 	return n;
 }
@@ -691,7 +749,7 @@ ui_loop(struct ui *ui)
 
 	ui->dirty = true;
 	while (!ui->quit) {
-		struct pollfd pfd[3];
+		struct pollfd pfd[4];
 		struct timespec ts;
 		nfds_t n = 0;
 		int t, rc;
@@ -708,6 +766,8 @@ ui_loop(struct ui *ui)
 			pfd[n++] = (struct pollfd){ .fd = source_fd(ui->rv->src), .events = POLLIN };
 		if (ui->child_fd >= 0)
 			pfd[n++] = (struct pollfd){ .fd = ui->child_fd, .events = POLLIN };
+		if (term_signal_fd() >= 0)
+			pfd[n++] = (struct pollfd){ .fd = term_signal_fd(), .events = POLLIN };
 		t = ui_timeout_ms(ui, event_now(), last_frame);
 		ts.tv_sec = t / 1000;
 		ts.tv_nsec = (long)(t % 1000) * 1000000;
@@ -726,9 +786,12 @@ ui_loop(struct ui *ui)
 			if (errs > 100)
 				return 0;
 		}
-		for (nfds_t i = 1; i < n; i++)
+		for (nfds_t i = 1; i < n; i++) {
 			if (pfd[i].revents != 0 && pfd[i].fd == ui->child_fd)
 				ui_child_input(ui);
+			else if (pfd[i].revents != 0 && pfd[i].fd == term_signal_fd())
+				term_signals(ui);
+		}
 		ui_reap_children(ui);
 	}
 	return 0;
@@ -749,27 +812,22 @@ ui_history_path(void)
 	return p;
 }
 
-static void
+/* -1 with a message printed when curses cannot use the terminal. */
+static int
 ui_start_curses(struct ui *ui)
 {
 	sigset_t winch;
 	struct err e;
 	const char *name;
 
+	if (term_start(ui) < 0)
+		return -1;
 	/* SIGWINCH is blocked except inside ppoll, so a resize always wakes
 	 * the loop (and never lands in another thread). */
 	sigemptyset(&winch);
 	sigaddset(&winch, SIGWINCH);
 	pthread_sigmask(SIG_BLOCK, &winch, &ui->poll_mask);
 	sigdelset(&ui->poll_mask, SIGWINCH);
-	set_escdelay(25);
-	initscr();
-	raw();		/* Ctrl-C is a key here: leaving never stops a run */
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	curs_set(0);
 	glyph_init(ui->o.ascii);
 	if (theme_depth(ui->o.color, &ui->depth, &e) < 0)
 		ui->depth = DEPTH_NONE;
@@ -786,6 +844,7 @@ ui_start_curses(struct ui *ui)
 	theme_apply(ui->theme, ui->depth);
 	if (ui->o.mouse)
 		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+	return 0;
 }
 
 static int
@@ -852,11 +911,14 @@ console_main(const struct console_opts *o, struct console_result *res)
 		return -1;
 	}
 	hist = ui_history_path();
-	ui_start_curses(&ui);
-	cmdline_init(hist, complete_command, &ui);
-	rc = ui_loop(&ui);
-	cmdline_fini();
-	endwin();
+	if (ui_start_curses(&ui) == 0) {
+		cmdline_init(hist, complete_command, &ui);
+		rc = ui_loop(&ui);
+		cmdline_fini();
+		term_stop(&ui);
+	} else {
+		rc = -1;
+	}
 	if (res != NULL && ui.rv != NULL) {
 		res->last_seq = ui.rv->m.last_seq;
 		res->run_ended = ui.rv->m.ended;
@@ -866,6 +928,7 @@ console_main(const struct console_opts *o, struct console_result *res)
 	ui_close_run(&ui);
 	cJSON_Delete(ui.runs.runs);
 	free(ui.runs.shown);
+	sb_fini(&ui.paste);
 	theme_free(ui.theme);
 	store_close(ui.st);
 	free(hist);

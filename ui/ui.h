@@ -23,6 +23,7 @@
 
 #include "console.h"
 #include "model.h"
+#include "strbuf.h"
 #include "theme.h"
 
 struct dag_layout;
@@ -86,6 +87,7 @@ enum prompt { PROMPT_NONE, PROMPT_COMMAND, PROMPT_FILTER, PROMPT_FIND, PROMPT_SE
 
 struct ui {
 	struct console_opts o;
+	SCREEN *screen;
 	enum prompt prompt;
 	char find[128];		/* the last step search */
 	struct store *st;
@@ -102,6 +104,9 @@ struct ui {
 	/* a question waiting for y/n */
 	char ask[160];
 	void (*ask_yes)(struct ui *ui);
+	/* a bracketed paste coming in: text, never keys */
+	bool pasting;
+	struct strbuf paste;
 	/* the :run child until it names its run, and exited ones to reap */
 	int child_fd;
 	int child_pid;
@@ -133,6 +138,22 @@ void ui_fill(int y, int x, int width, attr_t attr);
 
 /* Opens the bottom line for a command, a filter or a search. */
 void ui_prompt(struct ui *ui, enum prompt p);
+
+/* ---- term.c: the terminal under curses ---- */
+/* What term_get_key returns, besides wget_wch's OK, KEY_CODE_YES and ERR,
+ * for the marks around a bracketed paste. */
+enum { TERM_PASTE_BEGIN = -2, TERM_PASTE_END = -3 };
+/* Starts curses on the terminal (-1, with a message printed, when it
+ * cannot), with bracketed paste and suspending. */
+int term_start(struct ui *ui);
+void term_stop(struct ui *ui);
+int term_get_key(wint_t *wch);
+/* Hands the terminal back and stops, as Ctrl-Z does; redraws after. */
+void term_suspend(struct ui *ui);
+/* The fd that becomes readable when SIGTSTP or SIGCONT arrived (or -1),
+ * and what to call then. */
+int term_signal_fd(void);
+void term_signals(struct ui *ui);
 
 /* ---- complete.c: Tab on the ':' line ---- */
 char **complete_command(void *ud, const char *line, const char *word, int start);

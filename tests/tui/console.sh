@@ -117,6 +117,7 @@ tui_keys n
 tui_wait "anything but y leaves the run alone" 'nothing was done'
 like "the step still runs" "$(tui_screen)" '▶ nap'
 tui_keys c
+tui_wait "c asks again" 'Cancel this run\?.*y/N'
 tui_keys y
 tui_wait "y cancels: the run ends cancelled" 'cancelled'
 tui_keys q
