@@ -204,8 +204,8 @@ act_search_next(struct ui *ui, int key)
 
 	if (lp->search[0] == '\0')
 		ui_message(ui, true, "no search yet (/)");
-	else if (!log_pane_search(lp, ui->st, &ui->rv->m, lp->search, key == 'N'))
-		ui_message(ui, true, "no more matches for '%s'", lp->search);
+	else
+		log_pane_search(lp, key == 'N');
 }
 
 /* ---- the table ---- */

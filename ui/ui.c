@@ -37,6 +37,7 @@
 #define FRAME_US 33000		/* at most ~30 frames a second */
 #define MESSAGE_US 5000000
 #define PASTE_MAX (64 * 1024)	/* what a paste may put on the prompt */
+#define SEARCH_SLICE_US 10000	/* a log search's work per turn of the loop */
 
 extern char **environ;
 
@@ -558,8 +559,8 @@ ui_prompt_done(struct ui *ui, char *line)
 	case PROMPT_SEARCH:
 		if (ui->rv != NULL && line[0] != '\0') {
 			snprintf(ui->rv->log.search, sizeof ui->rv->log.search, "%s", line);
-			if (!log_pane_search(&ui->rv->log, ui->st, &ui->rv->m, line, false))
-				ui_message(ui, true, "not found: %s", line);
+			ui->rv->log.match = -1;
+			log_pane_search(&ui->rv->log, false);
 		}
 		break;
 	case PROMPT_NONE:
@@ -608,6 +609,12 @@ ui_key(struct ui *ui, int key, bool keycode)
 	}
 	if (ui->help) {
 		ui->help = false;
+		return;
+	}
+	if (!keycode && key == 27 && ui->rv != NULL && ui->rv->log.searching) {
+		log_pane_search_stop(&ui->rv->log);
+		ui_message(ui, false, "search stopped (%d%% looked at)",
+		    (int)(log_pane_search_progress(&ui->rv->log) * 100));
 		return;
 	}
 	if (keycode && key == KEY_MOUSE) {
@@ -709,6 +716,8 @@ ui_timeout_ms(struct ui *ui, int64_t now, int64_t last_frame)
 	}
 	if (ui->msg[0] != '\0')
 		EARLIER((int)((ui->msg_until - now) / 1000) + 1);
+	if (ui->rv != NULL && ui->rv->log.searching)
+		EARLIER(0);	/* the next slice, once the keys are read */
 	if (!ui->paused) {
 		if (ui->rv != NULL) {
 			EARLIER(source_timeout_ms(ui->rv->src, &ui->rv->m));
@@ -722,6 +731,19 @@ ui_timeout_ms(struct ui *ui, int64_t now, int64_t last_frame)
 	return t < 0 ? -1 : t;
 }
 
+/* A slice of a log search, then back to the keys (Esc stops it). */
+static void
+ui_search_slice(struct ui *ui)
+{
+	struct log_pane *lp = &ui->rv->log;
+	bool again = lp->match >= 0;
+
+	if (log_pane_search_work(lp, ui->st, &ui->rv->m, SEARCH_SLICE_US) == SEARCH_MISSED)
+		ui_message(ui, true, again ? "no more matches for '%s'" : "not found: %s",
+		    lp->search);
+	ui->dirty = true;
+}
+
 static void
 ui_tick(struct ui *ui, int64_t now)
 {
@@ -731,6 +753,8 @@ ui_tick(struct ui *ui, int64_t now)
 		ui->msg[0] = '\0';
 		ui->dirty = true;
 	}
+	if (ui->rv != NULL && ui->rv->log.searching)
+		ui_search_slice(ui);
 	if (ui->paused)
 		return;
 	if (ui->rv != NULL) {

@@ -68,7 +68,14 @@ struct log_pane {
 	unsigned tick;
 	char search[128];
 	int64_t match;		/* line of the last match, -1 none */
+	/* a search under way, a slice per turn of the loop: the next line to
+	 * look at, and the lines it covers (from, up to but not at end) */
+	bool searching, search_back;
+	int64_t search_next, search_from, search_end;
 };
+
+/* What a slice of a search came to. */
+enum log_search_rc { SEARCH_GOING, SEARCH_FOUND, SEARCH_MISSED };
 
 struct run_view {
 	struct model m;
@@ -196,8 +203,16 @@ void log_pane_draw(struct ui *ui, struct log_pane *lp, int y, int x, int h, int 
 void log_pane_scroll(struct log_pane *lp, int64_t delta);
 void log_pane_page(struct log_pane *lp, int dir);
 void log_pane_edge(struct log_pane *lp, bool bottom);
-/* Searches for text from the line after the last match (or before it). */
-bool log_pane_search(struct log_pane *lp, struct store *st, const struct model *m,
-    const char *text, bool backward);
+/* Starts looking for lp->search from the line after the last match (or
+ * before it); log_pane_search_work does the looking, a slice at a time,
+ * and a match scrolls the pane to it. */
+void log_pane_search(struct log_pane *lp, bool backward);
+/* Looks through chunks of the log for about budget_us (at least one
+ * chunk), then returns; SEARCH_GOING while there is more to look at. */
+enum log_search_rc log_pane_search_work(struct log_pane *lp, struct store *st,
+    const struct model *m, int64_t budget_us);
+void log_pane_search_stop(struct log_pane *lp);
+/* How much of the search is done, 0..1. */
+double log_pane_search_progress(const struct log_pane *lp);
 
 #endif

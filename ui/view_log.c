@@ -186,28 +186,109 @@ log_pane_edge(struct log_pane *lp, bool bottom)
 	lp->follow = bottom;
 }
 
-bool
-log_pane_search(struct log_pane *lp, struct store *st, const struct model *m,
-    const char *text, bool backward)
+void
+log_pane_search(struct log_pane *lp, bool backward)
 {
-	int64_t from = lp->match >= 0 ? lp->match : (int64_t)lp->top - (backward ? 0 : 1);
-	size_t tlen = strlen(text);
+	int64_t at = lp->match >= 0 ? lp->match : (int64_t)lp->top - (backward ? 0 : 1);
 
-	for (int64_t n = from + (backward ? -1 : 1); n >= 0 && (uint64_t)n < lp->total;
-	    n += backward ? -1 : 1) {
-		size_t len;
-		uint8_t stream;
-		const char *line = log_line(lp, st, m->run, (uint64_t)n, &len, &stream);
+	lp->searching = lp->search[0] != '\0';
+	lp->search_back = backward;
+	lp->search_next = at + (backward ? -1 : 1);
+	lp->search_from = lp->search_next;
+	/* Lines that come while it looks are not part of it: it ends. */
+	lp->search_end = backward ? -1 : (int64_t)lp->total;
+}
 
-		if (tlen <= len && memmem(line, len, text, tlen) != NULL) {
-			lp->match = n;
-			lp->follow = false;
-			lp->top = (uint64_t)n > (uint64_t)lp->rows / 2 ? (uint64_t)n - (uint64_t)lp->rows / 2 :
-			    0;
-			return true;
-		}
+void
+log_pane_search_stop(struct log_pane *lp)
+{
+	lp->searching = false;
+}
+
+double
+log_pane_search_progress(const struct log_pane *lp)
+{
+	int64_t span = lp->search_back ? lp->search_from + 1 : lp->search_end - lp->search_from;
+	int64_t done = lp->search_back ? lp->search_from - lp->search_next :
+	    lp->search_next - lp->search_from;
+
+	return span <= 0 ? 1 : (double)done / (double)span;
+}
+
+/* The line of chunk k in lines lo..hi (of the pane, both in the chunk)
+ * where the search text is, the first one going forward or the last
+ * going back; -1 when none.  One memmem pass over the chunk's text: a
+ * match cannot cross a line, as the text holds no newline. */
+static int64_t
+log_search_chunk(struct log_pane *lp, struct store *st, int64_t run, size_t k, uint64_t lo,
+    uint64_t hi)
+{
+	struct log_cached *c = log_chunk_text(lp, st, run, k);
+	uint64_t first = lp->chunks[k].start;
+	size_t tlen = strlen(lp->search), from, to, at, a = 0, b;
+	const char *p, *end, *hit = NULL;
+
+	if (hi - first >= c->n)
+		return -1;	/* a chunk without lines (not one drover writes) */
+	from = c->offs[lo - first];
+	to = c->offs[hi - first + 1] - 1;
+	p = c->text + from;
+	end = c->text + (to > from ? to : from);
+	while ((p = memmem(p, (size_t)(end - p), lp->search, tlen)) != NULL) {
+		hit = p++;
+		if (!lp->search_back)
+			break;
 	}
-	return false;
+	if (hit == NULL)
+		return -1;
+	/* The line whose span holds the hit. */
+	at = (size_t)(hit - c->text);
+	b = c->n;
+	while (b - a > 1) {
+		size_t mid = a + (b - a) / 2;
+
+		if (c->offs[mid] <= at)
+			a = mid;
+		else
+			b = mid;
+	}
+	return (int64_t)(first + a);
+}
+
+enum log_search_rc
+log_pane_search_work(struct log_pane *lp, struct store *st, const struct model *m,
+    int64_t budget_us)
+{
+	int64_t deadline = event_now() + budget_us;
+
+	for (bool first_chunk = true; lp->searching; first_chunk = false) {
+		int64_t n = lp->search_next, line;
+		uint64_t lo, hi, first, last;
+		size_t k;
+
+		if (lp->search_back ? n < 0 : n >= lp->search_end || (uint64_t)n >= lp->total) {
+			lp->searching = false;
+			return SEARCH_MISSED;
+		}
+		if (!first_chunk && event_now() >= deadline)
+			return SEARCH_GOING;
+		k = log_find_chunk(lp, (uint64_t)n);
+		first = lp->chunks[k].start;
+		last = first + (lp->chunks[k].n > 0 ? lp->chunks[k].n - 1 : 0);
+		lo = lp->search_back ? first : (uint64_t)n;
+		hi = lp->search_back ? (uint64_t)n : last < (uint64_t)lp->search_end - 1 ? last :
+		    (uint64_t)lp->search_end - 1;
+		if ((line = log_search_chunk(lp, st, m->run, k, lo, hi)) >= 0) {
+			lp->searching = false;
+			lp->match = line;
+			lp->follow = false;
+			lp->top = (uint64_t)line > (uint64_t)lp->rows / 2 ?
+			    (uint64_t)line - (uint64_t)lp->rows / 2 : 0;
+			return SEARCH_FOUND;
+		}
+		lp->search_next = lp->search_back ? (int64_t)lo - 1 : (int64_t)hi + 1;
+	}
+	return SEARCH_MISSED;
 }
 
 void
@@ -223,8 +304,13 @@ log_pane_draw(struct ui *ui, struct log_pane *lp, int y, int x, int h, int w)
 	lp->rows = h - 1;
 	if (lp->follow || lp->top > log_bottom_top(lp))
 		lp->top = log_bottom_top(lp);
-	snprintf(head, sizeof head, " log: %llu lines%s%s%s ", (unsigned long long)lp->total,
-	    lp->follow ? ", following" : "", lp->search[0] ? ", search: " : "", lp->search);
+	if (lp->searching)
+		snprintf(head, sizeof head, " log: %llu lines, searching '%s' %d%% (Esc stops) ",
+		    (unsigned long long)lp->total, lp->search,
+		    (int)(log_pane_search_progress(lp) * 100));
+	else
+		snprintf(head, sizeof head, " log: %llu lines%s%s%s ", (unsigned long long)lp->total,
+		    lp->follow ? ", following" : "", lp->search[0] ? ", search: " : "", lp->search);
 	ui_fill(y, x, w, theme_attr(ROLE_BORDER));
 	attrset(theme_attr(ROLE_BORDER));
 	move(y, x);

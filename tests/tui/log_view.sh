@@ -1,6 +1,7 @@
 #!/bin/sh
 # log_view.sh - a step's log in the console (tmux): its end can be seen in
-# the split and the full view, whatever the pane's height.
+# the split and the full view, whatever the pane's height; a search of a
+# big log does not freeze the console and can be stopped.
 . "${TOP_SRCDIR:-.}/tests/tap.sh"
 . "$TOP_SRCDIR/tests/tui/tmux.sh"
 trap 'tui_stop; rm -rf "$T"' EXIT
@@ -45,6 +46,41 @@ like "without a blank row under it" "$(row 28)" '^ line 100 *$'
 tui_keys Escape
 tui_wait "Esc goes back to the split view" 'hjkl move'
 like "which still ends on the last line" "$(row 28)" '^ line 100 *$'
+tui_stop
+
+# Searching a big log never freezes the console: it goes a slice at a
+# time between keys, and Esc stops it.  Enter and Esc go in one write, so
+# the Esc is read before the search has looked at anything.
+cat >"$T/big.yaml" <<'EOF'
+name: big
+steps:
+  - id: many
+    run: seq 0 2999999 | sed 's/^/line /'
+EOF
+"$DROVER" run --no-tui big.yaml >/dev/null
+tui_start 100 30 "$DROVER" attach 2
+tui_wait "a run with 3,000,000 lines opens" 'log: 3000000 lines'
+tui_keys L
+tui_wait "its log opens full size" '^ line 2999999 *$'
+tui_keys g
+tui_wait "at the top" '^ line 0 *$'
+tui_keys /
+tui_type "absent"
+tui_keys Enter Escape
+tui_wait "Esc stops a search under way" 'search stopped \([0-9]+% looked at\)'
+like "and leaves the log open where it was" "$(tui_screen)" '^ line 0 *$'
+tui_keys /
+tui_type "line 2999998"
+tui_keys Enter
+tui_wait "a search finds a line near the end" 'search: line 2999998'
+like "and scrolls to it" "$(tui_screen)" '^ line 2999998 *$'
+tui_keys N
+tui_wait "N looks back from there and says when nothing is left" \
+	"no more matches for 'line 2999998'"
+tui_keys /
+tui_type "absent"
+tui_keys Enter
+tui_wait "a search that finds nothing says so" 'not found: absent' 30
 tui_stop
 
 done_testing
