@@ -62,6 +62,7 @@ struct log_pane {
 	struct log_chunk *chunks;
 	size_t n, cap;
 	uint64_t total, top, loaded_seq;
+	unsigned synced;	/* source_changes when the chunks were last read */
 	int rows;		/* lines the pane shows (its last draw): what scrolls */
 	bool follow;
 	struct log_cached cache[4];
@@ -193,9 +194,10 @@ void run_view_header(struct ui *ui, char *buf, size_t size);
 /* ---- view_log.c ---- */
 void log_pane_reset(struct log_pane *lp, int step);
 void log_pane_fini(struct log_pane *lp);
-/* Takes the chunks the history has for the step up to the model's last
- * event. */
-void log_pane_sync(struct log_pane *lp, struct store *st, const struct model *m);
+/* Takes the chunks the history has for the step, up to what the run
+ * view's source lets it show, when the source had news since. */
+void log_pane_sync(struct log_pane *lp, struct store *st, const struct source *src,
+    const struct model *m);
 /* Draws h rows (a heading, then lines) and makes h - 1 the pane's rows;
  * following, the last line is on the last row. */
 void log_pane_draw(struct ui *ui, struct log_pane *lp, int y, int x, int h, int w);

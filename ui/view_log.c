@@ -3,8 +3,10 @@
  * The pane keeps only an index of the step's log chunks (their sequence
  * numbers and line counts, not their text) and reads the text of the few
  * chunks on screen, so a step with ten million lines opens as fast as one
- * with ten.  Only chunks the model has seen are shown: a replay shows the
- * log as it was at that moment.  stderr lines are marked and coloured.
+ * with ten.  It reads the index again when its source had news: a run of
+ * another process shows its lines as they are committed, and a replay
+ * only those of the replayed moment.  stderr lines are marked and
+ * coloured.
  */
 #include "config.h"
 
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "glyph.h"
+#include "source.h"
 #include "store.h"
 #include "ui.h"
 #include "xmalloc.h"
@@ -63,16 +66,17 @@ log_add_chunk(void *ud, const struct event *ev)
 }
 
 void
-log_pane_sync(struct log_pane *lp, struct store *st, const struct model *m)
+log_pane_sync(struct log_pane *lp, struct store *st, const struct source *src,
+    const struct model *m)
 {
-	struct chunk_sync cs = { lp, m->last_seq };
+	struct chunk_sync cs = { lp, source_log_until(src, m) };
+	unsigned changes = source_changes(src);
 	struct err e;
 
-	if (lp->step < 0 || m->last_seq <= lp->loaded_seq)
+	if (lp->step < 0 || changes == lp->synced)
 		return;
-	if (store_log_chunks(st, m->run, lp->step, lp->loaded_seq, log_add_chunk, &cs, &e) == 0 &&
-	    lp->loaded_seq < m->last_seq)
-		lp->loaded_seq = m->last_seq;	/* nothing more for this step up to there */
+	lp->synced = changes;
+	store_log_chunks(st, m->run, lp->step, lp->loaded_seq, log_add_chunk, &cs, &e);
 }
 
 /* The chunk holding line n (binary search over the index). */

@@ -167,7 +167,7 @@ run_view_header(struct ui *ui, char *buf, size_t size)
 	model_counts(m, counts);
 	done = counts[ST_SUCCEEDED] + counts[ST_FAILED] + counts[ST_TIMED_OUT] +
 	    counts[ST_SKIPPED] + counts[ST_UPSTREAM_FAILED] + counts[ST_CANCELLED];
-	ui_fmt_duration(model_elapsed_us(m, event_now()), dur, sizeof dur);
+	ui_fmt_duration(model_elapsed_us(m, source_now(ui->rv->src)), dur, sizeof dur);
 	snprintf(buf, size, " drover  run %lld  %s  %s %s  %s  %zu/%zu done%s%s%s",
 	    (long long)m->run, m->wf->name, glyph_run_status(m->status),
 	    m->ended || m->started_us == 0 ? run_status_name(m->status) : "running", dur, done,
@@ -201,7 +201,7 @@ run_view_draw_node(struct ui *ui, size_t i, int y, int x, int x0, int x1)
 		move(y, x + 2 + id_w - 1);
 		addstr(glyph_ellipsis());
 	}
-	ui_fmt_duration(model_step_elapsed_us(&rv->m, i, event_now()), t, sizeof t);
+	ui_fmt_duration(model_step_elapsed_us(&rv->m, i, source_now(rv->src)), t, sizeof t);
 	if (ms->started_us == 0)
 		t[0] = '\0';
 	mvaddnstr(y, x + w - NODE_TIME, t, NODE_TIME);
@@ -293,7 +293,7 @@ run_view_draw_list(struct ui *ui, int y, int x, int h, int w)
 		ui_fill(y + r, x, w, i == rv->sel ? a : A_NORMAL);
 		attrset(a);
 		mvaddstr(y + r, x + 1, glyph_status(ms->status));
-		ui_fmt_duration(model_step_elapsed_us(&rv->m, i, event_now()), t, sizeof t);
+		ui_fmt_duration(model_step_elapsed_us(&rv->m, i, source_now(rv->src)), t, sizeof t);
 		if (ms->exit_code >= 0)
 			snprintf(exitc, sizeof exitc, "%d", ms->exit_code);
 		snprintf(line, sizeof line, "%-28.28s %-16s %3d %8s %5s", rv->m.wf->steps[i].id,
@@ -371,7 +371,8 @@ run_view_draw_detail(struct ui *ui, int y, int x, int h, int w)
 	glyph_text(stdscr, buf, strlen(buf), w);
 	attrset(A_NORMAL);
 	y++;
-	ui_fmt_duration(model_step_elapsed_us(&rv->m, rv->sel, event_now()), t, sizeof t);
+	ui_fmt_duration(model_step_elapsed_us(&rv->m, rv->sel, source_now(rv->src)), t,
+	    sizeof t);
 	snprintf(buf, sizeof buf, "%s, attempt %d, %s", step_status_name(ms->status),
 	    ms->attempt, ms->started_us ? t : "not started");
 	if (ms->exit_code >= 0)
@@ -403,7 +404,7 @@ run_view_draw(struct ui *ui, int y, int h)
 
 	if (rv->log_max) {
 		used = run_view_draw_detail(ui, y, 0, 3, COLS);
-		log_pane_sync(&rv->log, ui->st, &rv->m);
+		log_pane_sync(&rv->log, ui->st, rv->src, &rv->m);
 		log_pane_draw(ui, &rv->log, y + used, 0, h - used, COLS);
 		return;
 	}
@@ -431,6 +432,6 @@ run_view_draw(struct ui *ui, int y, int h)
 	else
 		run_view_draw_graph(ui, y, 0, gh, gw);
 	used = run_view_draw_detail(ui, dy, dx, dh > 4 ? 4 : dh, dw);
-	log_pane_sync(&rv->log, ui->st, &rv->m);
+	log_pane_sync(&rv->log, ui->st, rv->src, &rv->m);
 	log_pane_draw(ui, &rv->log, dy + used, dx, dh - used, dw);
 }

@@ -184,6 +184,26 @@ tui_stop
 fails "attach of an unknown run" 2 "$DROVER" attach 99
 fails "replay with a bad speed" 2 "$DROVER" replay 1 --speed fast
 
+# A replay shows the times of the replayed moment, not of the wall clock:
+# with the run moved a day into the past, nothing may read "24h".
+sqlite3 "$DROVER_DB" "UPDATE events SET ts = ts - 86400000000 WHERE run_id = 1;
+	UPDATE logs SET ts = ts - 86400000000 WHERE run_id = 1;
+	UPDATE runs SET started_at = started_at - 86400000000,
+	    ended_at = ended_at - 86400000000 WHERE id = 1;"
+tui_start 100 30 "$DROVER" replay 1 --speed 0.02
+tui_wait "a replay of a day-old run starts" 'run 1 +live +. running'
+like "its clock starts at the run's start" "$(tui_screen | head -n 1)" \
+	'running +(-|[0-9]+ms|[0-9]\.[0-9]s) '
+unlike "no time on screen is the wall clock's" "$(tui_screen)" '[0-9]+h[0-9][0-9]m'
+tui_wait "the running step's time is the replay's" '▶ build +([0-9]+ms|[0-9]\.[0-9]s)'
+tui_keys Z
+tui_wait "Z pauses the replay" '\[paused\]'
+tui_stop
+tui_start 100 30 "$DROVER" replay 1 --speed 1000
+tui_wait "a fast replay ends as the run ended" 'run 1 +live +. succeeded'
+unlike "with the run's own times" "$(tui_screen)" '[0-9]+h[0-9][0-9]m'
+tui_stop
+
 # The detail shows the command as it ran, with secrets masked.
 cat >"$T/secret.yaml" <<'EOF'
 name: secretive

@@ -1,7 +1,8 @@
 #!/bin/sh
 # log_view.sh - a step's log in the console (tmux): its end can be seen in
-# the split and the full view, whatever the pane's height; a search of a
-# big log does not freeze the console and can be stopped.
+# the split and the full view, whatever the pane's height; a live run of
+# another process shows its lines as they come; a search of a big log does
+# not freeze the console and can be stopped.
 . "${TOP_SRCDIR:-.}/tests/tap.sh"
 . "$TOP_SRCDIR/tests/tui/tmux.sh"
 trap 'tui_stop; rm -rf "$T"' EXIT
@@ -48,6 +49,32 @@ tui_wait "Esc goes back to the split view" 'hjkl move'
 like "which still ends on the last line" "$(row 28)" '^ line 100 *$'
 tui_stop
 
+# A run of another process: its lines show in a second console as they
+# are committed, not only when a step changes state.
+cat >"$T/chatty.yaml" <<EOF
+name: chatty
+steps:
+  - id: talk
+    run: |
+      seq 1 31 | sed 's/^/early /'
+      while [ ! -e $T/more ]; do sleep 0.05; done
+      seq 1 31 | sed 's/^/late /'
+      while [ ! -e $T/done ]; do sleep 0.05; done
+EOF
+"$DROVER" run --no-tui chatty.yaml >"$T/chatty.out" 2>&1 &
+runner=$!
+tui_start 100 30 "$DROVER" attach 2
+tui_wait "attach follows the other process's run" 'run 2 +chatty .*running'
+tui_wait "its running step's committed lines show" 'log: 31 lines'
+like "down to the last one" "$(tui_screen)" '^ early 31 *$'
+touch "$T/more"
+tui_wait "lines written later appear as they are committed" 'log: 62 lines'
+like "the newest on the last row" "$(row 28)" '^ late 31 *$'
+touch "$T/done"
+tui_wait "and the end of the run shows" 'run 2 +chatty .*succeeded'
+wait "$runner"
+tui_stop
+
 # Searching a big log never freezes the console: it goes a slice at a
 # time between keys, and Esc stops it.  Enter and Esc go in one write, so
 # the Esc is read before the search has looked at anything.
@@ -58,7 +85,7 @@ steps:
     run: seq 0 2999999 | sed 's/^/line /'
 EOF
 "$DROVER" run --no-tui big.yaml >/dev/null
-tui_start 100 30 "$DROVER" attach 2
+tui_start 100 30 "$DROVER" attach 3
 tui_wait "a run with 3,000,000 lines opens" 'log: 3000000 lines'
 tui_keys L
 tui_wait "its log opens full size" '^ line 2999999 *$'

@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "source.h"
 #include "store.h"
 #include "ui.h"
 
@@ -28,6 +29,7 @@
 struct fx {
 	char dir[64], path[128];
 	struct store *st;
+	struct source *src;
 	struct model m;
 	struct log_pane lp;
 };
@@ -95,9 +97,11 @@ setup(void **state)
 		return -1;
 	snprintf(fx->path, sizeof fx->path, "%s/history.db", fx->dir);
 	make_log(fx);
+	fx->src = source_history(fx->st);
+	assert_true(source_poll(fx->src, &fx->m, &(struct err){ 0 }));
 	fx->lp.step = -1;
 	log_pane_reset(&fx->lp, 0);
-	log_pane_sync(&fx->lp, fx->st, &fx->m);
+	log_pane_sync(&fx->lp, fx->st, fx->src, &fx->m);
 	fx->lp.rows = 20;	/* as the last draw left it */
 	*state = fx;
 	return 0;
@@ -109,6 +113,7 @@ teardown(void **state)
 	struct fx *fx = *state;
 
 	log_pane_fini(&fx->lp);
+	source_free(fx->src);
 	store_close(fx->st);
 	nftw(fx->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	free(fx);
