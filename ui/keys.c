@@ -99,8 +99,8 @@ act_runs_move(struct ui *ui, int key)
 	case 'k': case KEY_UP: runs_move(ui, -1); break;
 	case KEY_NPAGE: case CTRL('f'): runs_move(ui, page); break;
 	case KEY_PPAGE: case CTRL('b'): runs_move(ui, -page); break;
-	case 'g': case KEY_HOME: runs_move(ui, -(1L << 30)); break;
-	case 'G': case KEY_END: runs_move(ui, 1L << 30); break;
+	case 'g': case KEY_HOME: runs_edge(ui, false); break;
+	case 'G': case KEY_END: runs_edge(ui, true); break;
 	}
 }
 

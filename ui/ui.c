@@ -950,8 +950,7 @@ console_main(const struct console_opts *o, struct console_result *res)
 	if (ui.child_fd >= 0)
 		close(ui.child_fd);
 	ui_close_run(&ui);
-	cJSON_Delete(ui.runs.runs);
-	free(ui.runs.shown);
+	runs_fini(&ui);
 	sb_fini(&ui.paste);
 	theme_free(ui.theme);
 	store_close(ui.st);

@@ -36,9 +36,9 @@ enum view_id { VIEW_RUNS, VIEW_RUN };
 enum key_ctx { CTX_RUNS = 1, CTX_GRAPH = 2, CTX_LIST = 4, CTX_LOG = 8 };
 
 struct runs_view {
-	cJSON *runs;		/* as store_list_runs gives them */
-	int *shown;		/* indices into runs that pass the filter */
-	size_t n_shown, sel, top;
+	cJSON **rows;		/* a window of the list, newest first, from store_list_runs */
+	size_t n, sel, top;	/* rows, the selected and the first shown one */
+	bool at_newest, at_oldest;	/* the window reaches that end of the list */
 	char filter[128];
 	int64_t data_version, loaded_us;
 };
@@ -175,8 +175,11 @@ void keys_draw_help(const struct ui *ui);
 
 /* ---- view_runs.c ---- */
 void runs_refresh(struct ui *ui, bool force);
+void runs_fini(struct ui *ui);
 void runs_draw(struct ui *ui, int y, int h);
 void runs_move(struct ui *ui, long delta);
+/* The newest run, or the oldest in the whole history. */
+void runs_edge(struct ui *ui, bool oldest);
 void runs_open(struct ui *ui);
 void runs_set_filter(struct ui *ui, const char *text);
 int runs_timeout_ms(const struct ui *ui);
