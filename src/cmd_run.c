@@ -26,7 +26,7 @@ read_args_file(const char *path, cJSON *given)
 {
 	struct err e;
 	size_t len;
-	char *text = fs_read_file(path, 1u << 20, &len, &e);
+	char *text = fs_read_file_or_pipe(path, 1u << 20, &len, &e);
 	struct ydoc *doc;
 	struct ynode *root;
 

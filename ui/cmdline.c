@@ -51,6 +51,7 @@ static struct {
 	int hscroll;			/* first column of the line on screen */
 
 	char *history_path;
+	cmdline_history_fn *history;
 	cmdline_complete_fn *complete;
 	void *ud;
 	char **cands;			/* the completer's answer being handed out */
@@ -152,19 +153,23 @@ cmdline_history_save(void)
 	history_truncate_file(cl.history_path, CMDLINE_HISTORY_MAX);
 }
 
-/* Blank lines and repeats of the last line would only crowd the history. */
+/* Keeps the form of line the console wants kept; blank lines and repeats
+ * of the last line would only crowd the history. */
 static void
 cmdline_history_add(const char *line)
 {
 	HIST_ENTRY *last;
+	char *kept;
 
 	if (cmdline_blank(line))
 		return;
+	kept = cl.history != NULL ? cl.history(cl.ud, line) : xstrdup(line);
 	last = history_get(history_base + history_length - 1);
-	if (last != NULL && strcmp(last->line, line) == 0)
-		return;
-	add_history(line);
-	cmdline_history_save();
+	if (kept != NULL && (last == NULL || strcmp(last->line, kept) != 0)) {
+		add_history(kept);
+		cmdline_history_save();
+	}
+	free(kept);
 }
 
 /* readline's line handler: the line is finished (NULL on Ctrl-D). */
@@ -321,7 +326,8 @@ cmdline_rl_setup(void)
 /* ---- the console's side ---- */
 
 void
-cmdline_init(const char *history_path, cmdline_complete_fn *complete, void *ud)
+cmdline_init(const char *history_path, cmdline_complete_fn *complete,
+    cmdline_history_fn *history, void *ud)
 {
 	if (!cl.ready) {
 		cmdline_rl_setup();
@@ -330,6 +336,7 @@ cmdline_init(const char *history_path, cmdline_complete_fn *complete, void *ud)
 	free(cl.history_path);
 	cl.history_path = history_path != NULL ? xstrdup(history_path) : NULL;
 	cl.complete = complete;
+	cl.history = history;
 	cl.ud = ud;
 	clear_history();
 	if (cl.history_path != NULL)
@@ -385,6 +392,7 @@ cmdline_fini(void)
 	free(cl.line);
 	cl.history_path = cl.prompt = cl.line = NULL;
 	cl.complete = NULL;
+	cl.history = NULL;
 	cl.ud = NULL;
 }
 

@@ -24,9 +24,11 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "argspec.h"
 #include "cmdline.h"
 #include "dag_layout.h"
 #include "glyph.h"
+#include "paths.h"
 #include "source.h"
 #include "store.h"
 #include "strbuf.h"
@@ -249,39 +251,168 @@ ui_close_run(struct ui *ui)
 
 /* ---- :run: a run of its own process ---- */
 
-/* Starts `drover run FILE --no-tui --json -a ...` in a session of its own,
- * so the run does not depend on this console; its first output line says
- * which run it is. */
+/* Splits line into words at spaces; modifies it. */
+static size_t
+ui_split(char *line, char **words, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *w = strtok_r(line, " \t", &save); w != NULL && n < max;
+	    w = strtok_r(NULL, " \t", &save))
+		words[n++] = w;
+	return n;
+}
+
+/* The workflow in file, or NULL: the :run of it says what is wrong. */
+static struct workflow *
+ui_load_quietly(const char *file)
+{
+	struct diags d = DIAGS_INIT;
+	struct workflow *wf = wf_load_file(file, &d);
+
+	diags_fini(&d);
+	return wf;
+}
+
+/* Whether arg name of wf is a secret; every arg may be when the workflow
+ * does not load (wf NULL), since nobody can tell. */
+static bool
+ui_arg_secret(const struct workflow *wf, const char *name)
+{
+	const struct arg_spec *s = wf != NULL ? argspecs_find(&wf->args, name) : NULL;
+
+	return wf == NULL || (s != NULL && s->secret);
+}
+
+/* The form of a ':' line that the history keeps (in memory and on disk):
+ * a :run with the value of each secret arg as ***.  A *** recalled from
+ * the history is refused, never run with (ui_start_run). */
+static char *
+ui_history_form(void *ud, const char *line)
+{
+	struct ui *ui = ud;
+	struct strbuf sb = STRBUF_INIT;
+	struct workflow *wf;
+	char *copy, *words[64];
+	size_t n;
+
+	copy = xstrdup(line);
+	n = ui_split(copy, words, 64);
+	if (ui->prompt != PROMPT_COMMAND || n < 3 || strcmp(words[0], "run") != 0) {
+		free(copy);
+		return xstrdup(line);
+	}
+	wf = ui_load_quietly(words[1]);
+	sb_addf(&sb, "run %s", words[1]);
+	for (size_t i = 2; i < n; i++) {
+		char *eq = strchr(words[i], '=');
+
+		if (eq != NULL && eq != words[i]) {
+			*eq = '\0';
+			if (ui_arg_secret(wf, words[i])) {
+				sb_addf(&sb, " %s=***", words[i]);
+				continue;
+			}
+			*eq = '=';
+		}
+		sb_addf(&sb, " %s", words[i]);
+	}
+	wf_free(wf);
+	free(copy);
+	return sb_detach(&sb);
+}
+
+/* The NAME=VALUE words as a JSON object of strings (what -a gives), or
+ * NULL after saying what is wrong. */
+static char *
+ui_run_args(struct ui *ui, char **words, size_t n)
+{
+	struct workflow *wf = ui_load_quietly(words[0]);
+	cJSON *args = cJSON_CreateObject();
+	char *json = NULL;
+
+	for (size_t i = 1; i < n; i++) {
+		char *eq = strchr(words[i], '=');
+
+		if (eq == NULL || eq == words[i]) {
+			ui_message(ui, true, "usage: :run FILE [NAME=VALUE]... ('%s' is not NAME=VALUE)",
+			    words[i]);
+			goto out;
+		}
+		*eq = '\0';
+		if (wf != NULL && ui_arg_secret(wf, words[i]) && strcmp(eq + 1, "***") == 0) {
+			ui_message(ui, true, "%s is a secret: type its value (the history keeps *** "
+			    "in its place)", words[i]);
+			goto out;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(args, words[i]);
+		cJSON_AddStringToObject(args, words[i], eq + 1);
+		*eq = '=';
+	}
+	json = cJSON_PrintUnformatted(args);
+out:
+	cJSON_Delete(args);
+	wf_free(wf);
+	return json;
+}
+
+/* A pipe whose read end holds text and then its end, or -1: the text is
+ * written before anyone reads, so it must fit the pipe's buffer. */
+static int
+ui_pipe_text(struct ui *ui, const char *text)
+{
+	size_t len = strlen(text);
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+		ui_message(ui, true, "cannot start the run: %s", strerror(errno));
+		return -1;
+	}
+	if (write(p[1], text, len) != (ssize_t)len) {
+		ui_message(ui, true, "the args are too long for :run (%zu bytes); use drover run "
+		    "--args-file", len);
+		close(p[0]);
+		p[0] = -1;
+	}
+	close(p[1]);
+	if (p[0] >= 0)
+		fcntl(p[0], F_SETFL, 0);	/* the child reads it blocking */
+	return p[0];
+}
+
+/* Starts `drover run FILE --no-tui --json --args-file /dev/stdin` in a
+ * session of its own, so the run does not depend on this console; its
+ * first output line says which run it is.  The args go through a pipe on
+ * its stdin, never its command line, which every user can read in /proc. */
 static void
 ui_start_run(struct ui *ui, char **words, size_t n)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	char **argv = xcalloc(n * 2 + 6, sizeof *argv);
-	size_t k = 0;
-	int p[2];
+	char *argv[] = { "drover", "run", words[1], "--no-tui", "--json", "--args-file",
+	    "/dev/stdin", NULL };
+	char *json;
+	int p[2], in;
 	pid_t pid;
 
 	if (ui->child_fd >= 0) {
 		ui_message(ui, true, "the last :run is still starting; wait a moment");
 		return;
 	}
-	argv[k++] = "drover";
-	argv[k++] = "run";
-	argv[k++] = words[1];
-	argv[k++] = "--no-tui";
-	argv[k++] = "--json";
-	for (size_t i = 2; i < n; i++) {
-		argv[k++] = "-a";
-		argv[k++] = words[i];
-	}
+	if ((json = ui_run_args(ui, words + 1, n - 1)) == NULL)
+		return;
+	in = ui_pipe_text(ui, json);
+	free(json);
+	if (in < 0)
+		return;
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		ui_message(ui, true, "cannot start the run: %s", strerror(errno));
-		free(argv);
+		close(in);
 		return;
 	}
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, in, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
 	posix_spawnattr_init(&attr);
@@ -296,9 +427,9 @@ ui_start_run(struct ui *ui, char **words, size_t n)
 		ui_message(ui, false, "starting %s", words[1]);
 	}
 	close(p[1]);
+	close(in);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
-	free(argv);
 }
 
 /* Done listening to the :run child; it goes on with its run. */
@@ -386,19 +517,6 @@ ui_cancel(struct ui *ui)
 		return;
 	}
 	ui_ask(ui, "Cancel this run? Running steps get SIGTERM. (y/N)", ui_cancel_yes);
-}
-
-/* Splits line into words at spaces; modifies it. */
-static size_t
-ui_split(char *line, char **words, size_t max)
-{
-	size_t n = 0;
-	char *save = NULL;
-
-	for (char *w = strtok_r(line, " \t", &save); w != NULL && n < max;
-	    w = strtok_r(NULL, " \t", &save))
-		words[n++] = w;
-	return n;
 }
 
 void
@@ -823,16 +941,14 @@ ui_loop(struct ui *ui)
 
 /* ---- start and end ---- */
 
+/* Where SPEC 3 keeps state: $XDG_STATE_HOME/drover, whatever DROVER_DB
+ * says about the history database. */
 static char *
 ui_history_path(void)
 {
-	char *db = store_default_path(), *slash = strrchr(db, '/'), *p;
+	char *state = paths_state_home(), *p = xasprintf("%s/drover/console_history", state);
 
-	if (slash == NULL)
-		p = xstrdup(".drover_console_history");
-	else
-		p = xasprintf("%.*s/console_history", (int)(slash - db), db);
-	free(db);
+	free(state);
 	return p;
 }
 
@@ -936,7 +1052,7 @@ console_main(const struct console_opts *o, struct console_result *res)
 	}
 	hist = ui_history_path();
 	if (ui_start_curses(&ui) == 0) {
-		cmdline_init(hist, complete_command, &ui);
+		cmdline_init(hist, complete_command, ui_history_form, &ui);
 		rc = ui_loop(&ui);
 		cmdline_fini();
 		term_stop(&ui);

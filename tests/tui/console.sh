@@ -276,4 +276,49 @@ tui_keys Enter
 tui_wait "/ finds a step by id and shows it" '^. s0500$'
 tui_stop
 
+# :run with a secret: the console history keeps *** for it, the run's
+# process gets its args through a pipe (never on its command line, which
+# every user can read), and the run gets the real value.
+cat >"$T/guarded.yaml" <<EOF
+name: guarded
+args:
+  tok: {type: string, secret: true}
+  who: {type: string, default: ops}
+steps:
+  - id: check
+    run: test "\$DROVER_ARG_TOK" = hunter2-very-secret && test "\$DROVER_ARG_WHO" = alice
+  - id: hold
+    run: while [ ! -e $T/release ]; do sleep 0.05; done
+EOF
+hist="$XDG_STATE_HOME/drover/console_history"
+tui_start 100 30 "$DROVER"
+tui_wait "the runs list opens" 'RUN +STATUS'
+tui_keys :
+tui_type "run guarded.yaml tok=hunter2-very-secret who=alice"
+tui_keys Enter
+tui_wait ":run opens the run" 'run 9 +guarded'
+tui_wait "its step got the secret and the other arg" '✓ check'
+pid=$(sqlite3 "$DROVER_DB" "SELECT pid FROM runs WHERE id = 9")
+cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+like "the run's process takes its args from a pipe" "$cmdline" '--args-file /dev/stdin'
+unlike "and its command line holds no secret" "$cmdline" 'hunter2'
+unlike "nor any arg" "$cmdline" 'alice'
+like "the console history is kept under XDG_STATE_HOME" "$(cat "$hist")" \
+	'^run guarded.yaml tok=\*\*\* who=alice$'
+unlike "and never holds the secret" "$(cat "$hist")" 'hunter2'
+ok "nothing is written beside the database" test ! -e "$T/console_history"
+is "the history file is private" "$(stat -c %a "$hist")" 600
+touch "$T/release"
+tui_wait "the run ends" 'run 9 +guarded .*succeeded'
+tui_keys q
+tui_wait "q goes back to the runs list" 'RUN +STATUS'
+tui_keys :
+tui_keys Up
+tui_wait "Up recalls the line with *** for the secret" \
+	'^:run guarded.yaml tok=\*\*\* who=alice'
+tui_keys Enter
+tui_wait "a recalled *** is refused, not run" 'tok is a secret: type its value'
+is "no run was started with it" "$("$DROVER" ls --json | jq -r '.[0].id')" 9
+tui_stop
+
 done_testing
