@@ -18,9 +18,10 @@ static const char *const status_u[] = {
 	[ST_TIMED_OUT] = "\u2298", [ST_SKIPPED] = "\u21b7", [ST_UPSTREAM_FAILED] = "\u2296",
 	[ST_CANCELLED] = "\u2297",
 };
+/* None of these is a line, arrow or ellipsis glyph (+ - | > ~). */
 static const char *const status_a[] = {
-	[ST_PENDING] = ".", [ST_WAITING] = "?", [ST_RUNNING] = ">", [ST_RETRYING] = "~",
-	[ST_SUCCEEDED] = "+", [ST_FAILED] = "x", [ST_TIMED_OUT] = "T", [ST_SKIPPED] = "-",
+	[ST_PENDING] = ".", [ST_WAITING] = "?", [ST_RUNNING] = "*", [ST_RETRYING] = "@",
+	[ST_SUCCEEDED] = "v", [ST_FAILED] = "x", [ST_TIMED_OUT] = "T", [ST_SKIPPED] = "/",
 	[ST_UPSTREAM_FAILED] = "^", [ST_CANCELLED] = "#",
 };
 

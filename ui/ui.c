@@ -219,7 +219,7 @@ ui_show_run(struct ui *ui, struct run_view *rv, bool owned)
 	ui->run_owned = owned;
 	ui->view = VIEW_RUN;
 	source_poll(rv->src, &rv->m, &e);
-	run_view_select(ui, 0);
+	run_view_follow(ui);
 	ui->dirty = true;
 }
 
@@ -495,10 +495,16 @@ ui_reap_children(struct ui *ui)
 
 /* ---- commands ---- */
 
+bool
+ui_can_cancel(const struct ui *ui)
+{
+	return ui->o.cancel != NULL && ui->rv != NULL && !ui->run_owned && !ui->rv->m.ended;
+}
+
 static void
 ui_cancel_yes(struct ui *ui)
 {
-	if (ui->o.cancel != NULL && ui->rv != NULL && !ui->run_owned && !ui->rv->m.ended) {
+	if (ui_can_cancel(ui)) {
 		ui->o.cancel(ui->o.cancel_ud, false);
 		ui_message(ui, false, "cancelling run %lld", (long long)ui->rv->m.run);
 	}
@@ -876,7 +882,11 @@ ui_tick(struct ui *ui, int64_t now)
 	if (ui->paused)
 		return;
 	if (ui->rv != NULL) {
-		if (source_poll(ui->rv->src, &ui->rv->m, &e) || !ui->rv->m.ended)
+		bool news = source_poll(ui->rv->src, &ui->rv->m, &e);
+
+		if (news)
+			run_view_follow(ui);
+		if (news || !ui->rv->m.ended)
 			ui->dirty = true;
 	}
 	if (ui->view == VIEW_RUNS)

@@ -86,6 +86,7 @@ struct run_view {
 	int ox, oy;		/* top-left of the DAG viewport in the canvas */
 	size_t list_top;
 	bool list, log_focus, log_max;
+	bool chosen;		/* the user selected a step: stop following the run */
 	struct log_pane log;
 	int64_t data_version;
 };
@@ -135,6 +136,9 @@ void ui_close_run(struct ui *ui);
 void ui_set_theme(struct ui *ui, const char *name);
 /* Asks, then cancels the open run when it belongs to this process. */
 void ui_cancel(struct ui *ui);
+/* Whether there is a run ui_cancel could cancel: live, of this process,
+ * not a replay. */
+bool ui_can_cancel(const struct ui *ui);
 /* Runs a command typed on the ':' line. */
 void ui_command(struct ui *ui, const char *line);
 enum theme_role ui_status_role(enum step_status s);
@@ -189,7 +193,11 @@ struct run_view *run_view_new(struct model *m, struct source *src);
 void run_view_free(struct run_view *rv);
 void run_view_draw(struct ui *ui, int y, int h);
 void run_view_move(struct ui *ui, int dir);
+/* Selects a step as the user's choice. */
 void run_view_select(struct ui *ui, size_t step);
+/* Until the user chose a step, the selection follows the run: its first
+ * running (or waiting) step, else the first that failed. */
+void run_view_follow(struct ui *ui);
 /* Selects the next step whose id contains text. */
 bool run_view_find(struct ui *ui, const char *text);
 void run_view_header(struct ui *ui, char *buf, size_t size);

@@ -44,7 +44,8 @@ touch "$T/go"
 tui_wait "statuses change as the run goes on" '✓ deploy'
 tui_wait "the header says the run succeeded" 'succeeded.*4/4 done'
 
-tui_keys l
+tui_wait "the selection followed the run to its last step" '^✓ deploy$'
+tui_keys g l
 tui_wait "l moves the selection to the next layer" '^✓ test-(unit|lint)$'
 tui_keys j
 tui_keys Enter
@@ -246,7 +247,7 @@ tui_stop
 
 # LANG=C: nothing but ASCII reaches the terminal.
 LANG=C LC_ALL=C tui_start 100 30 env LANG=C LC_ALL=C "$DROVER" attach 1
-tui_wait "in ASCII the graph uses plain glyphs" '\+ deploy'
+tui_wait "in ASCII the graph uses plain glyphs" 'v deploy'
 is "the screen holds only ASCII" \
 	"$(tui_screen | LC_ALL=C grep -c '[^ -~]' | tr -d ' ')" 0
 tui_stop

@@ -2,7 +2,8 @@
  * writes to /dev/null: whatever a log line holds (every byte, every byte
  * pair, every bidi control, random mixes of escape sequences), each cell
  * glyph_text fills holds a safe character (ASCII only in the ASCII set),
- * and glyph_width counts the columns glyph_text uses. */
+ * and glyph_width counts the columns glyph_text uses; status glyphs are
+ * never line glyphs. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <wchar.h>
 #include <cmocka.h>
 
+#include "dag_layout.h"
 #include "glyph.h"
 #include "termtext.h"
 
@@ -176,10 +178,46 @@ test_random_mixes(void **state)
 	}
 }
 
+/* A status glyph never looks like a piece of line: in ASCII '+' was both
+ * "succeeded" and a corner. */
+static void
+test_distinct_glyphs(void **state)
+{
+	(void)state;
+	for (int ascii = 0; ascii < 2; ascii++) {
+		const char *lines[24], *st[ST_CANCELLED + 2];
+		size_t nl = 0, ns = 0;
+
+		glyph_init(ascii);
+		assert_int_equal(glyph_unicode(), !ascii);
+		for (unsigned mask = 1; mask < 16; mask++)
+			lines[nl++] = glyph_line(mask);
+		lines[nl++] = glyph_line(DAG_ARROW);
+		lines[nl++] = glyph_hline();
+		lines[nl++] = glyph_vline();
+		lines[nl++] = glyph_arrow();
+		lines[nl++] = glyph_ellipsis();
+		for (int s = ST_PENDING; s <= ST_CANCELLED; s++)
+			st[ns++] = glyph_status((enum step_status)s);
+		st[ns++] = glyph_run_status(RUN_INTERRUPTED);
+		for (size_t i = 0; i < ns; i++) {
+			for (size_t j = i + 1; j < ns; j++)
+				if (strcmp(st[i], st[j]) == 0)
+					fail_msg("two statuses share '%s'", st[i]);
+			for (size_t j = 0; j < nl; j++)
+				if (strcmp(st[i], lines[j]) == 0)
+					fail_msg("status glyph '%s' is also a line glyph", st[i]);
+			if (ascii)
+				assert_true(strlen(st[i]) == 1 && st[i][0] > ' ' && st[i][0] < 0x7f);
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_distinct_glyphs),
 		cmocka_unit_test(test_stand_ins),
 		cmocka_unit_test(test_every_byte_and_pair),
 		cmocka_unit_test(test_bidi),
