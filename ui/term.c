@@ -78,6 +78,10 @@ term_handle(int sig, void (*fn)(int), struct sigaction *old)
 int
 term_start(struct ui *ui)
 {
+	/* Saved before newterm puts a handler of its own there: after the
+	 * console, line mode stops on Ctrl-Z as a plain program does. */
+	sigaction(SIGTSTP, NULL, &old_tstp);
+	sigaction(SIGCONT, NULL, &old_cont);
 	set_escdelay(25);
 	if ((ui->screen = newterm(NULL, stdout, stdin)) == NULL) {
 		fprintf(stderr, "drover: the console cannot use this terminal (TERM=%s)\n",
@@ -95,18 +99,16 @@ term_start(struct ui *ui)
 	term_paste_mode(true);
 	if (sig_pipe[0] < 0 && pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return 0;	/* no suspending then; the console still works */
-	term_handle(SIGTSTP, term_on_signal, &old_tstp);
-	term_handle(SIGCONT, term_on_signal, &old_cont);
+	term_handle(SIGTSTP, term_on_signal, NULL);
+	term_handle(SIGCONT, term_on_signal, NULL);
 	return 0;
 }
 
 void
 term_stop(struct ui *ui)
 {
-	if (sig_pipe[0] >= 0) {
-		sigaction(SIGTSTP, &old_tstp, NULL);
-		sigaction(SIGCONT, &old_cont, NULL);
-	}
+	sigaction(SIGTSTP, &old_tstp, NULL);
+	sigaction(SIGCONT, &old_cont, NULL);
 	endwin();
 	term_paste_mode(false);
 	delscreen(ui->screen);

@@ -55,6 +55,19 @@ tui_keys Enter
 tui_wait "Enter runs the line as typed" 'usage: :theme NAME'
 like "the run was not cancelled" "$(tui_screen)" '▶ nap'
 
+# File names reach the screen harmless too: Tab lists and completes one
+# holding a bidi override.
+printf 'name: tricky\nsteps: [{id: a, run: "true"}]\n' >"$T/$(printf 'x\342\200\256lmay.yaml')"
+tui_keys :
+tui_type "run "
+tui_keys Tab Tab
+tui_wait "Tab lists a bidi file name with the control named" 'x<U\+202E>lmay.yaml'
+tui_type "x"
+tui_keys Tab
+tui_wait "and completes it on the line the same way" '^:run x<U\+202E>lmay.yaml'
+unlike "the control itself never reaches the terminal" "$(tui_screen)" "$(printf '\342\200\256')"
+tui_keys Escape
+
 # Elsewhere a paste does nothing.
 paste_text "cy" bracketed
 tui_wait "a paste outside a prompt is ignored, and says so" 'pasted text ignored'
