@@ -178,7 +178,8 @@ human_event(struct printer *p, const struct event *ev)
 				put_colour(p, C_DIM, step_id(p, ev->step), p->id_width);
 				fputs(ev->stream == STREAM_STDERR ? " ! " : " | ", p->fp);
 				if (p->escape)
-					termtext_write(p->fp, s, (size_t)(e - s), termtext_utf8_locale());
+					termtext_write(p->fp, s, (size_t)(e - s),
+					    termtext_utf8_locale());
 				else
 					fwrite(s, 1, (size_t)(e - s), p->fp);
 				fputc('\n', p->fp);

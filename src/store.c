@@ -1803,8 +1803,8 @@ store_filter_words(char *copy, char **words, const char **status, struct err *e)
 		if (strncmp(w, "status:", 7) == 0 || run_status_parse(w) >= 0) {
 			w += strncmp(w, "status:", 7) == 0 ? 7 : 0;
 			if (*status != NULL && strcmp(*status, w) != 0)
-				return err_set(e, "a run has one status, not both '%s' and '%s'", *status,
-				    w);
+				return err_set(e, "a run has one status, not both '%s' and '%s'",
+				    *status, w);
 			*status = w;
 			continue;
 		}

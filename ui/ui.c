@@ -336,14 +336,14 @@ ui_run_args(struct ui *ui, char **words, size_t n)
 		char *eq = strchr(words[i], '=');
 
 		if (eq == NULL || eq == words[i]) {
-			ui_message(ui, true, "usage: :run FILE [NAME=VALUE]... ('%s' is not NAME=VALUE)",
-			    words[i]);
+			ui_message(ui, true, "usage: :run FILE [NAME=VALUE]... ('%s' is not "
+			    "NAME=VALUE)", words[i]);
 			goto out;
 		}
 		*eq = '\0';
 		if (wf != NULL && ui_arg_secret(wf, words[i]) && strcmp(eq + 1, "***") == 0) {
-			ui_message(ui, true, "%s is a secret: type its value (the history keeps *** "
-			    "in its place)", words[i]);
+			ui_message(ui, true, "%s is a secret: type its value (the history "
+			    "keeps *** in its place)", words[i]);
 			goto out;
 		}
 		cJSON_DeleteItemFromObjectCaseSensitive(args, words[i]);

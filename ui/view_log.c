@@ -313,8 +313,9 @@ log_pane_draw(struct ui *ui, struct log_pane *lp, int y, int x, int h, int w)
 		    (unsigned long long)lp->total, lp->search,
 		    (int)(log_pane_search_progress(lp) * 100));
 	else
-		snprintf(head, sizeof head, " log: %llu lines%s%s%s ", (unsigned long long)lp->total,
-		    lp->follow ? ", following" : "", lp->search[0] ? ", search: " : "", lp->search);
+		snprintf(head, sizeof head, " log: %llu lines%s%s%s ",
+		    (unsigned long long)lp->total, lp->follow ? ", following" : "",
+		    lp->search[0] ? ", search: " : "", lp->search);
 	ui_fill(y, x, w, theme_attr(ROLE_BORDER));
 	attrset(theme_attr(ROLE_BORDER));
 	move(y, x);

@@ -211,8 +211,8 @@ runs_move(struct ui *ui, long delta)
 
 		if (ask > RUNS_WINDOW)
 			ask = RUNS_WINDOW;
-		if ((list = runs_query(ui, run_id(v->rows[v->n - 1]), 0, false, (int)ask)) != NULL &&
-		    (long)runs_take(v, list, true) < ask)
+		list = runs_query(ui, run_id(v->rows[v->n - 1]), 0, false, (int)ask);
+		if (list != NULL && (long)runs_take(v, list, true) < ask)
 			v->at_oldest = true;
 	}
 	if (want < 0 && !v->at_newest && v->n > 0) {

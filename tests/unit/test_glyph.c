@@ -53,8 +53,8 @@ draw_checked(const char *s, size_t len, bool ascii)
 			assert_true(n != (size_t)-1);
 			termtext_next(mb, n, &c);
 			if (!termtext_safe(&c) || c.kind == TT_TAB || (ascii && wc[k] >= 0x80))
-				fail_msg("cell %d holds U+%04X after drawing %zu bytes starting %#x", x,
-				    (unsigned)wc[k], len, (unsigned char)s[0]);
+				fail_msg("cell %d holds U+%04X after drawing %zu bytes starting "
+				    "%#x", x, (unsigned)wc[k], len, (unsigned char)s[0]);
 		}
 	}
 	if (used < COLS_W && memchr(s, '\t', len) == NULL)
@@ -167,7 +167,8 @@ test_random_mixes(void **state)
 			size_t n = 0;
 
 			for (int i = rand_r(&seed) % 12; i > 0; i--) {
-				const char *p = pieces[rand_r(&seed) % (sizeof pieces / sizeof pieces[0])];
+				const char *p =
+				    pieces[rand_r(&seed) % (sizeof pieces / sizeof pieces[0])];
 
 				memcpy(s + n, p, strlen(p));
 				n += strlen(p);
@@ -208,7 +209,8 @@ test_distinct_glyphs(void **state)
 				if (strcmp(st[i], lines[j]) == 0)
 					fail_msg("status glyph '%s' is also a line glyph", st[i]);
 			if (ascii)
-				assert_true(strlen(st[i]) == 1 && st[i][0] > ' ' && st[i][0] < 0x7f);
+				assert_true(strlen(st[i]) == 1 && st[i][0] > ' ' &&
+				    st[i][0] < 0x7f);
 		}
 	}
 }

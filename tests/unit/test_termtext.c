@@ -86,8 +86,8 @@ assert_harmless(const char *in, size_t in_len, bool utf8)
 
 			for (size_t i = 0; i < in_len && i < 16; i++)
 				snprintf(hex + 3 * i, 4, "%02x ", (unsigned char)in[i]);
-			fail_msg("input %s(%zu bytes): output byte %zu (%#x) is not safe", hex, in_len,
-			    off, (unsigned)c.cp);
+			fail_msg("input %s(%zu bytes): output byte %zu (%#x) is not safe", hex,
+			    in_len, off, (unsigned)c.cp);
 		}
 	}
 	free(out);
@@ -239,8 +239,8 @@ test_random_mixes(void **state)
 {
 	static const char *const pieces[] = {
 		"\033", "[", "]52;c;", "\007", "\r", "\n", "\t", "\x9b", "\xc2\x9b", "\xc2\x85",
-		"\xe2\x80\xae", "\xe2\x81\xa6", "\xd8\x9c", "\xe2\x80", "\xf0\x9f\x98\x80", "\xf0\x9f",
-		"\xc3\xa9", "\xe6\x97\xa5", "abc", " ", "\x7f", "\x00", "\xff", "\xed\xa0\x80",
+		"\xe2\x80\xae", "\xe2\x81\xa6", "\xd8\x9c", "\xe2\x80", "\xf0\x9f\x98\x80",
+		"\xf0\x9f", "\xc3\xa9", "\xe6\x97\xa5", "abc", " ", "\x7f", "\x00", "\xff", "\xed\xa0\x80",
 	};
 	unsigned seed = 42;
 	(void)state;
