@@ -78,6 +78,11 @@ struct runner_view;
 uint64_t cmd_console_view(const struct runner_view *v);
 /* True when standard input and output are a terminal the console can use. */
 bool cmd_console_possible(void);
+/* Why the terminal cannot hold the console although it is one (TERM names
+ * no terminfo entry, or one that cannot move the cursor), as a phrase for
+ * a message; NULL when it can, and when there is no terminal or TERM is
+ * unset or dumb (line mode is then the plain choice, not a problem). */
+const char *cmd_console_term_problem(void);
 
 /* The table, for help and dispatch. */
 const struct command *cmd_find(const char *name);

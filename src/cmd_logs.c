@@ -1,14 +1,20 @@
-/* cmd_logs.c - drover logs RUN [STEP] [-f] [--stream stdout|stderr]. */
+/* cmd_logs.c - drover logs RUN [STEP] [-f] [--stream stdout|stderr] [--raw].
+ *
+ * Lines go out as the steps wrote them to a pipe or a file; to a terminal
+ * their control sequences are shown harmless (termtext.h) unless --raw.
+ */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "store.h"
 #include "suggest.h"
+#include "termtext.h"
 #include "xmalloc.h"
 
 #define FOLLOW_POLL_MS 200
@@ -17,6 +23,7 @@ struct log_out {
 	char **ids;		/* step ids by index */
 	size_t n_ids;
 	bool prefix;		/* every step: say which */
+	bool escape, utf8;	/* to a terminal: controls shown harmless */
 	uint64_t last;
 };
 
@@ -28,16 +35,17 @@ print_chunk(void *ud, const struct event *ev)
 	const char *id = ev->step >= 0 && (size_t)ev->step < lo->n_ids ? lo->ids[ev->step] : "?";
 
 	lo->last = ev->seq;
-	if (!lo->prefix) {
-		fwrite(ev->data, 1, ev->len, stdout);
-		fputc('\n', stdout);
-		return 0;
-	}
 	while (s <= end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *e = nl != NULL ? nl : end;
 
-		printf("%s%s %.*s\n", id, ev->stream == STREAM_STDERR ? " !" : " |", (int)(e - s), s);
+		if (lo->prefix)
+			printf("%s%s ", id, ev->stream == STREAM_STDERR ? " !" : " |");
+		if (lo->escape)
+			termtext_write(stdout, s, (size_t)(e - s), lo->utf8);
+		else
+			fwrite(s, 1, (size_t)(e - s), stdout);
+		putchar('\n');
 		s = e + 1;
 	}
 	return 0;
@@ -82,10 +90,11 @@ cmd_logs(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "follow", no_argument, NULL, 'f' },
 		{ "stream", required_argument, NULL, 's' },
+		{ "raw", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct log_out lo = { 0 };
-	bool follow = false;
+	bool follow = false, raw = false;
 	int stream = 0, step = -1, c, status = EXIT_OK;
 	struct store *s;
 	struct err e;
@@ -95,6 +104,8 @@ cmd_logs(int argc, char **argv)
 	while ((c = cmd_getopt(argc, argv, "f", opts)) != -1) {
 		if (c == 'f') {
 			follow = true;
+		} else if (c == 'r') {
+			raw = true;
 		} else if (c == 's' && (strcmp(optarg, "stdout") == 0 || strcmp(optarg, "stderr") == 0)) {
 			stream = strcmp(optarg, "stdout") == 0 ? STREAM_STDOUT : STREAM_STDERR;
 		} else if (c == 's') {
@@ -118,6 +129,8 @@ cmd_logs(int argc, char **argv)
 	if (optind + 1 < argc && (step = step_index(&lo, argv[optind + 1])) < 0)
 		status = EXIT_USAGE;
 	lo.prefix = step < 0;
+	lo.escape = !raw && isatty(STDOUT_FILENO);
+	lo.utf8 = termtext_utf8_locale();
 	while (status == EXIT_OK) {
 		bool live = follow && store_run_live(s, run);
 		uint64_t before = lo.last;

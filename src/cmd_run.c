@@ -26,7 +26,7 @@ read_args_file(const char *path, cJSON *given)
 {
 	struct err e;
 	size_t len;
-	char *text = fs_read_file(path, 1u << 20, &len, &e);
+	char *text = fs_read_file_or_pipe(path, 1u << 20, &len, &e);
 	struct ydoc *doc;
 	struct ynode *root;
 
@@ -188,8 +188,13 @@ cmd_run(int argc, char **argv)
 		} else {
 			ro.wf = wf;
 			ro.args = args;
+			/* Checked before the run exists: a console that cannot
+			 * start must not leave it behind. */
 			if (!no_tui && !ro.json && cmd_console_possible())
 				ro.view = cmd_console_view;
+			else if (!no_tui && !ro.json && cmd_console_term_problem() != NULL)
+				cmd_error("no console: %s; the run shows in line mode",
+				    cmd_console_term_problem());
 			status = runner_run(&ro);
 		}
 	}

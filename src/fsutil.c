@@ -56,3 +56,48 @@ fs_read_file(const char *path, size_t max, size_t *len, struct err *e)
 	*len = got;
 	return buf;
 }
+
+char *
+fs_read_file_or_pipe(const char *path, size_t max, size_t *len, struct err *e)
+{
+	struct stat st;
+	size_t got = 0, cap = 4096;
+	ssize_t n;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		err_set(e, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		close(fd);
+		return fs_read_file(path, max, len, e);
+	}
+	buf = xmalloc(cap + 1);
+	while ((n = read(fd, buf + got, cap - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_set(e, "cannot read: %s", strerror(errno));
+			break;
+		}
+		got += (size_t)n;
+		if (got > max) {
+			err_set(e, "more than %zu bytes: too large", max);
+			break;
+		}
+		if (got == cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+	}
+	close(fd);
+	if (n != 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}

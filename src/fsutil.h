@@ -10,5 +10,9 @@
  * buffer the caller frees; NULL with e set ("cannot open: ...", "is a
  * directory", "too large"). */
 char *fs_read_file(const char *path, size_t max, size_t *len, struct err *e);
+/* The same, and a pipe too (an args file given as /dev/fd/N or /dev/stdin,
+ * so that no secret has to be on a command line or on disk): read to its
+ * end, "too large" past max. */
+char *fs_read_file_or_pipe(const char *path, size_t max, size_t *len, struct err *e);
 
 #endif

@@ -36,11 +36,14 @@ static const struct command commands[] = {
 	{ "show", cmd_show, "RUN [--json]", "show one run: args, steps, attempts, approvals",
 	    "RUN is the run's number or a unique prefix of its UUID.\n"
 	    "  --json           the run as a JSON object\n" },
-	{ "logs", cmd_logs, "RUN [STEP] [-f] [--stream stdout|stderr]",
+	{ "logs", cmd_logs, "RUN [STEP] [-f] [--stream stdout|stderr] [--raw]",
 	    "print the output of a run's steps",
 	    "Without STEP every line is prefixed with its step (| stdout, ! stderr).\n"
+	    "On a terminal, control characters from the steps are shown harmless\n"
+	    "(^[ for ESC, <U+202E> for a bidi control, \\x9b for a stray byte).\n"
 	    "  -f, --follow     keep printing while the run goes on\n"
-	    "  --stream S       only stdout or only stderr\n" },
+	    "  --stream S       only stdout or only stderr\n"
+	    "  --raw            the exact bytes even on a terminal (colours from tools)\n" },
 	{ "resume", cmd_resume, "RUN [-a NAME=VALUE]... [--json] [-v]",
 	    "continue an interrupted run from its history",
 	    "Steps that succeeded keep their outputs and do not run again; the others run.\n"
@@ -162,8 +165,8 @@ main(int argc, char **argv)
 	const char *hint;
 
 	if (argc < 2) {
-		if (cmd_console_possible())
-			return cmd_console(argc, argv);
+		if (cmd_console_possible() || cmd_console_term_problem() != NULL)
+			return cmd_console(argc, argv);	/* which says what is wrong */
 		usage(stderr);
 		return EXIT_USAGE;
 	}

@@ -33,6 +33,16 @@ paths_config_home(void)
 	return xasprintf("%s/.config", home_dir());
 }
 
+char *
+paths_state_home(void)
+{
+	const char *x = getenv("XDG_STATE_HOME");
+
+	if (x != NULL && *x == '/')
+		return xstrdup(x);
+	return xasprintf("%s/.local/state", home_dir());
+}
+
 char **
 paths_workflow_dirs(void)
 {

@@ -13,6 +13,8 @@ char **paths_workflow_dirs(void);
 void paths_free(char **dirs);
 /* $XDG_CONFIG_HOME (or ~/.config), without a trailing slash; caller frees. */
 char *paths_config_home(void);
+/* $XDG_STATE_HOME (or ~/.local/state), the same way. */
+char *paths_state_home(void);
 
 /* The runtime directory for sockets and step files: $DROVER_RUNTIME_DIR,
  * else $XDG_RUNTIME_DIR/drover, else /tmp/drover-UID; created with mode

@@ -9,6 +9,7 @@
 #include "dur.h"
 #include "json.h"
 #include "printer.h"
+#include "termtext.h"
 #include "wf.h"
 #include "xmalloc.h"
 
@@ -32,6 +33,7 @@ printer_init(struct printer *p, FILE *fp, const struct workflow *wf, int64_t run
 	p->run = run;
 	p->json = json;
 	p->verbose = verbose;
+	p->escape = !json && isatty(fileno(fp));
 	p->color = !json && isatty(fileno(fp)) && (nc == NULL || *nc == '\0') &&
 	    getenv("TERM") != NULL && strcmp(getenv("TERM"), "dumb") != 0;
 	for (size_t i = 0; i < wf->n_steps; i++) {
@@ -174,8 +176,13 @@ human_event(struct printer *p, const struct event *ev)
 				const char *e = nl != NULL ? nl : end;
 
 				put_colour(p, C_DIM, step_id(p, ev->step), p->id_width);
-				fprintf(p->fp, "%s %.*s\n", ev->stream == STREAM_STDERR ? " !" : " |",
-				    (int)(e - s), s);
+				fputs(ev->stream == STREAM_STDERR ? " ! " : " | ", p->fp);
+				if (p->escape)
+					termtext_write(p->fp, s, (size_t)(e - s),
+					    termtext_utf8_locale());
+				else
+					fwrite(s, 1, (size_t)(e - s), p->fp);
+				fputc('\n', p->fp);
 				s = e + 1;
 			}
 		}

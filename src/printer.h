@@ -2,7 +2,8 @@
  *
  * The human form is one line per change of state (time, step, status,
  * attempt, duration, why), coloured on a terminal unless NO_COLOR; -v adds
- * the output lines.  The JSON form is one object per event (one per output
+ * the output lines, with their control sequences shown harmless on a
+ * terminal (termtext.h).  The JSON form is one object per event (one per output
  * line), the last being {"type": "run", ...} with the final status.
  */
 #ifndef DROVER_PRINTER_H
@@ -21,6 +22,7 @@ struct printer {
 	const struct workflow *wf;
 	int64_t run;
 	bool json, color, verbose;
+	bool escape;		/* output lines to a terminal: controls shown harmless */
 	int id_width;
 };
 

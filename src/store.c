@@ -1784,6 +1784,56 @@ store_json_run(sqlite3_stmt *st, const struct store_here *h, bool interrupted)
 	return o;
 }
 
+#define STORE_FILTER_WORDS 16
+#define STORE_WORD_PARAM 10	/* ?10, ?11...: the words of a filter text */
+
+/* The words of a filter text, lower-cased, in words (at most
+ * STORE_FILTER_WORDS); a word naming a status (after "status:" or alone)
+ * goes to *status instead, once.  Returns the number of words, -1 when
+ * there are too many or two statuses. */
+static int
+store_filter_words(char *copy, char **words, const char **status, struct err *e)
+{
+	char *save = NULL;
+	int n = 0;
+
+	for (char *w = strtok_r(copy, " \t", &save); w != NULL; w = strtok_r(NULL, " \t", &save)) {
+		for (char *p = w; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (strncmp(w, "status:", 7) == 0 || run_status_parse(w) >= 0) {
+			w += strncmp(w, "status:", 7) == 0 ? 7 : 0;
+			if (*status != NULL && strcmp(*status, w) != 0)
+				return err_set(e, "a run has one status, not both '%s' and '%s'",
+				    *status, w);
+			*status = w;
+			continue;
+		}
+		if (n == STORE_FILTER_WORDS)
+			return err_set(e, "too many words in the filter (at most %d)",
+			    STORE_FILTER_WORDS);
+		words[n++] = w;
+	}
+	return n;
+}
+
+/* The SQL for word i of a filter text. */
+static void
+store_filter_sql(struct strbuf *sql, const char *w, int i)
+{
+	int p = STORE_WORD_PARAM + i;
+
+	if (strncmp(w, "workflow:", 9) == 0) {
+		sb_addf(sql, " AND instr(lower(r.workflow), substr(?%d, 10)) > 0", p);
+		return;
+	}
+	sb_addf(sql, " AND (instr(lower(r.status), ?%d) > 0 OR instr(lower(r.workflow), ?%d) > 0"
+	    " OR instr(lower(r.user), ?%d) > 0 OR substr(r.uuid, 1, length(?%d)) = ?%d", p, p, p, p,
+	    p);
+	if (store_all_digits(w))
+		sb_addf(sql, " OR r.id = CAST(?%d AS INTEGER)", p);
+	sb_adds(sql, ")");
+}
+
 cJSON *
 store_list_runs(struct store *s, const struct store_filter *f, struct err *e)
 {
@@ -1791,29 +1841,42 @@ store_list_runs(struct store *s, const struct store_filter *f, struct err *e)
 	struct strbuf sql = STRBUF_INIT;
 	struct store_here h;
 	sqlite3_stmt *st = NULL;
+	const char *status;
+	char *text = NULL, *words[STORE_FILTER_WORDS];
 	cJSON *list;
-	int rc, want_live = -1, n = 0;
+	int rc, want_live = -1, n = 0, n_words = 0;
 	bool sql_limit;
 
 	if (f == NULL)
 		f = &none;
-	if (f->status != NULL && run_status_parse(f->status) < 0) {
+	status = f->status;
+	if (f->text != NULL) {
+		text = xstrdup(f->text);
+		if ((n_words = store_filter_words(text, words, &status, e)) < 0) {
+			free(text);
+			return NULL;
+		}
+	}
+	if (status != NULL && run_status_parse(status) < 0) {
 		err_set(e, "unknown run status '%s'; one of running, succeeded, failed, "
-		    "cancelled, rejected, timed_out, budget_exceeded, interrupted", f->status);
+		    "cancelled, rejected, timed_out, budget_exceeded, interrupted", status);
+		free(text);
 		return NULL;
 	}
 	list = cJSON_CreateArray();
-	if (s->db == NULL)
+	if (s->db == NULL) {
+		free(text);
 		return list;
+	}
 	/* "running" and "interrupted" are both running in SQL; C tells them apart. */
-	if (f->status != NULL && strcmp(f->status, "running") == 0)
+	if (status != NULL && strcmp(status, "running") == 0)
 		want_live = 1;
-	else if (f->status != NULL && strcmp(f->status, "interrupted") == 0)
+	else if (status != NULL && strcmp(status, "interrupted") == 0)
 		want_live = 0;
 	sql_limit = want_live < 0 && f->limit > 0;
 
 	sb_adds(&sql, "SELECT " STORE_RUN_COLUMNS " FROM runs r WHERE 1");
-	if (f->status != NULL)
+	if (status != NULL)
 		sb_adds(&sql, " AND r.status = ?1");
 	if (f->workflow != NULL)
 		sb_adds(&sql, " AND r.workflow = ?2");
@@ -1826,22 +1889,33 @@ store_list_runs(struct store *s, const struct store_filter *f, struct err *e)
 		sb_adds(&sql, " AND r.id >= (SELECT min(id) FROM runs INDEXED BY runs_started"
 		    " WHERE started_at >= ?3)"
 		    " AND +r.started_at >= ?3");
-	sb_adds(&sql, " ORDER BY r.id DESC");
+	if (f->before > 0)
+		sb_adds(&sql, " AND r.id < ?5");
+	if (f->after > 0)
+		sb_adds(&sql, " AND r.id > ?6");
+	for (int i = 0; i < n_words; i++)
+		store_filter_sql(&sql, words[i], i);
+	sb_adds(&sql, f->oldest_first ? " ORDER BY r.id" : " ORDER BY r.id DESC");
 	if (sql_limit)
 		sb_adds(&sql, " LIMIT ?4");
 	rc = store_prepare(s->db, sb_str(&sql), &st);
 	sb_fini(&sql);
 	if (rc != SQLITE_OK)
 		goto fail;
-	if (f->status != NULL)
-		sqlite3_bind_text(st, 1, want_live >= 0 ? "running" : f->status, -1,
-		    SQLITE_STATIC);
+	if (status != NULL)
+		sqlite3_bind_text(st, 1, want_live >= 0 ? "running" : status, -1, SQLITE_STATIC);
 	if (f->workflow != NULL)
 		sqlite3_bind_text(st, 2, f->workflow, -1, SQLITE_STATIC);
 	if (f->since_us > 0)
 		sqlite3_bind_int64(st, 3, f->since_us);
 	if (sql_limit)
 		sqlite3_bind_int(st, 4, f->limit);
+	if (f->before > 0)
+		sqlite3_bind_int64(st, 5, f->before);
+	if (f->after > 0)
+		sqlite3_bind_int64(st, 6, f->after);
+	for (int i = 0; i < n_words; i++)
+		sqlite3_bind_text(st, STORE_WORD_PARAM + i, words[i], -1, SQLITE_STATIC);
 
 	store_here_init(&h);
 	while ((f->limit <= 0 || n < f->limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -1855,12 +1929,14 @@ store_list_runs(struct store *s, const struct store_filter *f, struct err *e)
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE && rc != SQLITE_OK)
 		goto fail;
 	sqlite3_finalize(st);
+	free(text);
 	return list;
 
 fail:
 	store_errf(e, s->db, rc, "cannot list the runs in the history %s", s->path);
 	sqlite3_finalize(st);
 	cJSON_Delete(list);
+	free(text);
 	return NULL;
 }
 

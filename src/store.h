@@ -96,12 +96,24 @@ int store_find_run(struct store *s, const char *ref, int64_t *run, struct err *e
 struct store_filter {
 	const char *status;	/* or NULL */
 	const char *workflow;	/* or NULL */
+	/* Words that must all match, or NULL: "status:S" (a status, as is
+	 * a word that is one), "workflow:W" (W is in the workflow's name),
+	 * else the word is the run's number, is in its status, workflow or
+	 * user, or starts its UUID; letters in any case.  At most 16. */
+	const char *text;
 	int64_t since_us;	/* started at or after; 0: any */
+	/* Keyset paging: only runs numbered below before and above after
+	 * (0: no bound), oldest first when asked (the page above a run, or
+	 * the last page). */
+	int64_t before, after;
+	bool oldest_first;
 	int limit;		/* 0: no limit */
 };
 
-/* Runs, newest first, each as in `drover ls --json`; runs whose process is
- * gone show as "interrupted". */
+/* Runs, newest first (or oldest first), each as in `drover ls --json`;
+ * runs whose process is gone show as "interrupted".  Everything is chosen
+ * in SQL from the runs' index, so a page costs the same at any depth of
+ * the history. */
 cJSON *store_list_runs(struct store *s, const struct store_filter *f, struct err *e);
 /* One run as in `drover show --json`: args, steps in file order with their
  * attempts, approvals. */

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curses.h>
+#include <term.h>
+
 #include "cmd.h"
 #include "console.h"
 #include "engine.h"
@@ -47,13 +50,42 @@ cmd_console_option(int opt, const char *arg)
 	return 0;
 }
 
+const char *
+cmd_console_term_problem(void)
+{
+	static char why[256];
+	static int checked;
+	const char *term = getenv("TERM");
+	int err = 0;
+
+	if (!isatty(0) || !isatty(1) || term == NULL || *term == '\0' ||
+	    strcmp(term, "dumb") == 0)
+		return NULL;
+	if (checked++)
+		return why[0] != '\0' ? why : NULL;
+	/* What newterm would find, asked with an error return: initscr
+	 * exits the process when the terminal is unknown. */
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+		if (err == 1)
+			snprintf(why, sizeof why, "TERM=%.64s is a hard-copy terminal", term);
+		else
+			snprintf(why, sizeof why, "TERM=%.64s is unknown here (no terminfo entry; "
+			    "try TERM=xterm-256color)", term);
+		return why;
+	}
+	if (tigetstr("cup") == NULL || tigetstr("cup") == (char *)-1)
+		snprintf(why, sizeof why, "TERM=%.64s cannot move the cursor", term);
+	del_curterm(cur_term);
+	return why[0] != '\0' ? why : NULL;
+}
+
 bool
 cmd_console_possible(void)
 {
 	const char *term = getenv("TERM");
 
 	return isatty(0) && isatty(1) && term != NULL && *term != '\0' &&
-	    strcmp(term, "dumb") != 0;
+	    strcmp(term, "dumb") != 0 && cmd_console_term_problem() == NULL;
 }
 
 static void
@@ -111,6 +143,10 @@ console_args(int argc, char **argv, bool want_run, double *speed)
 		    "give one run");
 	if (!want_run && optind != argc)
 		return cmd_usage_error(NULL, "unknown command '%s'", argv[optind]);
+	if (cmd_console_term_problem() != NULL) {
+		cmd_error("no console: %s", cmd_console_term_problem());
+		return EXIT_USAGE;
+	}
 	if (!cmd_console_possible()) {
 		cmd_error("the console needs a terminal (TERM set, not dumb); "
 		    "use 'drover ls', 'show' or 'logs' from scripts");

@@ -30,6 +30,7 @@
 #include <readline/history.h>
 
 #include "cmdline.h"
+#include "termtext.h"
 #include "xmalloc.h"
 
 #define CMDLINE_HISTORY_MAX	1000
@@ -50,6 +51,7 @@ static struct {
 	int hscroll;			/* first column of the line on screen */
 
 	char *history_path;
+	cmdline_history_fn *history;
 	cmdline_complete_fn *complete;
 	void *ud;
 	char **cands;			/* the completer's answer being handed out */
@@ -151,19 +153,23 @@ cmdline_history_save(void)
 	history_truncate_file(cl.history_path, CMDLINE_HISTORY_MAX);
 }
 
-/* Blank lines and repeats of the last line would only crowd the history. */
+/* Keeps the form of line the console wants kept; blank lines and repeats
+ * of the last line would only crowd the history. */
 static void
 cmdline_history_add(const char *line)
 {
 	HIST_ENTRY *last;
+	char *kept;
 
 	if (cmdline_blank(line))
 		return;
+	kept = cl.history != NULL ? cl.history(cl.ud, line) : xstrdup(line);
 	last = history_get(history_base + history_length - 1);
-	if (last != NULL && strcmp(last->line, line) == 0)
-		return;
-	add_history(line);
-	cmdline_history_save();
+	if (kept != NULL && (last == NULL || strcmp(last->line, kept) != 0)) {
+		add_history(kept);
+		cmdline_history_save();
+	}
+	free(kept);
 }
 
 /* readline's line handler: the line is finished (NULL on Ctrl-D). */
@@ -320,7 +326,8 @@ cmdline_rl_setup(void)
 /* ---- the console's side ---- */
 
 void
-cmdline_init(const char *history_path, cmdline_complete_fn *complete, void *ud)
+cmdline_init(const char *history_path, cmdline_complete_fn *complete,
+    cmdline_history_fn *history, void *ud)
 {
 	if (!cl.ready) {
 		cmdline_rl_setup();
@@ -329,6 +336,7 @@ cmdline_init(const char *history_path, cmdline_complete_fn *complete, void *ud)
 	free(cl.history_path);
 	cl.history_path = history_path != NULL ? xstrdup(history_path) : NULL;
 	cl.complete = complete;
+	cl.history = history;
 	cl.ud = ud;
 	clear_history();
 	if (cl.history_path != NULL)
@@ -384,6 +392,7 @@ cmdline_fini(void)
 	free(cl.line);
 	cl.history_path = cl.prompt = cl.line = NULL;
 	cl.complete = NULL;
+	cl.history = NULL;
 	cl.ud = NULL;
 }
 
@@ -543,42 +552,32 @@ cmdline_matches(void)
 
 /* ---- drawing ---- */
 
-/* One character as drawn: its bytes, its columns, and a replacement for
- * what cannot go to the terminal as it is ("^A" for a control character,
- * "?" for a byte that is not a character). */
+/* One character as drawn: its bytes, its columns, and a stand-in for
+ * what cannot go to the terminal as it is (termtext.h: "^A" for a control
+ * character, "<U+202E>" for a bidi control, "\x9b" for a byte that is not
+ * a character; TAB too is "^I" on a line of one row). */
 struct cmdline_glyph {
 	size_t len;
 	int width;
-	char show[4];
+	char show[TERMTEXT_ESCAPE_MAX];
 };
 
-/* Decodes in the locale's encoding, as readline and curses do. */
 static void
 cmdline_glyph(const char *s, size_t n, struct cmdline_glyph *g)
 {
-	mbstate_t st;
-	wchar_t wc;
-	size_t r;
+	struct termtext_char c;
 	int w;
 
-	memset(&st, 0, sizeof st);
+	termtext_next(s, n, &c);
+	g->len = c.len;
 	g->show[0] = '\0';
-	r = mbrtowc(&wc, s, n, &st);
-	if (r == 0 || r == (size_t)-1 || r == (size_t)-2) {
-		g->len = 1;
-		g->width = 1;
-		strcpy(g->show, "?");
+	if (c.kind == TT_TAB)
+		c.kind = TT_CONTROL;
+	if (!termtext_safe(&c)) {
+		g->width = (int)termtext_escape(&c, g->show);
 		return;
 	}
-	g->len = r;
-	if (wc < 0x20 || wc == 0x7f) {
-		g->width = 2;
-		g->show[0] = '^';
-		g->show[1] = (char)(wc ^ 0x40);
-		g->show[2] = '\0';
-		return;
-	}
-	w = wcwidth(wc);
+	w = c.cp < 0x80 ? 1 : wcwidth((wchar_t)c.cp);
 	if (w < 0) {
 		g->width = 1;
 		strcpy(g->show, "?");

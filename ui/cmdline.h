@@ -25,11 +25,18 @@ enum cmdline_rc {
  * only, so "key=val" is one word. */
 typedef char **cmdline_complete_fn(void *ud, const char *line, const char *word, int start);
 
+/* The form of an accepted line that the history keeps (in memory and in
+ * its file): a malloc'd string, or NULL to keep nothing.  So a secret
+ * typed on the line need never be written down. */
+typedef char *cmdline_history_fn(void *ud, const char *line);
+
 /* Sets readline up (once per process) and loads the history from
  * history_path, which may be NULL (no history kept across sessions).
- * complete may be NULL (Tab does nothing).  The console calls this after
- * setlocale(LC_ALL, "") so that readline works in characters. */
-void cmdline_init(const char *history_path, cmdline_complete_fn *complete, void *ud);
+ * complete may be NULL (Tab does nothing), history NULL (lines are kept
+ * as typed).  The console calls this after setlocale(LC_ALL, "") so that
+ * readline works in characters. */
+void cmdline_init(const char *history_path, cmdline_complete_fn *complete,
+    cmdline_history_fn *history, void *ud);
 /* Cancels an open line and forgets the history and the completer. */
 void cmdline_fini(void);
 

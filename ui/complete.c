@@ -115,13 +115,11 @@ complete_command(void *ud, const char *line, const char *word, int start)
 			cands_add(&c, names[i]);
 		theme_names_free(names);
 	} else if (cmdlen == 4 && strncmp(line, "open", 4) == 0) {
-		const cJSON *r;
-
-		cJSON_ArrayForEach(r, ui->runs.runs) {
+		for (size_t i = 0; i < ui->runs.n; i++) {
 			char num[32];
 
-			snprintf(num, sizeof num, "%.0f",
-			    cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "id")));
+			snprintf(num, sizeof num, "%.0f", cJSON_GetNumberValue(
+			    cJSON_GetObjectItemCaseSensitive(ui->runs.rows[i], "id")));
 			cands_add(&c, num);
 		}
 	} else if (cmdlen == 4 && strncmp(line, "step", 4) == 0 && ui->rv != NULL) {

@@ -8,6 +8,7 @@
 
 #include "dag_layout.h"
 #include "glyph.h"
+#include "termtext.h"
 
 static bool unicode;
 
@@ -17,9 +18,10 @@ static const char *const status_u[] = {
 	[ST_TIMED_OUT] = "\u2298", [ST_SKIPPED] = "\u21b7", [ST_UPSTREAM_FAILED] = "\u2296",
 	[ST_CANCELLED] = "\u2297",
 };
+/* None of these is a line, arrow or ellipsis glyph (+ - | > ~). */
 static const char *const status_a[] = {
-	[ST_PENDING] = ".", [ST_WAITING] = "?", [ST_RUNNING] = ">", [ST_RETRYING] = "~",
-	[ST_SUCCEEDED] = "+", [ST_FAILED] = "x", [ST_TIMED_OUT] = "T", [ST_SKIPPED] = "-",
+	[ST_PENDING] = ".", [ST_WAITING] = "?", [ST_RUNNING] = "*", [ST_RETRYING] = "@",
+	[ST_SUCCEEDED] = "v", [ST_FAILED] = "x", [ST_TIMED_OUT] = "T", [ST_SKIPPED] = "/",
 	[ST_UPSTREAM_FAILED] = "^", [ST_CANCELLED] = "#",
 };
 
@@ -115,38 +117,44 @@ glyph_ellipsis(void)
 	return unicode ? "\u2026" : "~";
 }
 
-/* The next character of s: its columns (-1: show '?' instead) and bytes. */
+/* How the character at the start of s is drawn: its bytes as they are
+ * (*show NULL) or a stand-in of *show_len bytes; returns its columns and
+ * sets *used to its bytes.  What is not safe on a terminal (termtext.h)
+ * gets its visible stand-in; a character the screen cannot draw (not
+ * ASCII in the ASCII set, or not printable here) shows as '?'. */
 static int
-glyph_next(const char *s, size_t len, size_t *used)
+glyph_piece(const char *s, size_t len, char esc[TERMTEXT_ESCAPE_MAX], const char **show,
+    size_t *show_len, size_t *used)
 {
-	mbstate_t st;
-	wchar_t wc;
-	size_t n;
+	struct termtext_char c;
 	int w;
 
-	if ((unsigned char)s[0] < 0x80) {
-		*used = 1;
-		return (unsigned char)s[0] < 0x20 || s[0] == 0x7f ? -1 : 1;
+	termtext_next(s, len, &c);
+	*used = c.len;
+	*show = NULL;
+	if (!termtext_safe(&c)) {
+		*show_len = termtext_escape(&c, esc);
+		*show = esc;
+		return (int)*show_len;
 	}
-	memset(&st, 0, sizeof st);
-	n = unicode ? mbrtowc(&wc, s, len, &st) : (size_t)-1;
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-		/* Skip the whole sequence so one bad character shows as one '?'. */
-		*used = 1;
-		while (*used < len && ((unsigned char)s[*used] & 0xc0) == 0x80)
-			(*used)++;
-		return -1;
+	if (c.cp < 0x80)
+		return 1;
+	w = unicode ? wcwidth((wchar_t)c.cp) : -1;
+	if (w < 0) {
+		*show = "?";
+		*show_len = 1;
+		return 1;
 	}
-	*used = n;
-	w = wcwidth(wc);
-	return w < 0 ? -1 : w;
+	return w;
 }
 
 int
 glyph_text(WINDOW *win, const char *s, size_t len, int maxw)
 {
+	char esc[TERMTEXT_ESCAPE_MAX];
+	const char *show;
+	size_t used, show_len;
 	int col = 0;
-	size_t used;
 
 	while (len > 0 && col < maxw) {
 		int w;
@@ -162,16 +170,14 @@ glyph_text(WINDOW *win, const char *s, size_t len, int maxw)
 			len--;
 			continue;
 		}
-		w = glyph_next(s, len, &used);
-		if (w < 0) {
-			waddch(win, '?');
-			col++;
-		} else if (col + w <= maxw) {
-			waddnstr(win, s, (int)used);
-			col += w;
-		} else {
+		w = glyph_piece(s, len, esc, &show, &show_len, &used);
+		if (col + w > maxw)
 			break;
-		}
+		if (show != NULL)
+			waddnstr(win, show, (int)show_len);
+		else
+			waddnstr(win, s, (int)used);
+		col += w;
 		s += used;
 		len -= used;
 	}
@@ -181,13 +187,13 @@ glyph_text(WINDOW *win, const char *s, size_t len, int maxw)
 int
 glyph_width(const char *s, size_t len)
 {
+	char esc[TERMTEXT_ESCAPE_MAX];
+	const char *show;
+	size_t used, show_len;
 	int col = 0;
-	size_t used;
 
 	while (len > 0) {
-		int w = glyph_next(s, len, &used);
-
-		col += w < 0 ? 1 : w;
+		col += glyph_piece(s, len, esc, &show, &show_len, &used);
 		s += used;
 		len -= used;
 	}

@@ -4,8 +4,8 @@
  * Two sets: Unicode (box drawing, check marks) when the locale is UTF-8
  * and --ascii was not given, else plain ASCII, so `LANG=C` puts nothing
  * but ASCII on the terminal.  Text from outside (step ids, log lines) goes
- * through glyph_text, which never lets a control character or invalid
- * UTF-8 reach the terminal.
+ * through glyph_text, which never lets a control character, a bidi
+ * control or invalid UTF-8 reach the terminal (termtext.h decides).
  */
 #ifndef DROVER_GLYPH_H
 #define DROVER_GLYPH_H
@@ -35,8 +35,10 @@ const char *glyph_arrow(void);
 const char *glyph_ellipsis(void);
 
 /* Draws at most maxw columns of s (len bytes) at the cursor of win, with
- * tabs expanded to stops of 8, control characters as '?', and non-ASCII
- * as '?' in the ASCII set; returns the columns used. */
+ * tabs expanded to stops of 8, what is not safe on a terminal as its
+ * visible stand-in ("^[", "<U+202E>", "\x9b"), and a character the screen
+ * cannot draw (non-ASCII in the ASCII set) as '?'; returns the columns
+ * used. */
 int glyph_text(WINDOW *win, const char *s, size_t len, int maxw);
 /* Columns that s would take (the same rules, no tabs). */
 int glyph_width(const char *s, size_t len);

@@ -1,7 +1,8 @@
 /* keys.c - every key of the console in one table.
  *
- * The table says which views a key works in, what it does, and whether it
- * changes anything (those disappear with --readonly).  Dispatch, the help
+ * The table says which views a key works in, what it does, whether it
+ * changes anything (those disappear with --readonly) and whether it acts
+ * on a live run (the footer offers those only when there is one).  Dispatch, the help
  * overlay (?) and the footer are all generated from it, so they cannot
  * disagree.
  */
@@ -23,9 +24,13 @@ struct binding {
 	const char *names;	/* as shown */
 	const char *what;
 	const char *footer;	/* short label, or NULL: only in the help */
-	bool changes;
+	unsigned flags;
 	void (*fn)(struct ui *ui, int key);
 };
+
+/* A key that changes something (hidden with --readonly), and one that
+ * acts on a live run of this process (the footer offers it only then). */
+enum { K_CHANGES = 1, K_LIVE_RUN = 2 };
 
 enum key_ctx
 ui_key_ctx(const struct ui *ui)
@@ -35,12 +40,6 @@ ui_key_ctx(const struct ui *ui)
 	if (ui->rv->log_focus)
 		return CTX_LOG;
 	return ui->rv->list ? CTX_LIST : CTX_GRAPH;
-}
-
-static int
-log_height(void)
-{
-	return LINES - 4;
 }
 
 /* ---- actions ---- */
@@ -61,6 +60,12 @@ static void
 act_redraw(struct ui *ui, int key)
 {
 	clearok(curscr, TRUE);
+}
+
+static void
+act_suspend(struct ui *ui, int key)
+{
+	term_suspend(ui);
 }
 
 static void
@@ -99,8 +104,8 @@ act_runs_move(struct ui *ui, int key)
 	case 'k': case KEY_UP: runs_move(ui, -1); break;
 	case KEY_NPAGE: case CTRL('f'): runs_move(ui, page); break;
 	case KEY_PPAGE: case CTRL('b'): runs_move(ui, -page); break;
-	case 'g': case KEY_HOME: runs_move(ui, -(1L << 30)); break;
-	case 'G': case KEY_END: runs_move(ui, 1L << 30); break;
+	case 'g': case KEY_HOME: runs_edge(ui, false); break;
+	case 'G': case KEY_END: runs_edge(ui, true); break;
 	}
 }
 
@@ -172,7 +177,7 @@ act_follow(struct ui *ui, int key)
 
 	lp->follow = !lp->follow;
 	if (lp->follow)
-		log_pane_edge(lp, true, log_height());
+		log_pane_edge(lp, true);
 	ui_message(ui, false, lp->follow ? "following the log" : "log follow off");
 }
 
@@ -180,15 +185,14 @@ static void
 act_log_move(struct ui *ui, int key)
 {
 	struct log_pane *lp = &ui->rv->log;
-	int h = log_height();
 
 	switch (key) {
-	case 'j': case KEY_DOWN: log_pane_scroll(lp, 1, h); break;
-	case 'k': case KEY_UP: log_pane_scroll(lp, -1, h); break;
-	case KEY_NPAGE: case ' ': case CTRL('f'): log_pane_scroll(lp, h - 1, h); break;
-	case KEY_PPAGE: case 'b': case CTRL('b'): log_pane_scroll(lp, -(h - 1), h); break;
-	case 'g': case KEY_HOME: log_pane_edge(lp, false, h); break;
-	case 'G': case KEY_END: log_pane_edge(lp, true, h); break;
+	case 'j': case KEY_DOWN: log_pane_scroll(lp, 1); break;
+	case 'k': case KEY_UP: log_pane_scroll(lp, -1); break;
+	case KEY_NPAGE: case ' ': case CTRL('f'): log_pane_page(lp, 1); break;
+	case KEY_PPAGE: case 'b': case CTRL('b'): log_pane_page(lp, -1); break;
+	case 'g': case KEY_HOME: log_pane_edge(lp, false); break;
+	case 'G': case KEY_END: log_pane_edge(lp, true); break;
 	}
 }
 
@@ -205,55 +209,57 @@ act_search_next(struct ui *ui, int key)
 
 	if (lp->search[0] == '\0')
 		ui_message(ui, true, "no search yet (/)");
-	else if (!log_pane_search(lp, ui->st, &ui->rv->m, lp->search, key == 'N', log_height()))
-		ui_message(ui, true, "no more matches for '%s'", lp->search);
+	else
+		log_pane_search(lp, key == 'N');
 }
 
 /* ---- the table ---- */
 
 static const struct binding bindings[] = {
-	{ CTX_RUNS, { 'j', 'k', KEY_DOWN, KEY_UP }, "j/k", "move down / up", NULL, false,
+	{ CTX_RUNS, { 'j', 'k', KEY_DOWN, KEY_UP }, "j/k", "move down / up", NULL, 0,
 	    act_runs_move },
-	{ CTX_RUNS, { 'g', 'G', KEY_HOME, KEY_END }, "g/G", "first / last run", NULL, false,
+	{ CTX_RUNS, { 'g', 'G', KEY_HOME, KEY_END }, "g/G", "first / last run", NULL, 0,
 	    act_runs_move },
 	{ CTX_RUNS, { KEY_NPAGE, KEY_PPAGE, CTRL('f'), CTRL('b') }, "PgDn/PgUp", "page down / up",
-	    NULL, false, act_runs_move },
-	{ CTX_RUNS, { '\r', '\n', KEY_ENTER }, "Enter", "open the run", "open", false,
+	    NULL, 0, act_runs_move },
+	{ CTX_RUNS, { '\r', '\n', KEY_ENTER }, "Enter", "open the run", "open", 0,
 	    act_runs_open },
 	{ CTX_RUNS, { '/' }, "/", "filter by text, status or workflow (empty: all)", "filter",
-	    false, act_filter },
+	    0, act_filter },
 	{ CTX_RUN, { 'h', 'j', 'k', 'l' }, "hjkl", "move between steps (arrows too)", "move",
-	    false, act_graph_move },
+	    0, act_graph_move },
 	{ CTX_RUN, { KEY_LEFT, KEY_DOWN, KEY_UP, KEY_RIGHT }, "arrows", "move between steps",
-	    NULL, false, act_graph_move },
-	{ CTX_RUN, { 'g', 'G', KEY_HOME, KEY_END }, "g/G", "first / last step", NULL, false,
+	    NULL, 0, act_graph_move },
+	{ CTX_RUN, { 'g', 'G', KEY_HOME, KEY_END }, "g/G", "first / last step", NULL, 0,
 	    act_graph_move },
-	{ CTX_RUN, { KEY_NPAGE, KEY_PPAGE }, "PgDn/PgUp", "page down / up", NULL, false,
+	{ CTX_RUN, { KEY_NPAGE, KEY_PPAGE }, "PgDn/PgUp", "page down / up", NULL, 0,
 	    act_graph_move },
 	{ CTX_RUN, { '\r', '\n', KEY_ENTER, 'L' }, "Enter/L", "the step's log, full size",
-	    "log", false, act_log_open },
-	{ CTX_RUN, { 'v' }, "v", "graph or list of steps", "list", false, act_list },
-	{ CTX_RUN, { '/' }, "/", "find a step by id", "find", false, act_find },
-	{ CTX_RUN, { 'n' }, "n", "next step matching the search", NULL, false, act_find_next },
-	{ CTX_RUN | CTX_LOG, { 'f' }, "f", "follow the log as it grows", "follow", false,
+	    "log", 0, act_log_open },
+	{ CTX_RUN, { 'v' }, "v", "graph or list of steps", "list", 0, act_list },
+	{ CTX_RUN, { '/' }, "/", "find a step by id", "find", 0, act_find },
+	{ CTX_RUN, { 'n' }, "n", "next step matching the search", NULL, 0, act_find_next },
+	{ CTX_RUN | CTX_LOG, { 'f' }, "f", "follow the log as it grows", "follow", 0,
 	    act_follow },
-	{ CTX_RUN | CTX_LOG, { 'c' }, "c", "cancel the run (asks first)", "cancel", true,
-	    act_cancel },
-	{ CTX_LOG, { 'j', 'k', KEY_DOWN, KEY_UP }, "j/k", "scroll a line", NULL, false,
+	{ CTX_RUN | CTX_LOG, { 'c' }, "c", "cancel the run (asks first)", "cancel",
+	    K_CHANGES | K_LIVE_RUN, act_cancel },
+	{ CTX_LOG, { 'j', 'k', KEY_DOWN, KEY_UP }, "j/k", "scroll a line", NULL, 0,
 	    act_log_move },
 	{ CTX_LOG, { KEY_NPAGE, KEY_PPAGE, ' ', 'b' }, "Space/b", "page down / up (PgDn/PgUp)",
-	    NULL, false, act_log_move },
-	{ CTX_LOG, { 'g', 'G', KEY_HOME, KEY_END }, "g/G", "top / bottom", NULL, false,
+	    NULL, 0, act_log_move },
+	{ CTX_LOG, { 'g', 'G', KEY_HOME, KEY_END }, "g/G", "top / bottom", NULL, 0,
 	    act_log_move },
-	{ CTX_LOG, { '/' }, "/", "search the log", "search", false, act_search },
-	{ CTX_LOG, { 'n', 'N' }, "n/N", "next / previous match", NULL, false, act_search_next },
+	{ CTX_LOG, { '/' }, "/", "search the log", "search", 0, act_search },
+	{ CTX_LOG, { 'n', 'N' }, "n/N", "next / previous match", NULL, 0, act_search_next },
 	{ CTX_ALL, { ':' }, ":", "command line (:run, :cancel, :open, :step, :theme, :q)", "cmd",
-	    false, act_command },
-	{ CTX_ALL, { 'Z' }, "Z", "pause / resume live updates", NULL, false, act_pause },
-	{ CTX_ALL, { CTRL('l') }, "Ctrl-L", "redraw the screen", NULL, false, act_redraw },
-	{ CTX_ALL, { '?' }, "?", "this help", "help", false, act_help },
+	    0, act_command },
+	{ CTX_ALL, { 'Z' }, "Z", "pause / resume live updates", NULL, 0, act_pause },
+	{ CTX_ALL, { CTRL('l') }, "Ctrl-L", "redraw the screen", NULL, 0, act_redraw },
+	{ CTX_ALL, { CTRL('z') }, "Ctrl-Z", "suspend (the shell's fg resumes)", NULL, 0,
+	    act_suspend },
+	{ CTX_ALL, { '?' }, "?", "this help", "help", 0, act_help },
 	{ CTX_ALL, { 'q', 27, CTRL('c') }, "q/Esc", "back; leaving never stops a run", "back",
-	    false, act_back },
+	    0, act_back },
 };
 
 #define NBINDINGS (sizeof bindings / sizeof bindings[0])
@@ -261,7 +267,7 @@ static const struct binding bindings[] = {
 static bool
 binding_shown(const struct ui *ui, const struct binding *b, enum key_ctx ctx)
 {
-	return (b->ctx & ctx) != 0 && !(b->changes && ui->o.readonly);
+	return (b->ctx & ctx) != 0 && !((b->flags & K_CHANGES) && ui->o.readonly);
 }
 
 bool
@@ -297,7 +303,8 @@ keys_draw_footer(const struct ui *ui, int y)
 		const struct binding *b = &bindings[i];
 		int w;
 
-		if (!binding_shown(ui, b, ctx) || b->footer == NULL)
+		if (!binding_shown(ui, b, ctx) || b->footer == NULL ||
+		    ((b->flags & K_LIVE_RUN) && !ui_can_cancel(ui)))
 			continue;
 		w = (int)(strlen(b->names) + strlen(b->footer) + 2);
 		if (x + w > COLS)

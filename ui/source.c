@@ -20,6 +20,7 @@ struct source {
 	struct ring_reader *rd;
 	struct store *st;
 	bool paused, done;	/* done: the ring has ended */
+	unsigned changes;
 	int64_t data_version;
 	/* replay */
 	struct event *evs;
@@ -174,20 +175,20 @@ source_poll_ring(struct source *src, struct model *m, struct err *e)
 	return m->gen != gen;
 }
 
+/* Only the run's state is folded in: its log lines stay in the history,
+ * where the log pane reads the chunks it shows, so a changed history is
+ * news even when no state changed. */
 static bool
 source_poll_history(struct source *src, struct model *m, struct err *e)
 {
 	int64_t v = store_data_version(src->st);
-	unsigned gen = m->gen;
 	struct fold f = { m, 0 };
 
 	if (v == src->data_version && v != -1)
 		return false;
 	src->data_version = v;
-	if (store_read_events(src->st, m->run, m->last_seq, STORE_STATE, -1, 0, source_fold, &f,
-	    e) < 0)
-		return false;
-	return m->gen != gen;
+	return store_read_events(src->st, m->run, m->last_seq, STORE_STATE, -1, 0, source_fold, &f,
+	    e) == 0;
 }
 
 static bool
@@ -207,17 +208,47 @@ source_poll_replay(struct source *src, struct model *m)
 bool
 source_poll(struct source *src, struct model *m, struct err *e)
 {
+	bool news = false;
+
 	if (src->paused)
 		return false;
 	switch (src->kind) {
 	case SOURCE_RING:
-		return source_poll_ring(src, m, e);
+		news = source_poll_ring(src, m, e);
+		break;
 	case SOURCE_HISTORY:
-		return source_poll_history(src, m, e);
+		news = source_poll_history(src, m, e);
+		break;
 	case SOURCE_REPLAY:
-		return source_poll_replay(src, m);
+		news = source_poll_replay(src, m);
+		break;
 	}
-	return false;
+	src->changes += news;
+	return news;
+}
+
+unsigned
+source_changes(const struct source *src)
+{
+	return src->changes;
+}
+
+uint64_t
+source_log_until(const struct source *src, const struct model *m)
+{
+	return src->kind == SOURCE_REPLAY ? m->last_seq : UINT64_MAX;
+}
+
+int64_t
+source_now(const struct source *src)
+{
+	int64_t clock = src->clock_us;
+
+	if (src->kind != SOURCE_REPLAY || src->n == 0)
+		return event_now();
+	if (!src->paused)
+		clock += (int64_t)((double)(event_now() - src->last_poll_us) * src->speed);
+	return src->evs[0].ts + clock;
 }
 
 void

@@ -32,9 +32,21 @@ int source_fd(const struct source *src);
 /* In how many ms the source wants to be polled again (-1: only when its
  * fd is readable, or never). */
 int source_timeout_ms(const struct source *src, const struct model *m);
-/* Folds in what is available now; true when the model changed.  An
- * error reading the history is put in e and returns false. */
+/* Folds in what is available now; true when there is something new to
+ * show: the model changed, or (a run of another process) the history did,
+ * as new log lines do.  An error reading the history is put in e and
+ * returns false. */
 bool source_poll(struct source *src, struct model *m, struct err *e);
+/* Counts the polls that had something new: a view compares it with what
+ * it last read. */
+unsigned source_changes(const struct source *src);
+/* The newest log chunk (by seq) a view may show: for a replay the log as
+ * it was at the replayed moment (the model's last event), for the others
+ * everything the history has. */
+uint64_t source_log_until(const struct source *src, const struct model *m);
+/* The time a view shows the run at: a replay's clock (the replayed
+ * moment), else now. */
+int64_t source_now(const struct source *src);
 /* Paused, a source holds its events (a replay also stops its clock). */
 void source_pause(struct source *src, bool paused);
 bool source_paused(const struct source *src);

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -21,10 +22,13 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <wchar.h>
 
+#include "argspec.h"
 #include "cmdline.h"
 #include "dag_layout.h"
 #include "glyph.h"
+#include "paths.h"
 #include "source.h"
 #include "store.h"
 #include "strbuf.h"
@@ -34,6 +38,8 @@
 
 #define FRAME_US 33000		/* at most ~30 frames a second */
 #define MESSAGE_US 5000000
+#define PASTE_MAX (64 * 1024)	/* what a paste may put on the prompt */
+#define SEARCH_SLICE_US 10000	/* a log search's work per turn of the loop */
 
 extern char **environ;
 
@@ -119,9 +125,13 @@ ui_message(struct ui *ui, bool error, const char *fmt, ...)
 	ui->dirty = true;
 }
 
+/* Every confirmation goes through here.  What was typed or pasted before
+ * the question showed is dropped, so only a key pressed after it answers:
+ * a paste holding "cy" must not cancel a run. */
 void
 ui_ask(struct ui *ui, const char *question, void (*yes)(struct ui *ui))
 {
+	flushinp();
 	snprintf(ui->ask, sizeof ui->ask, "%s", question);
 	ui->ask_yes = yes;
 	ui->dirty = true;
@@ -209,7 +219,7 @@ ui_show_run(struct ui *ui, struct run_view *rv, bool owned)
 	ui->run_owned = owned;
 	ui->view = VIEW_RUN;
 	source_poll(rv->src, &rv->m, &e);
-	run_view_select(ui, 0);
+	run_view_follow(ui);
 	ui->dirty = true;
 }
 
@@ -241,39 +251,168 @@ ui_close_run(struct ui *ui)
 
 /* ---- :run: a run of its own process ---- */
 
-/* Starts `drover run FILE --no-tui --json -a ...` in a session of its own,
- * so the run does not depend on this console; its first output line says
- * which run it is. */
+/* Splits line into words at spaces; modifies it. */
+static size_t
+ui_split(char *line, char **words, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *w = strtok_r(line, " \t", &save); w != NULL && n < max;
+	    w = strtok_r(NULL, " \t", &save))
+		words[n++] = w;
+	return n;
+}
+
+/* The workflow in file, or NULL: the :run of it says what is wrong. */
+static struct workflow *
+ui_load_quietly(const char *file)
+{
+	struct diags d = DIAGS_INIT;
+	struct workflow *wf = wf_load_file(file, &d);
+
+	diags_fini(&d);
+	return wf;
+}
+
+/* Whether arg name of wf is a secret; every arg may be when the workflow
+ * does not load (wf NULL), since nobody can tell. */
+static bool
+ui_arg_secret(const struct workflow *wf, const char *name)
+{
+	const struct arg_spec *s = wf != NULL ? argspecs_find(&wf->args, name) : NULL;
+
+	return wf == NULL || (s != NULL && s->secret);
+}
+
+/* The form of a ':' line that the history keeps (in memory and on disk):
+ * a :run with the value of each secret arg as ***.  A *** recalled from
+ * the history is refused, never run with (ui_start_run). */
+static char *
+ui_history_form(void *ud, const char *line)
+{
+	struct ui *ui = ud;
+	struct strbuf sb = STRBUF_INIT;
+	struct workflow *wf;
+	char *copy, *words[64];
+	size_t n;
+
+	copy = xstrdup(line);
+	n = ui_split(copy, words, 64);
+	if (ui->prompt != PROMPT_COMMAND || n < 3 || strcmp(words[0], "run") != 0) {
+		free(copy);
+		return xstrdup(line);
+	}
+	wf = ui_load_quietly(words[1]);
+	sb_addf(&sb, "run %s", words[1]);
+	for (size_t i = 2; i < n; i++) {
+		char *eq = strchr(words[i], '=');
+
+		if (eq != NULL && eq != words[i]) {
+			*eq = '\0';
+			if (ui_arg_secret(wf, words[i])) {
+				sb_addf(&sb, " %s=***", words[i]);
+				continue;
+			}
+			*eq = '=';
+		}
+		sb_addf(&sb, " %s", words[i]);
+	}
+	wf_free(wf);
+	free(copy);
+	return sb_detach(&sb);
+}
+
+/* The NAME=VALUE words as a JSON object of strings (what -a gives), or
+ * NULL after saying what is wrong. */
+static char *
+ui_run_args(struct ui *ui, char **words, size_t n)
+{
+	struct workflow *wf = ui_load_quietly(words[0]);
+	cJSON *args = cJSON_CreateObject();
+	char *json = NULL;
+
+	for (size_t i = 1; i < n; i++) {
+		char *eq = strchr(words[i], '=');
+
+		if (eq == NULL || eq == words[i]) {
+			ui_message(ui, true, "usage: :run FILE [NAME=VALUE]... ('%s' is not "
+			    "NAME=VALUE)", words[i]);
+			goto out;
+		}
+		*eq = '\0';
+		if (wf != NULL && ui_arg_secret(wf, words[i]) && strcmp(eq + 1, "***") == 0) {
+			ui_message(ui, true, "%s is a secret: type its value (the history "
+			    "keeps *** in its place)", words[i]);
+			goto out;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(args, words[i]);
+		cJSON_AddStringToObject(args, words[i], eq + 1);
+		*eq = '=';
+	}
+	json = cJSON_PrintUnformatted(args);
+out:
+	cJSON_Delete(args);
+	wf_free(wf);
+	return json;
+}
+
+/* A pipe whose read end holds text and then its end, or -1: the text is
+ * written before anyone reads, so it must fit the pipe's buffer. */
+static int
+ui_pipe_text(struct ui *ui, const char *text)
+{
+	size_t len = strlen(text);
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+		ui_message(ui, true, "cannot start the run: %s", strerror(errno));
+		return -1;
+	}
+	if (write(p[1], text, len) != (ssize_t)len) {
+		ui_message(ui, true, "the args are too long for :run (%zu bytes); use drover run "
+		    "--args-file", len);
+		close(p[0]);
+		p[0] = -1;
+	}
+	close(p[1]);
+	if (p[0] >= 0)
+		fcntl(p[0], F_SETFL, 0);	/* the child reads it blocking */
+	return p[0];
+}
+
+/* Starts `drover run FILE --no-tui --json --args-file /dev/stdin` in a
+ * session of its own, so the run does not depend on this console; its
+ * first output line says which run it is.  The args go through a pipe on
+ * its stdin, never its command line, which every user can read in /proc. */
 static void
 ui_start_run(struct ui *ui, char **words, size_t n)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	char **argv = xcalloc(n * 2 + 6, sizeof *argv);
-	size_t k = 0;
-	int p[2];
+	char *argv[] = { "drover", "run", words[1], "--no-tui", "--json", "--args-file",
+	    "/dev/stdin", NULL };
+	char *json;
+	int p[2], in;
 	pid_t pid;
 
 	if (ui->child_fd >= 0) {
 		ui_message(ui, true, "the last :run is still starting; wait a moment");
 		return;
 	}
-	argv[k++] = "drover";
-	argv[k++] = "run";
-	argv[k++] = words[1];
-	argv[k++] = "--no-tui";
-	argv[k++] = "--json";
-	for (size_t i = 2; i < n; i++) {
-		argv[k++] = "-a";
-		argv[k++] = words[i];
-	}
+	if ((json = ui_run_args(ui, words + 1, n - 1)) == NULL)
+		return;
+	in = ui_pipe_text(ui, json);
+	free(json);
+	if (in < 0)
+		return;
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		ui_message(ui, true, "cannot start the run: %s", strerror(errno));
-		free(argv);
+		close(in);
 		return;
 	}
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, in, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
 	posix_spawnattr_init(&attr);
@@ -288,9 +427,9 @@ ui_start_run(struct ui *ui, char **words, size_t n)
 		ui_message(ui, false, "starting %s", words[1]);
 	}
 	close(p[1]);
+	close(in);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
-	free(argv);
 }
 
 /* Done listening to the :run child; it goes on with its run. */
@@ -356,10 +495,16 @@ ui_reap_children(struct ui *ui)
 
 /* ---- commands ---- */
 
+bool
+ui_can_cancel(const struct ui *ui)
+{
+	return ui->o.cancel != NULL && ui->rv != NULL && !ui->run_owned && !ui->rv->m.ended;
+}
+
 static void
 ui_cancel_yes(struct ui *ui)
 {
-	if (ui->o.cancel != NULL && ui->rv != NULL && !ui->run_owned && !ui->rv->m.ended) {
+	if (ui_can_cancel(ui)) {
 		ui->o.cancel(ui->o.cancel_ud, false);
 		ui_message(ui, false, "cancelling run %lld", (long long)ui->rv->m.run);
 	}
@@ -378,19 +523,6 @@ ui_cancel(struct ui *ui)
 		return;
 	}
 	ui_ask(ui, "Cancel this run? Running steps get SIGTERM. (y/N)", ui_cancel_yes);
-}
-
-/* Splits line into words at spaces; modifies it. */
-static size_t
-ui_split(char *line, char **words, size_t max)
-{
-	size_t n = 0;
-	char *save = NULL;
-
-	for (char *w = strtok_r(line, " \t", &save); w != NULL && n < max;
-	    w = strtok_r(NULL, " \t", &save))
-		words[n++] = w;
-	return n;
 }
 
 void
@@ -551,9 +683,8 @@ ui_prompt_done(struct ui *ui, char *line)
 	case PROMPT_SEARCH:
 		if (ui->rv != NULL && line[0] != '\0') {
 			snprintf(ui->rv->log.search, sizeof ui->rv->log.search, "%s", line);
-			if (!log_pane_search(&ui->rv->log, ui->st, &ui->rv->m, line, false,
-			    LINES / 2))
-				ui_message(ui, true, "not found: %s", line);
+			ui->rv->log.match = -1;
+			log_pane_search(&ui->rv->log, false);
 		}
 		break;
 	case PROMPT_NONE:
@@ -604,6 +735,12 @@ ui_key(struct ui *ui, int key, bool keycode)
 		ui->help = false;
 		return;
 	}
+	if (!keycode && key == 27 && ui->rv != NULL && ui->rv->log.searching) {
+		log_pane_search_stop(&ui->rv->log);
+		ui_message(ui, false, "search stopped (%d%% looked at)",
+		    (int)(log_pane_search_progress(&ui->rv->log) * 100));
+		return;
+	}
 	if (keycode && key == KEY_MOUSE) {
 		MEVENT me;
 
@@ -623,6 +760,47 @@ ui_key(struct ui *ui, int key, bool keycode)
 	}
 }
 
+/* A bracketed paste ended: text for an open prompt, never keys. */
+static void
+ui_paste_done(struct ui *ui)
+{
+	ui->pasting = false;
+	ui->dirty = true;
+	if (cmdline_is_open()) {
+		cmdline_paste(sb_str(&ui->paste));
+	} else if (ui->ask[0] != '\0') {
+		ui->ask[0] = '\0';
+		ui->ask_yes = NULL;
+		ui_message(ui, true, "a paste answers no question: nothing was done");
+	} else {
+		ui_message(ui, true, "pasted text ignored: a paste is text, not keys "
+		    "(paste at the : prompt)");
+	}
+	sb_reset(&ui->paste);
+}
+
+/* One key of a paste, as the text it was: a key code stands for the bytes
+ * that made it, a NUL for a space (the prompt makes controls harmless). */
+static void
+ui_paste_add(struct ui *ui, wint_t wch, bool keycode)
+{
+	char mb[MB_LEN_MAX], *seq;
+	size_t n;
+
+	if (ui->paste.len >= PASTE_MAX)
+		return;
+	if (keycode) {
+		if ((seq = keybound((int)wch, 0)) != NULL)
+			sb_adds(&ui->paste, seq);
+		free(seq);
+		return;
+	}
+	if (wch == 0)
+		wch = ' ';
+	if ((n = wcrtomb(mb, (wchar_t)wch, &(mbstate_t){ 0 })) != (size_t)-1)
+		sb_add(&ui->paste, mb, n);
+}
+
 /* Handles every key waiting; returns how many there were. */
 static int
 ui_read_keys(struct ui *ui)
@@ -630,9 +808,19 @@ ui_read_keys(struct ui *ui)
 	wint_t wch;
 	int rc, n = 0;
 
-	while ((rc = wget_wch(stdscr, &wch)) != ERR) {
-		ui_key(ui, (int)wch, rc == KEY_CODE_YES);
+	while ((rc = term_get_key(&wch)) != ERR) {
 		n++;
+		if (rc == TERM_PASTE_BEGIN) {
+			ui->pasting = true;
+			sb_reset(&ui->paste);
+		} else if (rc == TERM_PASTE_END) {
+			if (ui->pasting)
+				ui_paste_done(ui);
+		} else if (ui->pasting && !(rc == KEY_CODE_YES && wch == KEY_RESIZE)) {
+			ui_paste_add(ui, wch, rc == KEY_CODE_YES);
+		} else {
+			ui_key(ui, (int)wch, rc == KEY_CODE_YES);
+		}
 	}
 	return n;
 }
@@ -652,6 +840,8 @@ ui_timeout_ms(struct ui *ui, int64_t now, int64_t last_frame)
 	}
 	if (ui->msg[0] != '\0')
 		EARLIER((int)((ui->msg_until - now) / 1000) + 1);
+	if (ui->rv != NULL && ui->rv->log.searching)
+		EARLIER(0);	/* the next slice, once the keys are read */
 	if (!ui->paused) {
 		if (ui->rv != NULL) {
 			EARLIER(source_timeout_ms(ui->rv->src, &ui->rv->m));
@@ -665,6 +855,19 @@ ui_timeout_ms(struct ui *ui, int64_t now, int64_t last_frame)
 	return t < 0 ? -1 : t;
 }
 
+/* A slice of a log search, then back to the keys (Esc stops it). */
+static void
+ui_search_slice(struct ui *ui)
+{
+	struct log_pane *lp = &ui->rv->log;
+	bool again = lp->match >= 0;
+
+	if (log_pane_search_work(lp, ui->st, &ui->rv->m, SEARCH_SLICE_US) == SEARCH_MISSED)
+		ui_message(ui, true, again ? "no more matches for '%s'" : "not found: %s",
+		    lp->search);
+	ui->dirty = true;
+}
+
 static void
 ui_tick(struct ui *ui, int64_t now)
 {
@@ -674,10 +877,16 @@ ui_tick(struct ui *ui, int64_t now)
 		ui->msg[0] = '\0';
 		ui->dirty = true;
 	}
+	if (ui->rv != NULL && ui->rv->log.searching)
+		ui_search_slice(ui);
 	if (ui->paused)
 		return;
 	if (ui->rv != NULL) {
-		if (source_poll(ui->rv->src, &ui->rv->m, &e) || !ui->rv->m.ended)
+		bool news = source_poll(ui->rv->src, &ui->rv->m, &e);
+
+		if (news)
+			run_view_follow(ui);
+		if (news || !ui->rv->m.ended)
 			ui->dirty = true;
 	}
 	if (ui->view == VIEW_RUNS)
@@ -692,7 +901,7 @@ ui_loop(struct ui *ui)
 
 	ui->dirty = true;
 	while (!ui->quit) {
-		struct pollfd pfd[3];
+		struct pollfd pfd[4];
 		struct timespec ts;
 		nfds_t n = 0;
 		int t, rc;
@@ -709,6 +918,8 @@ ui_loop(struct ui *ui)
 			pfd[n++] = (struct pollfd){ .fd = source_fd(ui->rv->src), .events = POLLIN };
 		if (ui->child_fd >= 0)
 			pfd[n++] = (struct pollfd){ .fd = ui->child_fd, .events = POLLIN };
+		if (term_signal_fd() >= 0)
+			pfd[n++] = (struct pollfd){ .fd = term_signal_fd(), .events = POLLIN };
 		t = ui_timeout_ms(ui, event_now(), last_frame);
 		ts.tv_sec = t / 1000;
 		ts.tv_nsec = (long)(t % 1000) * 1000000;
@@ -727,9 +938,12 @@ ui_loop(struct ui *ui)
 			if (errs > 100)
 				return 0;
 		}
-		for (nfds_t i = 1; i < n; i++)
+		for (nfds_t i = 1; i < n; i++) {
 			if (pfd[i].revents != 0 && pfd[i].fd == ui->child_fd)
 				ui_child_input(ui);
+			else if (pfd[i].revents != 0 && pfd[i].fd == term_signal_fd())
+				term_signals(ui);
+		}
 		ui_reap_children(ui);
 	}
 	return 0;
@@ -737,40 +951,33 @@ ui_loop(struct ui *ui)
 
 /* ---- start and end ---- */
 
+/* Where SPEC 3 keeps state: $XDG_STATE_HOME/drover, whatever DROVER_DB
+ * says about the history database. */
 static char *
 ui_history_path(void)
 {
-	char *db = store_default_path(), *slash = strrchr(db, '/'), *p;
+	char *state = paths_state_home(), *p = xasprintf("%s/drover/console_history", state);
 
-	if (slash == NULL)
-		p = xstrdup(".drover_console_history");
-	else
-		p = xasprintf("%.*s/console_history", (int)(slash - db), db);
-	free(db);
+	free(state);
 	return p;
 }
 
-static void
+/* -1 with a message printed when curses cannot use the terminal. */
+static int
 ui_start_curses(struct ui *ui)
 {
 	sigset_t winch;
 	struct err e;
 	const char *name;
 
+	if (term_start(ui) < 0)
+		return -1;
 	/* SIGWINCH is blocked except inside ppoll, so a resize always wakes
 	 * the loop (and never lands in another thread). */
 	sigemptyset(&winch);
 	sigaddset(&winch, SIGWINCH);
 	pthread_sigmask(SIG_BLOCK, &winch, &ui->poll_mask);
 	sigdelset(&ui->poll_mask, SIGWINCH);
-	set_escdelay(25);
-	initscr();
-	raw();		/* Ctrl-C is a key here: leaving never stops a run */
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	curs_set(0);
 	glyph_init(ui->o.ascii);
 	if (theme_depth(ui->o.color, &ui->depth, &e) < 0)
 		ui->depth = DEPTH_NONE;
@@ -787,6 +994,7 @@ ui_start_curses(struct ui *ui)
 	theme_apply(ui->theme, ui->depth);
 	if (ui->o.mouse)
 		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED, NULL);
+	return 0;
 }
 
 static int
@@ -853,11 +1061,14 @@ console_main(const struct console_opts *o, struct console_result *res)
 		return -1;
 	}
 	hist = ui_history_path();
-	ui_start_curses(&ui);
-	cmdline_init(hist, complete_command, &ui);
-	rc = ui_loop(&ui);
-	cmdline_fini();
-	endwin();
+	if (ui_start_curses(&ui) == 0) {
+		cmdline_init(hist, complete_command, ui_history_form, &ui);
+		rc = ui_loop(&ui);
+		cmdline_fini();
+		term_stop(&ui);
+	} else {
+		rc = -1;
+	}
 	if (res != NULL && ui.rv != NULL) {
 		res->last_seq = ui.rv->m.last_seq;
 		res->run_ended = ui.rv->m.ended;
@@ -865,8 +1076,8 @@ console_main(const struct console_opts *o, struct console_result *res)
 	if (ui.child_fd >= 0)
 		close(ui.child_fd);
 	ui_close_run(&ui);
-	cJSON_Delete(ui.runs.runs);
-	free(ui.runs.shown);
+	runs_fini(&ui);
+	sb_fini(&ui.paste);
 	theme_free(ui.theme);
 	store_close(ui.st);
 	free(hist);

@@ -3,8 +3,10 @@
  * The pane keeps only an index of the step's log chunks (their sequence
  * numbers and line counts, not their text) and reads the text of the few
  * chunks on screen, so a step with ten million lines opens as fast as one
- * with ten.  Only chunks the model has seen are shown: a replay shows the
- * log as it was at that moment.  stderr lines are marked and coloured.
+ * with ten.  It reads the index again when its source had news: a run of
+ * another process shows its lines as they are committed, and a replay
+ * only those of the replayed moment.  stderr lines are marked and
+ * coloured.
  */
 #include "config.h"
 
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "glyph.h"
+#include "source.h"
 #include "store.h"
 #include "ui.h"
 #include "xmalloc.h"
@@ -63,18 +66,17 @@ log_add_chunk(void *ud, const struct event *ev)
 }
 
 void
-log_pane_sync(struct log_pane *lp, struct store *st, const struct model *m, int height)
+log_pane_sync(struct log_pane *lp, struct store *st, const struct source *src,
+    const struct model *m)
 {
-	struct chunk_sync cs = { lp, m->last_seq };
+	struct chunk_sync cs = { lp, source_log_until(src, m) };
+	unsigned changes = source_changes(src);
 	struct err e;
 
-	if (lp->step < 0 || m->last_seq <= lp->loaded_seq)
+	if (lp->step < 0 || changes == lp->synced)
 		return;
-	if (store_log_chunks(st, m->run, lp->step, lp->loaded_seq, log_add_chunk, &cs, &e) == 0 &&
-	    lp->loaded_seq < m->last_seq)
-		lp->loaded_seq = m->last_seq;	/* nothing more for this step up to there */
-	if (lp->follow)
-		log_pane_edge(lp, true, height);
+	lp->synced = changes;
+	store_log_chunks(st, m->run, lp->step, lp->loaded_seq, log_add_chunk, &cs, &e);
 }
 
 /* The chunk holding line n (binary search over the index). */
@@ -154,50 +156,143 @@ log_line(struct log_pane *lp, struct store *st, int64_t run, uint64_t n, size_t 
 	return c->text + c->offs[i];
 }
 
-void
-log_pane_scroll(struct log_pane *lp, int64_t delta, int height)
+/* The top line that puts the last line on the last row. */
+static uint64_t
+log_bottom_top(const struct log_pane *lp)
 {
-	int64_t top = (int64_t)lp->top + delta, max = (int64_t)lp->total - height;
+	return lp->total > (uint64_t)lp->rows ? lp->total - (uint64_t)lp->rows : 0;
+}
 
-	if (max < 0)
-		max = 0;
+void
+log_pane_scroll(struct log_pane *lp, int64_t delta)
+{
+	int64_t top = (int64_t)lp->top + delta, max = (int64_t)log_bottom_top(lp);
+
 	if (top > max)
 		top = max;
 	if (top < 0)
 		top = 0;
 	lp->top = (uint64_t)top;
-	lp->follow = lp->follow && delta > 0 && top == max;
+	/* Scrolling up stops following; reaching the last line again resumes. */
+	lp->follow = top == max && (lp->follow || delta > 0);
 }
 
 void
-log_pane_edge(struct log_pane *lp, bool bottom, int height)
+log_pane_page(struct log_pane *lp, int dir)
 {
-	lp->top = bottom && lp->total > (uint64_t)height ? lp->total - (uint64_t)height : 0;
-	if (!bottom)
-		lp->follow = false;
+	log_pane_scroll(lp, dir * (lp->rows > 2 ? lp->rows - 1 : 1));
 }
 
-bool
-log_pane_search(struct log_pane *lp, struct store *st, const struct model *m,
-    const char *text, bool backward, int height)
+void
+log_pane_edge(struct log_pane *lp, bool bottom)
 {
-	int64_t from = lp->match >= 0 ? lp->match : (int64_t)lp->top - (backward ? 0 : 1);
-	size_t tlen = strlen(text);
+	lp->top = bottom ? log_bottom_top(lp) : 0;
+	lp->follow = bottom;
+}
 
-	for (int64_t n = from + (backward ? -1 : 1); n >= 0 && (uint64_t)n < lp->total;
-	    n += backward ? -1 : 1) {
-		size_t len;
-		uint8_t stream;
-		const char *line = log_line(lp, st, m->run, (uint64_t)n, &len, &stream);
+void
+log_pane_search(struct log_pane *lp, bool backward)
+{
+	int64_t at = lp->match >= 0 ? lp->match : (int64_t)lp->top - (backward ? 0 : 1);
 
-		if (tlen <= len && memmem(line, len, text, tlen) != NULL) {
-			lp->match = n;
-			lp->follow = false;
-			lp->top = (uint64_t)n > (uint64_t)height / 2 ? (uint64_t)n - (uint64_t)height / 2 : 0;
-			return true;
-		}
+	lp->searching = lp->search[0] != '\0';
+	lp->search_back = backward;
+	lp->search_next = at + (backward ? -1 : 1);
+	lp->search_from = lp->search_next;
+	/* Lines that come while it looks are not part of it: it ends. */
+	lp->search_end = backward ? -1 : (int64_t)lp->total;
+}
+
+void
+log_pane_search_stop(struct log_pane *lp)
+{
+	lp->searching = false;
+}
+
+double
+log_pane_search_progress(const struct log_pane *lp)
+{
+	int64_t span = lp->search_back ? lp->search_from + 1 : lp->search_end - lp->search_from;
+	int64_t done = lp->search_back ? lp->search_from - lp->search_next :
+	    lp->search_next - lp->search_from;
+
+	return span <= 0 ? 1 : (double)done / (double)span;
+}
+
+/* The line of chunk k in lines lo..hi (of the pane, both in the chunk)
+ * where the search text is, the first one going forward or the last
+ * going back; -1 when none.  One memmem pass over the chunk's text: a
+ * match cannot cross a line, as the text holds no newline. */
+static int64_t
+log_search_chunk(struct log_pane *lp, struct store *st, int64_t run, size_t k, uint64_t lo,
+    uint64_t hi)
+{
+	struct log_cached *c = log_chunk_text(lp, st, run, k);
+	uint64_t first = lp->chunks[k].start;
+	size_t tlen = strlen(lp->search), from, to, at, a = 0, b;
+	const char *p, *end, *hit = NULL;
+
+	if (hi - first >= c->n)
+		return -1;	/* a chunk without lines (not one drover writes) */
+	from = c->offs[lo - first];
+	to = c->offs[hi - first + 1] - 1;
+	p = c->text + from;
+	end = c->text + (to > from ? to : from);
+	while ((p = memmem(p, (size_t)(end - p), lp->search, tlen)) != NULL) {
+		hit = p++;
+		if (!lp->search_back)
+			break;
 	}
-	return false;
+	if (hit == NULL)
+		return -1;
+	/* The line whose span holds the hit. */
+	at = (size_t)(hit - c->text);
+	b = c->n;
+	while (b - a > 1) {
+		size_t mid = a + (b - a) / 2;
+
+		if (c->offs[mid] <= at)
+			a = mid;
+		else
+			b = mid;
+	}
+	return (int64_t)(first + a);
+}
+
+enum log_search_rc
+log_pane_search_work(struct log_pane *lp, struct store *st, const struct model *m,
+    int64_t budget_us)
+{
+	int64_t deadline = event_now() + budget_us;
+
+	for (bool first_chunk = true; lp->searching; first_chunk = false) {
+		int64_t n = lp->search_next, line;
+		uint64_t lo, hi, first, last;
+		size_t k;
+
+		if (lp->search_back ? n < 0 : n >= lp->search_end || (uint64_t)n >= lp->total) {
+			lp->searching = false;
+			return SEARCH_MISSED;
+		}
+		if (!first_chunk && event_now() >= deadline)
+			return SEARCH_GOING;
+		k = log_find_chunk(lp, (uint64_t)n);
+		first = lp->chunks[k].start;
+		last = first + (lp->chunks[k].n > 0 ? lp->chunks[k].n - 1 : 0);
+		lo = lp->search_back ? first : (uint64_t)n;
+		hi = lp->search_back ? (uint64_t)n : last < (uint64_t)lp->search_end - 1 ? last :
+		    (uint64_t)lp->search_end - 1;
+		if ((line = log_search_chunk(lp, st, m->run, k, lo, hi)) >= 0) {
+			lp->searching = false;
+			lp->match = line;
+			lp->follow = false;
+			lp->top = (uint64_t)line > (uint64_t)lp->rows / 2 ?
+			    (uint64_t)line - (uint64_t)lp->rows / 2 : 0;
+			return SEARCH_FOUND;
+		}
+		lp->search_next = lp->search_back ? (int64_t)lo - 1 : (int64_t)hi + 1;
+	}
+	return SEARCH_MISSED;
 }
 
 void
@@ -208,8 +303,19 @@ log_pane_draw(struct ui *ui, struct log_pane *lp, int y, int x, int h, int w)
 
 	if (h <= 0)
 		return;
-	snprintf(head, sizeof head, " log: %llu lines%s%s%s ", (unsigned long long)lp->total,
-	    lp->follow ? ", following" : "", lp->search[0] ? ", search: " : "", lp->search);
+	/* The pane's size is known here, and only here: a pane that grew (L)
+	 * must not leave empty rows under the last line. */
+	lp->rows = h - 1;
+	if (lp->follow || lp->top > log_bottom_top(lp))
+		lp->top = log_bottom_top(lp);
+	if (lp->searching)
+		snprintf(head, sizeof head, " log: %llu lines, searching '%s' %d%% (Esc stops) ",
+		    (unsigned long long)lp->total, lp->search,
+		    (int)(log_pane_search_progress(lp) * 100));
+	else
+		snprintf(head, sizeof head, " log: %llu lines%s%s%s ",
+		    (unsigned long long)lp->total, lp->follow ? ", following" : "",
+		    lp->search[0] ? ", search: " : "", lp->search);
 	ui_fill(y, x, w, theme_attr(ROLE_BORDER));
 	attrset(theme_attr(ROLE_BORDER));
 	move(y, x);

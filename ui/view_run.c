@@ -19,16 +19,33 @@
 #include "xmalloc.h"
 #include "ydoc.h"
 
-/* Columns of a node's label: glyph, space, id, space, elapsed. */
+/* Columns of a node's label: glyph, space, section, id, space, elapsed. */
 #define NODE_ID_MAX 24
 #define NODE_TIME 7
+
+/* What is written before the id of a step that runs only when the run
+ * failed, or at its very end: the graph and the list both say so. */
+static const char *
+section_prefix(const struct step *s)
+{
+	switch (s->section) {
+	case SECTION_ON_FAILURE:
+		return "on_failure: ";
+	case SECTION_FINALLY:
+		return "finally: ";
+	case SECTION_MAIN:
+		break;
+	}
+	return "";
+}
 
 static int
 node_width(const struct step *s)
 {
 	int w = glyph_width(s->id, strlen(s->id));
 
-	return 2 + (w > NODE_ID_MAX ? NODE_ID_MAX : w) + 1 + NODE_TIME;
+	return 2 + (int)strlen(section_prefix(s)) + (w > NODE_ID_MAX ? NODE_ID_MAX : w) + 1 +
+	    NODE_TIME;
 }
 
 static struct dag_layout *
@@ -84,8 +101,9 @@ run_view_free(struct run_view *rv)
 	free(rv);
 }
 
-void
-run_view_select(struct ui *ui, size_t step)
+/* Shows the step's detail and log. */
+static void
+run_view_show(struct ui *ui, size_t step)
 {
 	struct run_view *rv = ui->rv;
 
@@ -99,6 +117,43 @@ run_view_select(struct ui *ui, size_t step)
 	}
 	rv->sel = step;
 	ui->dirty = true;
+}
+
+void
+run_view_select(struct ui *ui, size_t step)
+{
+	ui->rv->chosen = true;
+	run_view_show(ui, step);
+}
+
+/* Where the run is: its first running (or waiting) step, else the first
+ * that failed; -1 when neither. */
+static size_t
+run_view_current(const struct model *m)
+{
+	size_t failed = (size_t)-1;
+
+	for (size_t i = 0; i < m->wf->n_steps; i++) {
+		enum step_status st = m->steps[i].status;
+
+		if (st == ST_RUNNING || st == ST_RETRYING || st == ST_WAITING)
+			return i;
+		if ((st == ST_FAILED || st == ST_TIMED_OUT) && failed == (size_t)-1)
+			failed = i;
+	}
+	return failed;
+}
+
+void
+run_view_follow(struct ui *ui)
+{
+	struct run_view *rv = ui->rv;
+	size_t at;
+
+	if (rv->chosen)
+		return;
+	if ((at = run_view_current(&rv->m)) != (size_t)-1 && at != rv->sel)
+		run_view_show(ui, at);
 }
 
 void
@@ -167,7 +222,7 @@ run_view_header(struct ui *ui, char *buf, size_t size)
 	model_counts(m, counts);
 	done = counts[ST_SUCCEEDED] + counts[ST_FAILED] + counts[ST_TIMED_OUT] +
 	    counts[ST_SKIPPED] + counts[ST_UPSTREAM_FAILED] + counts[ST_CANCELLED];
-	ui_fmt_duration(model_elapsed_us(m, event_now()), dur, sizeof dur);
+	ui_fmt_duration(model_elapsed_us(m, source_now(ui->rv->src)), dur, sizeof dur);
 	snprintf(buf, size, " drover  run %lld  %s  %s %s  %s  %zu/%zu done%s%s%s",
 	    (long long)m->run, m->wf->name, glyph_run_status(m->status),
 	    m->ended || m->started_us == 0 ? run_status_name(m->status) : "running", dur, done,
@@ -185,8 +240,9 @@ run_view_draw_node(struct ui *ui, size_t i, int y, int x, int x0, int x1)
 	const struct model_step *ms = &rv->m.steps[i];
 	const struct dag_pos *p = dag_layout_pos(rv->lay, i);
 	attr_t a = theme_attr(ui_status_role(ms->status));
+	const char *sect = section_prefix(s);
 	char t[32];
-	int w = p->width, id_w = w - 3 - NODE_TIME, used;
+	int w = p->width, sw = (int)strlen(sect), id_w = w - 3 - NODE_TIME - sw, used;
 
 	if (x < x0 || x + w > x1)
 		return;	/* only whole nodes; the viewport follows the selection */
@@ -195,13 +251,14 @@ run_view_draw_node(struct ui *ui, size_t i, int y, int x, int x0, int x1)
 	ui_fill(y, x, w, a);
 	attrset(a);
 	mvaddstr(y, x, glyph_status(ms->status));
-	move(y, x + 2);
+	mvaddstr(y, x + 2, sect);
+	move(y, x + 2 + sw);
 	used = glyph_text(stdscr, s->id, strlen(s->id), id_w);
 	if (used == id_w && glyph_width(s->id, strlen(s->id)) > id_w) {
-		move(y, x + 2 + id_w - 1);
+		move(y, x + 2 + sw + id_w - 1);
 		addstr(glyph_ellipsis());
 	}
-	ui_fmt_duration(model_step_elapsed_us(&rv->m, i, event_now()), t, sizeof t);
+	ui_fmt_duration(model_step_elapsed_us(&rv->m, i, source_now(rv->src)), t, sizeof t);
 	if (ms->started_us == 0)
 		t[0] = '\0';
 	mvaddnstr(y, x + w - NODE_TIME, t, NODE_TIME);
@@ -261,17 +318,22 @@ run_view_draw_graph(struct ui *ui, int y, int x, int h, int w)
 
 /* ---- the list ---- */
 
+/* The list's columns after the step's: status, attempt, time, exit. */
+#define LIST_FIXED (3 + 1 + 16 + 1 + 3 + 1 + 8 + 1 + 5)
+
 static void
 run_view_draw_list(struct ui *ui, int y, int x, int h, int w)
 {
 	struct run_view *rv = ui->rv;
 	size_t n = rv->m.wf->n_steps;
-	char line[256], t[32];
+	char line[256], t[32], label[128];
+	/* The step column takes what the others leave, so no heading is cut. */
+	int idw = w - LIST_FIXED > 28 ? 28 : w - LIST_FIXED < 8 ? 8 : w - LIST_FIXED;
 
 	attrset(theme_attr(ROLE_DIM) | A_BOLD);
 	ui_fill(y, x, w, theme_attr(ROLE_DIM) | A_BOLD);
-	snprintf(line, sizeof line, "   %-28s %-16s %3s %8s %5s", "STEP", "STATUS", "TRY", "TIME",
-	    "EXIT");
+	snprintf(line, sizeof line, "   %-*s %-16s %3s %8s %5s", idw, "STEP", "STATUS", "TRY",
+	    "TIME", "EXIT");
 	mvaddnstr(y, x, line, w);
 	y++;
 	h--;
@@ -282,6 +344,7 @@ run_view_draw_list(struct ui *ui, int y, int x, int h, int w)
 	for (int r = 0; r < h; r++) {
 		size_t i = rv->list_top + (size_t)r;
 		const struct model_step *ms;
+		const struct step *s;
 		attr_t a;
 		char exitc[16] = "";
 
@@ -289,14 +352,16 @@ run_view_draw_list(struct ui *ui, int y, int x, int h, int w)
 		if (i >= n)
 			continue;
 		ms = &rv->m.steps[i];
+		s = &rv->m.wf->steps[i];
 		a = i == rv->sel ? theme_attr(ROLE_SELECTED) : theme_attr(ui_status_role(ms->status));
 		ui_fill(y + r, x, w, i == rv->sel ? a : A_NORMAL);
 		attrset(a);
 		mvaddstr(y + r, x + 1, glyph_status(ms->status));
-		ui_fmt_duration(model_step_elapsed_us(&rv->m, i, event_now()), t, sizeof t);
+		ui_fmt_duration(model_step_elapsed_us(&rv->m, i, source_now(rv->src)), t, sizeof t);
 		if (ms->exit_code >= 0)
 			snprintf(exitc, sizeof exitc, "%d", ms->exit_code);
-		snprintf(line, sizeof line, "%-28.28s %-16s %3d %8s %5s", rv->m.wf->steps[i].id,
+		snprintf(label, sizeof label, "%s%s", section_prefix(s), s->id);
+		snprintf(line, sizeof line, "%-*.*s %-16s %3d %8s %5s", idw, idw, label,
 		    step_status_name(ms->status), ms->attempt, ms->started_us ? t : "", exitc);
 		move(y + r, x + 3);
 		glyph_text(stdscr, line, strlen(line), w - 3);
@@ -371,7 +436,8 @@ run_view_draw_detail(struct ui *ui, int y, int x, int h, int w)
 	glyph_text(stdscr, buf, strlen(buf), w);
 	attrset(A_NORMAL);
 	y++;
-	ui_fmt_duration(model_step_elapsed_us(&rv->m, rv->sel, event_now()), t, sizeof t);
+	ui_fmt_duration(model_step_elapsed_us(&rv->m, rv->sel, source_now(rv->src)), t,
+	    sizeof t);
 	snprintf(buf, sizeof buf, "%s, attempt %d, %s", step_status_name(ms->status),
 	    ms->attempt, ms->started_us ? t : "not started");
 	if (ms->exit_code >= 0)
@@ -403,7 +469,7 @@ run_view_draw(struct ui *ui, int y, int h)
 
 	if (rv->log_max) {
 		used = run_view_draw_detail(ui, y, 0, 3, COLS);
-		log_pane_sync(&rv->log, ui->st, &rv->m, h - used);
+		log_pane_sync(&rv->log, ui->st, rv->src, &rv->m);
 		log_pane_draw(ui, &rv->log, y + used, 0, h - used, COLS);
 		return;
 	}
@@ -431,6 +497,6 @@ run_view_draw(struct ui *ui, int y, int h)
 	else
 		run_view_draw_graph(ui, y, 0, gh, gw);
 	used = run_view_draw_detail(ui, dy, dx, dh > 4 ? 4 : dh, dw);
-	log_pane_sync(&rv->log, ui->st, &rv->m, dh - used);
+	log_pane_sync(&rv->log, ui->st, rv->src, &rv->m);
 	log_pane_draw(ui, &rv->log, dy + used, dx, dh - used, dw);
 }

@@ -1,14 +1,16 @@
 /* view_runs.c - the runs view: live and past runs, newest first.
  *
- * The list is read from the history again only when the database changed
- * (PRAGMA data_version, looked at twice a second) or once a second while
- * a listed run is live, for its clock.
+ * The view holds a window of the list around the selection, at most
+ * RUNS_WINDOW runs, and pages through the whole history by run number
+ * (keyset paging, the filter applied in SQL): the oldest run is as near as
+ * G, in constant memory, whatever the history holds.  The window is read
+ * again only when the database changed (PRAGMA data_version, looked at
+ * twice a second); while a listed run is live it is redrawn for its clock.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "event.h"
@@ -18,7 +20,7 @@
 #include "ui.h"
 #include "xmalloc.h"
 
-#define RUNS_MAX 1000
+#define RUNS_WINDOW 256	/* runs held around the selection */
 #define RUNS_POLL_MS 500
 
 /* A run's field as text ("" when missing) and as a number (0). */
@@ -36,60 +38,116 @@ run_num(const cJSON *r, const char *key)
 	return json_num(r, key, 0);
 }
 
-/* A run passes when every word of the filter is in its number, status,
- * workflow, user or host; "status:failed" and "workflow:deploy" ask for
- * one field. */
-static bool
-runs_match(const cJSON *r, const char *filter)
+static int64_t
+run_id(const cJSON *r)
 {
-	char *copy = xstrdup(filter), *save = NULL;
-	bool ok = true;
+	return (int64_t)run_num(r, "id");
+}
 
-	for (char *w = strtok_r(copy, " ", &save); w != NULL && ok; w = strtok_r(NULL, " ", &save)) {
-		char num[32];
+/* Up to limit runs that pass the filter, numbered below before or above
+ * after (0: no bound), newest first unless oldest_first; NULL, with the
+ * reason shown, when the history cannot say. */
+static cJSON *
+runs_query(struct ui *ui, int64_t before, int64_t after, bool oldest_first, int limit)
+{
+	struct store_filter f = {
+		.text = ui->runs.filter[0] != '\0' ? ui->runs.filter : NULL,
+		.before = before, .after = after, .oldest_first = oldest_first, .limit = limit,
+	};
+	struct err e;
+	cJSON *list = store_list_runs(ui->st, &f, &e);
 
-		snprintf(num, sizeof num, "%.0f", run_num(r, "id"));
-		if (strncmp(w, "status:", 7) == 0)
-			ok = strcasecmp(run_str(r, "status"), w + 7) == 0;
-		else if (strncmp(w, "workflow:", 9) == 0)
-			ok = strcasestr(run_str(r, "workflow"), w + 9) != NULL;
-		else
-			ok = strcmp(num, w) == 0 || strcasestr(run_str(r, "status"), w) != NULL ||
-			    strcasestr(run_str(r, "workflow"), w) != NULL ||
-			    strcasestr(run_str(r, "user"), w) != NULL ||
-			    strcasestr(run_str(r, "uuid"), w) == run_str(r, "uuid");
-	}
-	free(copy);
-	return ok;
+	if (list == NULL)
+		ui_message(ui, true, "%s", e.msg);
+	return list;
 }
 
 static void
-runs_apply_filter(struct ui *ui)
+runs_clear(struct runs_view *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		cJSON_Delete(v->rows[i]);
+	v->n = v->sel = v->top = 0;
+}
+
+void
+runs_fini(struct ui *ui)
+{
+	runs_clear(&ui->runs);
+	free(ui->runs.rows);
+	ui->runs.rows = NULL;
+}
+
+/* Moves the runs of list (freed) to the window: after its last row (list
+ * newest first) or before its first (list oldest first).  Returns how
+ * many there were. */
+static size_t
+runs_take(struct runs_view *v, cJSON *list, bool at_end)
+{
+	size_t k = (size_t)cJSON_GetArraySize(list), i = 0;
+	cJSON *r;
+
+	if (v->rows == NULL)
+		v->rows = xcalloc(2 * RUNS_WINDOW, sizeof *v->rows);
+	if (!at_end)
+		memmove(v->rows + k, v->rows, v->n * sizeof *v->rows);
+	while ((r = cJSON_DetachItemFromArray(list, 0)) != NULL) {
+		v->rows[at_end ? v->n + i : k - 1 - i] = r;
+		i++;
+	}
+	v->n += k;
+	cJSON_Delete(list);
+	return k;
+}
+
+/* Keeps at most RUNS_WINDOW rows, dropping them at the end away from the
+ * selection. */
+static void
+runs_trim(struct runs_view *v)
+{
+	size_t k = v->n > RUNS_WINDOW ? v->n - RUNS_WINDOW : 0;
+
+	if (k == 0)
+		return;
+	if (v->sel >= v->n / 2) {
+		for (size_t i = 0; i < k; i++)
+			cJSON_Delete(v->rows[i]);
+		memmove(v->rows, v->rows + k, (v->n - k) * sizeof *v->rows);
+		v->sel -= k;
+		v->top = v->top > k ? v->top - k : 0;
+		v->at_newest = false;
+	} else {
+		for (size_t i = v->n - k; i < v->n; i++)
+			cJSON_Delete(v->rows[i]);
+		v->at_oldest = false;
+	}
+	v->n -= k;
+}
+
+/* Fills the window with the newest runs, or the oldest, from before
+ * (0: the top; else the runs numbered below it). */
+static void
+runs_load(struct ui *ui, bool oldest, int64_t before)
 {
 	struct runs_view *v = &ui->runs;
-	int n = cJSON_GetArraySize(v->runs), k = 0;
-	const cJSON *r;
+	cJSON *list = runs_query(ui, before, 0, oldest, RUNS_WINDOW);
+	size_t k;
 
-	free(v->shown);
-	v->shown = xcalloc((size_t)n + 1, sizeof *v->shown);
-	v->n_shown = 0;
-	cJSON_ArrayForEach(r, v->runs) {
-		if (runs_match(r, v->filter))
-			v->shown[v->n_shown++] = k;
-		k++;
-	}
-	if (v->sel >= v->n_shown)
-		v->sel = v->n_shown > 0 ? v->n_shown - 1 : 0;
+	if (list == NULL)
+		return;
+	runs_clear(v);
+	k = runs_take(v, list, !oldest);
+	v->at_newest = (!oldest && before == 0) || (oldest && k < RUNS_WINDOW);
+	v->at_oldest = oldest || k < RUNS_WINDOW;
+	v->sel = oldest && k > 0 ? k - 1 : 0;
 	ui->dirty = true;
 }
 
 static bool
 runs_any_live(const struct runs_view *v)
 {
-	const cJSON *r;
-
-	cJSON_ArrayForEach(r, v->runs)
-		if (strcmp(run_str(r, "status"), "running") == 0)
+	for (size_t i = 0; i < v->n; i++)
+		if (strcmp(run_str(v->rows[i], "status"), "running") == 0)
 			return true;
 	return false;
 }
@@ -98,11 +156,7 @@ void
 runs_refresh(struct ui *ui, bool force)
 {
 	struct runs_view *v = &ui->runs;
-	struct store_filter f = { .limit = RUNS_MAX };
-	int64_t now = event_now(), dv;
-	struct err e;
-	cJSON *runs;
-	double sel_id = 0;
+	int64_t now = event_now(), dv, sel_id;
 
 	if (!force && now - v->loaded_us < RUNS_POLL_MS * 1000)
 		return;
@@ -114,19 +168,17 @@ runs_refresh(struct ui *ui, bool force)
 		return;
 	}
 	v->data_version = dv;
-	if ((runs = store_list_runs(ui->st, &f, &e)) == NULL) {
-		ui_message(ui, true, "%s", e.msg);
-		return;
+	/* The same stretch of the list again, new runs on top when it starts
+	 * there, and the same run selected. */
+	sel_id = v->n > 0 ? run_id(v->rows[v->sel]) : 0;
+	runs_load(ui, false, v->at_newest || v->n == 0 ? 0 : run_id(v->rows[0]) + 1);
+	if (sel_id != 0 && v->n > 0 && run_id(v->rows[v->n - 1]) > sel_id)
+		runs_load(ui, false, sel_id + 1);	/* pushed out by new runs */
+	for (size_t i = 0; i < v->n && sel_id != 0; i++) {
+		v->sel = i;
+		if (run_id(v->rows[i]) <= sel_id)
+			break;
 	}
-	if (v->n_shown > 0)
-		sel_id = run_num(cJSON_GetArrayItem(v->runs, v->shown[v->sel]), "id");
-	cJSON_Delete(v->runs);
-	v->runs = runs;
-	runs_apply_filter(ui);
-	/* Keep the same run selected when new ones arrive on top. */
-	for (size_t i = 0; i < v->n_shown && sel_id != 0; i++)
-		if (run_num(cJSON_GetArrayItem(runs, v->shown[i]), "id") == sel_id)
-			v->sel = i;
 }
 
 int
@@ -141,9 +193,8 @@ void
 runs_set_filter(struct ui *ui, const char *text)
 {
 	snprintf(ui->runs.filter, sizeof ui->runs.filter, "%s", text);
-	ui->runs.sel = 0;
-	runs_apply_filter(ui);
-	if (ui->runs.n_shown == 0 && text[0] != '\0')
+	runs_load(ui, false, 0);
+	if (ui->runs.n == 0 && text[0] != '\0')
 		ui_message(ui, true, "no run matches '%s'", text);
 }
 
@@ -151,13 +202,46 @@ void
 runs_move(struct ui *ui, long delta)
 {
 	struct runs_view *v = &ui->runs;
-	long sel = (long)v->sel + delta;
+	long want = (long)v->sel + delta, room = RUNS_WINDOW / 2;
+	cJSON *list;
+	size_t k;
 
-	if (sel >= (long)v->n_shown)
-		sel = (long)v->n_shown - 1;
-	if (sel < 0)
-		sel = 0;
-	v->sel = (size_t)sel;
+	if (want >= (long)v->n && !v->at_oldest && v->n > 0) {
+		long ask = want - (long)v->n + 1 + room;
+
+		if (ask > RUNS_WINDOW)
+			ask = RUNS_WINDOW;
+		list = runs_query(ui, run_id(v->rows[v->n - 1]), 0, false, (int)ask);
+		if (list != NULL && (long)runs_take(v, list, true) < ask)
+			v->at_oldest = true;
+	}
+	if (want < 0 && !v->at_newest && v->n > 0) {
+		long ask = -want + room;
+
+		if (ask > RUNS_WINDOW)
+			ask = RUNS_WINDOW;
+		if ((list = runs_query(ui, 0, run_id(v->rows[0]), true, (int)ask)) != NULL) {
+			k = runs_take(v, list, false);
+			v->at_newest = (long)k < ask;
+			want += (long)k;
+			v->top += k;
+		}
+	}
+	if (want >= (long)v->n)
+		want = (long)v->n - 1;
+	v->sel = want > 0 ? (size_t)want : 0;
+	runs_trim(v);
+}
+
+void
+runs_edge(struct ui *ui, bool oldest)
+{
+	struct runs_view *v = &ui->runs;
+
+	if (oldest ? v->at_oldest : v->at_newest)
+		v->sel = oldest && v->n > 0 ? v->n - 1 : 0;
+	else
+		runs_load(ui, oldest, 0);
 }
 
 void
@@ -165,9 +249,9 @@ runs_open(struct ui *ui)
 {
 	struct runs_view *v = &ui->runs;
 
-	if (v->n_shown == 0)
+	if (v->n == 0)
 		return;
-	ui_open_run(ui, (int64_t)run_num(cJSON_GetArrayItem(v->runs, v->shown[v->sel]), "id"));
+	ui_open_run(ui, run_id(v->rows[v->sel]));
 }
 
 /* "14:02:03" today, "11-20 14:02" before. */
@@ -240,7 +324,7 @@ runs_draw(struct ui *ui, int y, int h)
 	for (int row = 0; row < h; row++) {
 		size_t i = v->top + (size_t)row;
 
-		if (i >= v->n_shown) {
+		if (i >= v->n) {
 			ui_fill(y + row, 0, COLS, A_NORMAL);
 			if (row == 0) {
 				const char *none = v->filter[0] ? "  no run matches the filter (/ to change)"
@@ -252,6 +336,6 @@ runs_draw(struct ui *ui, int y, int h)
 			}
 			continue;
 		}
-		runs_draw_row(cJSON_GetArrayItem(v->runs, v->shown[i]), y + row, i == v->sel);
+		runs_draw_row(v->rows[i], y + row, i == v->sel);
 	}
 }

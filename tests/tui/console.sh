@@ -44,7 +44,8 @@ touch "$T/go"
 tui_wait "statuses change as the run goes on" '✓ deploy'
 tui_wait "the header says the run succeeded" 'succeeded.*4/4 done'
 
-tui_keys l
+tui_wait "the selection followed the run to its last step" '^✓ deploy$'
+tui_keys g l
 tui_wait "l moves the selection to the next layer" '^✓ test-(unit|lint)$'
 tui_keys j
 tui_keys Enter
@@ -117,6 +118,7 @@ tui_keys n
 tui_wait "anything but y leaves the run alone" 'nothing was done'
 like "the step still runs" "$(tui_screen)" '▶ nap'
 tui_keys c
+tui_wait "c asks again" 'Cancel this run\?.*y/N'
 tui_keys y
 tui_wait "y cancels: the run ends cancelled" 'cancelled'
 tui_keys q
@@ -183,6 +185,26 @@ tui_stop
 fails "attach of an unknown run" 2 "$DROVER" attach 99
 fails "replay with a bad speed" 2 "$DROVER" replay 1 --speed fast
 
+# A replay shows the times of the replayed moment, not of the wall clock:
+# with the run moved a day into the past, nothing may read "24h".
+sqlite3 "$DROVER_DB" "UPDATE events SET ts = ts - 86400000000 WHERE run_id = 1;
+	UPDATE logs SET ts = ts - 86400000000 WHERE run_id = 1;
+	UPDATE runs SET started_at = started_at - 86400000000,
+	    ended_at = ended_at - 86400000000 WHERE id = 1;"
+tui_start 100 30 "$DROVER" replay 1 --speed 0.02
+tui_wait "a replay of a day-old run starts" 'run 1 +live +. running'
+like "its clock starts at the run's start" "$(tui_screen | head -n 1)" \
+	'running +(-|[0-9]+ms|[0-9]\.[0-9]s) '
+unlike "no time on screen is the wall clock's" "$(tui_screen)" '[0-9]+h[0-9][0-9]m'
+tui_wait "the running step's time is the replay's" '▶ build +([0-9]+ms|[0-9]\.[0-9]s)'
+tui_keys Z
+tui_wait "Z pauses the replay" '\[paused\]'
+tui_stop
+tui_start 100 30 "$DROVER" replay 1 --speed 1000
+tui_wait "a fast replay ends as the run ended" 'run 1 +live +. succeeded'
+unlike "with the run's own times" "$(tui_screen)" '[0-9]+h[0-9][0-9]m'
+tui_stop
+
 # The detail shows the command as it ran, with secrets masked.
 cat >"$T/secret.yaml" <<'EOF'
 name: secretive
@@ -206,12 +228,17 @@ cat >"$T/escape.yaml" <<'EOF'
 name: escape
 steps:
   - id: noisy
-    run: printf 'before \033[2J\033]0;pwned\007 after\n'
+    run: |
+      printf 'before \033[2J\033]0;pwned\007 after\n'
+      printf 'rtl \342\200\256gnp.exe \342\201\246x\342\201\251 c1 \302\233 raw \233\n'
 EOF
 "$DROVER" run --no-tui escape.yaml >/dev/null
 printf 'name: [broken\n' >"$T/broken-theme.yaml"
 tui_start 100 30 "$DROVER" attach 7 --theme "$T/broken-theme.yaml"
-tui_wait "control characters in a log show as ?" 'before \?\[2J\?\]0;pwned\? after'
+tui_wait "control characters in a log show harmless" 'before \^\[\[2J\^\[\]0;pwned\^G after'
+like "bidi and C1 controls show by name, stray bytes by value" "$(tui_screen)" \
+	'rtl <U\+202E>gnp.exe <U\+2066>x<U\+2069> c1 <U\+009B> raw \\x9b'
+unlike "no bidi control reaches the terminal" "$(tui_screen)" "$(printf '\342\200\256')"
 like "a broken theme file is reported with its position" "$(tui_screen)" 'broken-theme.yaml:[0-9]+:[0-9]+'
 tui_stop
 tui_start 100 30 "$DROVER" attach nosuchrun
@@ -220,7 +247,7 @@ tui_stop
 
 # LANG=C: nothing but ASCII reaches the terminal.
 LANG=C LC_ALL=C tui_start 100 30 env LANG=C LC_ALL=C "$DROVER" attach 1
-tui_wait "in ASCII the graph uses plain glyphs" '\+ deploy'
+tui_wait "in ASCII the graph uses plain glyphs" 'v deploy'
 is "the screen holds only ASCII" \
 	"$(tui_screen | LC_ALL=C grep -c '[^ -~]' | tr -d ' ')" 0
 tui_stop
@@ -248,6 +275,51 @@ tui_keys /
 tui_type "s0500"
 tui_keys Enter
 tui_wait "/ finds a step by id and shows it" '^. s0500$'
+tui_stop
+
+# :run with a secret: the console history keeps *** for it, the run's
+# process gets its args through a pipe (never on its command line, which
+# every user can read), and the run gets the real value.
+cat >"$T/guarded.yaml" <<EOF
+name: guarded
+args:
+  tok: {type: string, secret: true}
+  who: {type: string, default: ops}
+steps:
+  - id: check
+    run: test "\$DROVER_ARG_TOK" = hunter2-very-secret && test "\$DROVER_ARG_WHO" = alice
+  - id: hold
+    run: while [ ! -e $T/release ]; do sleep 0.05; done
+EOF
+hist="$XDG_STATE_HOME/drover/console_history"
+tui_start 100 30 "$DROVER"
+tui_wait "the runs list opens" 'RUN +STATUS'
+tui_keys :
+tui_type "run guarded.yaml tok=hunter2-very-secret who=alice"
+tui_keys Enter
+tui_wait ":run opens the run" 'run 9 +guarded'
+tui_wait "its step got the secret and the other arg" '✓ check'
+pid=$(sqlite3 "$DROVER_DB" "SELECT pid FROM runs WHERE id = 9")
+cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+like "the run's process takes its args from a pipe" "$cmdline" '--args-file /dev/stdin'
+unlike "and its command line holds no secret" "$cmdline" 'hunter2'
+unlike "nor any arg" "$cmdline" 'alice'
+like "the console history is kept under XDG_STATE_HOME" "$(cat "$hist")" \
+	'^run guarded.yaml tok=\*\*\* who=alice$'
+unlike "and never holds the secret" "$(cat "$hist")" 'hunter2'
+ok "nothing is written beside the database" test ! -e "$T/console_history"
+is "the history file is private" "$(stat -c %a "$hist")" 600
+touch "$T/release"
+tui_wait "the run ends" 'run 9 +guarded .*succeeded'
+tui_keys q
+tui_wait "q goes back to the runs list" 'RUN +STATUS'
+tui_keys :
+tui_keys Up
+tui_wait "Up recalls the line with *** for the secret" \
+	'^:run guarded.yaml tok=\*\*\* who=alice'
+tui_keys Enter
+tui_wait "a recalled *** is refused, not run" 'tok is a secret: type its value'
+is "no run was started with it" "$("$DROVER" ls --json | jq -r '.[0].id')" 9
 tui_stop
 
 done_testing

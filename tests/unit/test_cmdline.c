@@ -161,7 +161,7 @@ group_setup(void **state)
 	fd = quiet_begin(&so, &se);
 	if (fd < 0)
 		return -1;
-	cmdline_init(NULL, NULL, NULL);
+	cmdline_init(NULL, NULL, NULL, NULL);
 	cmdline_fini();
 	init_noise = quiet_end(fd, so, se);
 	return 0;
@@ -185,7 +185,7 @@ setup(void **state)
 		return -1;
 	snprintf(histpath, sizeof histpath, "%s/state/drover/history", tmpdir);
 	cands = NULL;
-	cmdline_init(histpath, complete, NULL);
+	cmdline_init(histpath, complete, NULL, NULL);
 	return 0;
 }
 
@@ -414,7 +414,7 @@ test_history(void **state)
 
 	/* A new session reads what the last one saved. */
 	cmdline_fini();
-	cmdline_init(histpath, complete, NULL);
+	cmdline_init(histpath, complete, NULL, NULL);
 	cmdline_open(":");
 	key(KEY_UP);
 	enter_expect("last words");
@@ -426,7 +426,7 @@ test_history(void **state)
 
 	/* Without a file the history lives only as long as the session. */
 	cmdline_fini();
-	cmdline_init(NULL, NULL, NULL);
+	cmdline_init(NULL, NULL, NULL, NULL);
 	cmdline_open(":");
 	key(KEY_UP);
 	enter_expect("");
@@ -478,7 +478,7 @@ test_history_file(void **state)
 	for (int i = 0; i < 1200; i++)
 		fprintf(f, "cmd %d\n", i);
 	fclose(f);
-	cmdline_init(histpath, complete, NULL);
+	cmdline_init(histpath, complete, NULL, NULL);
 	cmdline_open(":");
 	key(KEY_UP);
 	enter_expect("cmd 1199");
@@ -490,13 +490,56 @@ test_history_file(void **state)
 
 	/* Failing to save costs the history only. */
 	cmdline_fini();
-	cmdline_init("/proc/self/no/such/history", complete, NULL);
+	cmdline_init("/proc/self/no/such/history", complete, NULL, NULL);
 	cmdline_open(":");
 	type("kept anyway");
 	enter_expect("kept anyway");
 	cmdline_open(":");
 	key(KEY_UP);
 	enter_expect("kept anyway");
+}
+
+/* The console decides what the history keeps: here, "pw=" values masked
+ * and lines with "forget" not at all. */
+static char *
+history_form(void *ud, const char *line)
+{
+	const char *pw = strstr(line, "pw=");
+	char *kept;
+
+	assert_ptr_equal(ud, histpath);
+	if (strstr(line, "forget") != NULL)
+		return NULL;
+	if (pw == NULL)
+		return strdup(line);
+	kept = malloc(strlen(line) + 4);
+	sprintf(kept, "%.*spw=***", (int)(pw - line), line);
+	return kept;
+}
+
+static void
+test_history_form(void **state)
+{
+	char last[256];
+
+	cmdline_fini();
+	cmdline_init(histpath, complete, history_form, histpath);
+	cmdline_open(":");
+	type("run x.yaml pw=hunter2");
+	enter_expect("run x.yaml pw=hunter2");	/* the line runs as typed */
+	cmdline_open(":");
+	type("forget me");
+	enter_expect("forget me");
+	assert_int_equal(count_lines(histpath, last, sizeof last), 1);
+	assert_string_equal(last, "run x.yaml pw=***");
+	/* In memory too: Up recalls the kept form. */
+	cmdline_open(":");
+	key(KEY_UP);
+	enter_expect("run x.yaml pw=***");
+	cmdline_open(":");
+	key(KEY_UP);
+	key(KEY_UP);
+	enter_expect("run x.yaml pw=***");
 }
 
 static void
@@ -648,11 +691,23 @@ test_draw(void **state)
 static void
 test_paste(void **state)
 {
+	WINDOW *win = newwin(2, 40, 0, 0);
+	char buf[64];
+
 	cmdline_open(":");
 	type("a");
 	cmdline_paste("b\nc\r\n");
 	assert_true(cmdline_is_open());
 	enter_expect("ab c  ");
+
+	/* Pasted escapes are text; bidi controls, C1 and stray bytes are
+	 * drawn as their stand-ins, never sent as they are. */
+	cmdline_open(":");
+	cmdline_paste("x\033cy\xe2\x80\xae" "z\xc2\x9b\xff");
+	assert_int_equal(draw(win, buf, 26), 26);
+	assert_string_equal(buf, ":x cy<U+202E>z<U+009B>\\xff");
+	enter_expect("x cy\xe2\x80\xae" "z\xc2\x9b\xff");
+	delwin(win);
 }
 
 /* readline must leave the terminal to curses: no bytes on stdout or
@@ -701,6 +756,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_utf8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_form, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_draw, setup, teardown),

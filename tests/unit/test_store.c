@@ -1603,6 +1603,75 @@ test_list_filters(void **state)
 	store_close(s);
 }
 
+/* Paging through the whole history by keyset, and the console's filter
+ * text, both in SQL. */
+static void
+test_list_pages(void **state)
+{
+	struct fx *fx = *state;
+	struct store *s = open_store(fx->path);
+	struct err e = { 0 };
+	struct store_filter f;
+
+	for (int i = 1; i <= 30; i++)
+		create_run_as(s, i % 3 == 0 ? "deploy-web" : "build", "t", hostname(), getpid(),
+		    store_process_start(getpid()), NULL);
+	sql_exec(fx->path, "UPDATE runs SET uuid = printf('f%07d-0000-4000-8000-000000000000', id);"
+	    "UPDATE runs SET status = 'failed', exit_code = 1 WHERE id IN (2, 29);"
+	    "UPDATE runs SET status = 'succeeded', exit_code = 0 WHERE id % 2 = 1;"
+	    "UPDATE runs SET user = 'Bob' WHERE id = 4");
+
+	f = (struct store_filter){ .limit = 3 };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 30, 29, 28 }, 3);
+	f = (struct store_filter){ .before = 28, .limit = 3 };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 27, 26, 25 }, 3);
+	f = (struct store_filter){ .before = 3, .limit = 3 };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 2, 1 }, 2);
+	/* The last page, and the page above a run. */
+	f = (struct store_filter){ .oldest_first = true, .limit = 3 };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 1, 2, 3 }, 3);
+	f = (struct store_filter){ .after = 27, .oldest_first = true, .limit = 2 };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 28, 29 }, 2);
+	f = (struct store_filter){ .after = 10, .before = 14 };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 13, 12, 11 }, 3);
+
+	/* Filter words, in any case; a status word is a status. */
+	f = (struct store_filter){ .text = "DEPLOY", .before = 10 };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 9, 6, 3 }, 3);
+	f = (struct store_filter){ .text = "workflow:dep succeeded" };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 27, 21, 15, 9, 3 }, 5);
+	f = (struct store_filter){ .text = "status:failed", .oldest_first = true, .limit = 1 };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 2 }, 1);
+	f = (struct store_filter){ .text = "7" };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 7 }, 1);
+	f = (struct store_filter){ .text = "f000002" };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 29, 28, 27, 26, 25, 24, 23, 22, 21,
+	    20 }, 10);
+	f = (struct store_filter){ .text = "bob" };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 4 }, 1);
+	f = (struct store_filter){ .text = "build running" };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 28, 26, 22, 20, 16, 14, 10, 8, 4 }, 9);
+	f = (struct store_filter){ .text = "100%_" };
+	assert_ids(store_list_runs(s, &f, &e), NULL, 0);
+	/* Interrupted runs are running in SQL: told apart in C, paged alike. */
+	sql_exec(fx->path, "UPDATE runs SET pid_start = pid_start + 1 WHERE id IN (8, 16, 24)");
+	f = (struct store_filter){ .text = "interrupted", .limit = 2 };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 24, 16 }, 2);
+	f = (struct store_filter){ .text = "interrupted", .before = 16 };
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 8 }, 1);
+
+	f = (struct store_filter){ .text = "failed status:succeeded" };
+	assert_null(store_list_runs(s, &f, &e));
+	assert_non_null(strstr(e.msg, "one status"));
+	f = (struct store_filter){ .text = "status:bogus" };
+	assert_null(store_list_runs(s, &f, &e));
+	assert_non_null(strstr(e.msg, "unknown run status 'bogus'"));
+	f = (struct store_filter){ .text = "a b c d e f g h i j k l m n o p q" };
+	assert_null(store_list_runs(s, &f, &e));
+	assert_non_null(strstr(e.msg, "too many words"));
+	store_close(s);
+}
+
 static int
 dead_pid(void)
 {
@@ -1960,6 +2029,7 @@ main(void)
 		T(test_not_a_database),
 		T(test_find_run),
 		T(test_list_filters),
+		T(test_list_pages),
 		T(test_interrupted),
 		T(test_writer_locked),
 		T(test_writer_readonly),

@@ -1,0 +1,75 @@
+#!/bin/sh
+# runs_list.sh - the runs list over a long history (tmux): it pages through
+# every run, G reaches the oldest, and a filter finds runs however old.
+. "${TOP_SRCDIR:-.}/tests/tap.sh"
+. "$TOP_SRCDIR/tests/tui/tmux.sh"
+command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 is not installed"
+trap 'tui_stop; rm -rf "$T"' EXIT
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+cd "$T" || exit 1
+
+# Row N of the screen (1-based); the list's rows are 3 to 28 at 100x30.
+row() { tui_screen | sed -n "${1}p"; }
+
+# Run 1 is a real failed run; 1,499 newer ones are copies of it made in
+# SQL, so the history holds 1,500 runs.
+cat >"$T/ancient.yaml" <<'YAML'
+name: ancient
+steps:
+  - id: boom
+    run: exit 1
+YAML
+"$DROVER" run --no-tui ancient.yaml >/dev/null
+sqlite3 "$DROVER_DB" "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)
+	INSERT INTO runs (id, uuid, workflow_id, workflow, file, args, user, host, pid, pid_start,
+	    status, exit_code, started_at, ended_at, duration_ms)
+	SELECT i, printf('%08x-0000-4000-8000-000000000000', i), workflow_id, 'filler', file, args,
+	    user, host, pid, pid_start, 'succeeded', 0, started_at + i * 1000000,
+	    ended_at + i * 1000000, 5
+	FROM n, (SELECT * FROM runs WHERE id = 1);"
+is "the history holds 1,500 runs" "$("$DROVER" ls --limit 0 --json | jq length)" 1500
+
+tui_start 100 30 "$DROVER"
+tui_wait "the runs list opens on the newest run" '^ . +1500 succeeded +filler'
+like "newest first" "$(row 4)" ' 1499 '
+tui_keys G
+tui_wait "G reaches the oldest run of the whole history" '^ . +1 failed +ancient'
+like "on the last row" "$(row 28)" ' 1 failed +ancient'
+like "with the runs above it" "$(row 27)" ' 2 succeeded'
+tui_keys g
+tui_wait "g goes back to the newest" '^ . +1500 succeeded'
+tui_keys -N 300 j
+tui_wait "j walks down past what one window holds" '^ . +1200 succeeded'
+like "the selection is on the last row" "$(row 28)" ' 1200 succeeded'
+tui_keys -N 60 PgDn
+tui_wait "PgDn pages to the end" '^ . +1 failed +ancient'
+tui_keys -N 60 PgUp
+tui_wait "PgUp pages back to the top" '^ . +1500 succeeded'
+like "in order" "$(row 3)" ' 1500 succeeded'
+tui_keys /
+tui_type "ancient"
+tui_keys Enter
+tui_wait "a filter finds a run older than the newest thousand" 'filter: ancient'
+like "it is listed" "$(row 3)" ' 1 failed +ancient'
+like "alone" "$(row 4)" '^ *$'
+tui_keys /
+tui_type "status:failed"
+tui_keys Enter
+tui_wait "a status filter reaches it too" 'filter: status:failed'
+like "the failed run is listed" "$(row 3)" ' 1 failed +ancient'
+tui_keys /
+tui_type "12"
+tui_keys Enter
+tui_wait "a number finds its run" 'filter: 12'
+like "it is listed" "$(row 3)" ' 12 succeeded'
+like "alone: no other run has 12 in its fields" "$(row 4)" '^ *$'
+tui_keys /
+tui_keys Enter
+tui_wait "an empty filter lists every run again" '^ . +1500 succeeded'
+tui_keys Enter
+tui_wait "Enter opens the selected run" 'run 1500 +ancient'
+tui_keys q
+tui_wait "q goes back to the list where it was" '^ . +1500 succeeded'
+tui_stop
+
+done_testing
