@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -110,6 +111,7 @@ struct run {
 	atomic_int cancel_req;	/* 1: cancel, 2: force */
 	struct loop_timer *run_timer, *kill_timer;
 	char *out_dir;
+	int out_fd;		/* out_dir, held open */
 	enum run_status final;
 	bool finished;
 	int64_t started_us;
@@ -230,16 +232,13 @@ on_ring_room(struct loop *l, int fd, uint32_t events, void *ud)
 static void
 emit_json(struct run *r, struct event *ev, cJSON *payload)
 {
-	char *text = payload != NULL ? cJSON_PrintUnformatted(payload) : NULL;
-	size_t len = text != NULL ? strlen(text) : 0, mlen;
-	char *masked = text != NULL ? mask_apply(r->mask, text, len, &mlen) : NULL;
-	size_t max = ring_max_payload(r->ring);
+	char *text;
+	size_t len, max = ring_max_payload(r->ring);
 
-	if (masked != NULL) {
-		free(text);
-		text = masked;
-		len = mlen;
-	}
+	/* Masked as values, before JSON escapes them. */
+	mask_json(r->mask, payload);
+	text = payload != NULL ? cJSON_PrintUnformatted(payload) : NULL;
+	len = text != NULL ? strlen(text) : 0;
 	if (len > max) {
 		/* Only huge outputs get here: keep the event, drop its details. */
 		free(text);
@@ -446,6 +445,22 @@ attempt_render(struct attempt *a, const struct ynode *n, struct err *e)
 }
 
 char *
+attempt_render_shown(struct attempt *a, const struct ynode *n, enum tmpl_mode mode,
+    struct err *e)
+{
+	struct run *r = a->run;
+	struct scope_ctx sc = { .r = r, .params = r->st[a->step].params };
+	struct expr_scope scope = { scope_lookup, &sc };
+	char *s;
+
+	if (n->kind != YNODE_SCALAR || n->aux == NULL)
+		return attempt_render_text(a, n, mode, e);
+	if ((s = tmpl_render_shown(n->aux, &scope, mode, r->mask, e)) == NULL)
+		locate_error(r, n, e);
+	return s;
+}
+
+char *
 attempt_render_text(struct attempt *a, const struct ynode *n, enum tmpl_mode mode,
     struct err *e)
 {
@@ -605,12 +620,32 @@ attempt_env_free(char **env)
 }
 
 char *
-attempt_output_path(struct attempt *a)
+attempt_output_name(struct attempt *a)
 {
 	static const char *const phases[] = { "main", "fallback", "rollback" };
 
-	return xasprintf("%s/%zu-%d-%s.out", a->run->out_dir, a->step, a->number,
-	    phases[a->phase]);
+	return xasprintf("%zu-%d-%s.out", a->step, a->number, phases[a->phase]);
+}
+
+char *
+attempt_output_path(struct attempt *a)
+{
+	char *name = attempt_output_name(a), *path = xasprintf("%s/%s", a->run->out_dir, name);
+
+	free(name);
+	return path;
+}
+
+int
+run_dir_fd(const struct run *r)
+{
+	return r->out_fd;
+}
+
+const struct mask *
+run_secrets(const struct run *r)
+{
+	return r->mask;
 }
 
 /* ---- the ready queue: a min-heap of step indices, so steps start in file
@@ -1566,6 +1601,10 @@ prepare_run(struct run *r, struct err *e)
 	r->out_dir = xasprintf("%s/run-%s", r->o.runtime_dir, r->uuid);
 	if (mkdir(r->out_dir, 0700) < 0 && errno != EEXIST)
 		return err_set(e, "cannot create %s: %s", r->out_dir, strerror(errno));
+	/* Steps find their output files through this directory: hold it. */
+	r->out_fd = open(r->out_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (r->out_fd < 0)
+		return err_set(e, "cannot open %s: %s", r->out_dir, strerror(errno));
 	return build_base_env(r, e);
 }
 
@@ -1724,7 +1763,7 @@ engine_new(const struct engine_opts *o, struct err *e)
 
 	r->o = *o;
 	r->wf = wf;
-	r->cmd_fd = r->sig_fd = -1;
+	r->cmd_fd = r->sig_fd = r->out_fd = -1;
 	r->started_us = o->started_at != 0 ? o->started_at : event_now();
 	r->args = cJSON_Duplicate(o->args, true);
 	r->mask = mask_new();
@@ -1732,9 +1771,14 @@ engine_new(const struct engine_opts *o, struct err *e)
 		if (wf->args.v[k].secret &&
 		    (a = cJSON_GetObjectItemCaseSensitive(o->args, wf->args.v[k].name)) != NULL) {
 			char *t = expr_value_text(a);
+			int rc = mask_add(r->mask, t, e);
 
-			mask_add(r->mask, t);
 			free(t);
+			if (rc < 0) {
+				err_prefix(e, "arg '%s' is secret, and ", wf->args.v[k].name);
+				engine_free(en);
+				return NULL;
+			}
 		}
 	r->st = xcalloc(wf->n_steps + 1, sizeof *r->st);
 	r->pool_used = xcalloc(wf->n_pools + 1, sizeof *r->pool_used);
@@ -1846,6 +1890,8 @@ engine_free(struct engine *en)
 	cJSON_Delete(r->error_obj);
 	cJSON_Delete(r->steps_all);
 	mask_free(r->mask);
+	if (r->out_fd >= 0)
+		close(r->out_fd);
 	if (r->out_dir != NULL)
 		rmdir(r->out_dir);
 	free(r->out_dir);

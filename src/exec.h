@@ -80,13 +80,22 @@ bool run_paused(const struct run *r);
 cJSON *attempt_render(struct attempt *a, const struct ynode *n, struct err *e);
 char *attempt_render_text(struct attempt *a, const struct ynode *n, enum tmpl_mode mode,
     struct err *e);
+/* The same for people: every secret is "***" in each value before it is
+ * quoted, so no form of it shows. */
+char *attempt_render_shown(struct attempt *a, const struct ynode *n, enum tmpl_mode mode,
+    struct err *e);
 /* The environment for the attempt's processes: NULL-terminated, owned by
  * the attempt's run until attempt_env_free. */
 char **attempt_env(struct attempt *a, const char *output_path, struct err *e);
 void attempt_env_free(char **env);
-/* Where the attempt's $DROVER_OUTPUT file goes; caller frees. */
+/* Where the attempt's $DROVER_OUTPUT file goes: its path, and its name in
+ * the run's own directory (run_dir_fd, 0700); caller frees. */
 char *attempt_output_path(struct attempt *a);
+char *attempt_output_name(struct attempt *a);
+int run_dir_fd(const struct run *r);
 /* Masks secrets in text (a new string, or NULL when nothing changed). */
 char *run_mask(const struct run *r, const char *s, size_t len, size_t *out_len);
+/* The run's secrets, for masking a stream (mask.h). */
+const struct mask *run_secrets(const struct run *r);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "exec.h"
 #include "fsutil.h"
 #include "loop.h"
+#include "mask.h"
 #include "outfile.h"
 #include "strbuf.h"
 #include "wf.h"
@@ -33,6 +35,7 @@
 #define READ_CHUNK 65536
 #define LINE_MAX_BYTES 65536	/* longer lines are cut here */
 #define TAIL_BYTES 65536	/* outputs.stdout/stderr keep this much */
+#define OUTPUTS_MAX (1u << 20)	/* the most $DROVER_OUTPUT may hold */
 #define DRAIN_MS 2000		/* how long to wait for pipes after the exit */
 
 #ifndef P_PIDFD
@@ -42,6 +45,8 @@
 struct stream {
 	enum log_stream which;
 	int fd;
+	struct mask_stream ms;	/* secrets are hidden before lines are cut */
+	struct strbuf masked;
 	char *buf;		/* the incomplete last line */
 	size_t len, cap;
 	uint64_t lines;
@@ -55,7 +60,8 @@ struct proc {
 	struct stream out, err;
 	bool exited, paused;
 	int wstatus;
-	char *output_path;
+	char *output_path;	/* $DROVER_OUTPUT */
+	char *output_name;	/* the same in the run's directory */
 	struct loop_timer *drain;
 };
 
@@ -112,19 +118,30 @@ emit_lines(struct attempt *a, struct stream *s, const char *p, size_t n)
 		return;
 	attempt_log(a, s->which, p, n - 1, count, s->lines + 1);
 	s->lines += count;
-	tail_add(s, p, n);
 }
 
-/* Splits what was read into lines of at most LINE_MAX_BYTES (a longer
- * line is cut there).  Whole lines go to the engine straight from the
- * read buffer; only a line split across reads is copied. */
+/* Splits what was read into lines of at most LINE_MAX_BYTES: a longer
+ * line is cut there, and one of exactly that length is not.  Whole lines
+ * go to the engine straight from the read buffer; only a line split
+ * across reads is copied. */
 static void
-stream_feed(struct attempt *a, struct stream *s, const char *p, size_t n)
+stream_lines(struct attempt *a, struct stream *s, const char *p, size_t n)
 {
 	while (n > 0) {
 		const char *nl;
 		size_t content, take;
 
+		if (s->len == LINE_MAX_BYTES) {
+			/* Full: it ends here when a newline follows, else it is cut. */
+			if (*p == '\n') {
+				p++;
+				n--;
+			}
+			s->buf[s->len++] = '\n';
+			emit_lines(a, s, s->buf, s->len);
+			s->len = 0;
+			continue;
+		}
 		if (s->len == 0) {
 			const char *q = p;
 
@@ -149,18 +166,35 @@ stream_feed(struct attempt *a, struct stream *s, const char *p, size_t n)
 		if (take == content && nl != NULL) {
 			p++;	/* the newline ends the line */
 			n--;
-		} else if (s->len < LINE_MAX_BYTES) {
-			continue;	/* the rest comes with the next read */
+			s->buf[s->len++] = '\n';
+			emit_lines(a, s, s->buf, s->len);
+			s->len = 0;
 		}
-		s->buf[s->len++] = '\n';
-		emit_lines(a, s, s->buf, s->len);
-		s->len = 0;
+		/* Otherwise the line goes on in the next read, or is full. */
 	}
+}
+
+/* What was read: secrets hidden (a possible start of one waits for the
+ * next read), kept as the tail for outputs, then cut into lines. */
+static void
+stream_feed(struct attempt *a, struct stream *s, const char *p, size_t n, bool end)
+{
+	if (!mask_empty(s->ms.m)) {
+		sb_reset(&s->masked);
+		mask_stream_feed(&s->ms, p, n, &s->masked);
+		if (end)
+			mask_stream_flush(&s->ms, &s->masked);
+		p = sb_str(&s->masked);
+		n = s->masked.len;
+	}
+	tail_add(s, p, n);
+	stream_lines(a, s, p, n);
 }
 
 static void
 stream_flush(struct attempt *a, struct stream *s)
 {
+	stream_feed(a, s, "", 0, true);
 	if (s->len == 0)
 		return;
 	xgrow(&s->buf, &s->cap, s->len + 1, 1);
@@ -195,7 +229,7 @@ on_output(struct loop *l, int fd, uint32_t events, void *ud)
 	(void)events;
 	n = read(fd, buf, sizeof buf);
 	if (n > 0) {
-		stream_feed(a, s, buf, (size_t)n);
+		stream_feed(a, s, buf, (size_t)n, false);
 		return;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -204,22 +238,49 @@ on_output(struct loop *l, int fd, uint32_t events, void *ud)
 	proc_maybe_done(a);
 }
 
+/* The file a step published outputs in.  The step may have replaced it:
+ * only a regular file is read (a FIFO would block, a link lead elsewhere),
+ * and at most OUTPUTS_MAX bytes. */
 static int
 read_outputs(struct attempt *a, struct proc *p, cJSON *outputs, struct err *e)
 {
+	int fd = openat(run_dir_fd(a->run), p->output_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536], *masked;
+	struct stat st;
 	size_t len;
-	struct err fe;
-	char *text = fs_read_file(p->output_path, 16u << 20, &len, &fe);
-	char *masked;
+	ssize_t n;
 	int rc;
 
-	if (text == NULL)
-		return errno == ENOENT || access(p->output_path, F_OK) != 0 ? 0 :
-		    err_set(e, "cannot read $DROVER_OUTPUT: %s", fe.msg);
-	masked = run_mask(a->run, text, len, &len);
-	rc = outfile_parse(masked != NULL ? masked : text, len, outputs, e);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 && errno == ELOOP)
+		return err_set(e, "$DROVER_OUTPUT was replaced by a symbolic link; drover reads "
+		    "outputs only from the file it named");
+	if (fd < 0)
+		return err_set(e, "cannot read $DROVER_OUTPUT: %s", strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, "$DROVER_OUTPUT was replaced by %s; drover reads outputs only "
+		    "from a regular file", S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ?
+		    "a directory" : "something that is not a regular file");
+	}
+	while (sb.len <= OUTPUTS_MAX && ((n = read(fd, buf, sizeof buf)) > 0 ||
+	    (n < 0 && errno == EINTR)))
+		if (n > 0)
+			sb_add(&sb, buf, (size_t)n);
+	close(fd);
+	if (sb.len > OUTPUTS_MAX) {
+		sb_fini(&sb);
+		return err_set(e, "$DROVER_OUTPUT holds more than %u MiB; publish less, or write "
+		    "big results to a file and publish its path", OUTPUTS_MAX >> 20);
+	}
+	len = sb.len;
+	masked = run_mask(a->run, sb_str(&sb), len, &len);
+	rc = outfile_parse(masked != NULL ? masked : sb_str(&sb), len, outputs, e);
 	free(masked);
-	free(text);
+	sb_fini(&sb);
 	return rc;
 }
 
@@ -445,6 +506,7 @@ run_start(struct attempt *a, struct err *e)
 
 	p->out.which = STREAM_STDOUT;
 	p->err.which = STREAM_STDERR;
+	p->out.ms.m = p->err.ms.m = run_secrets(a->run);
 	p->out.fd = p->err.fd = p->pidfd = -1;
 	a->state = p;
 	argv = build_argv(a, e);
@@ -453,11 +515,12 @@ run_start(struct attempt *a, struct err *e)
 	if (a->body->workdir != NULL &&
 	    (workdir = attempt_render_text(a, a->body->workdir, TMPL_TEXT, e)) == NULL)
 		goto out;
+	p->output_name = attempt_output_name(a);
 	p->output_path = attempt_output_path(a);
 	env = attempt_env(a, p->output_path, e);
 	if (env == NULL)
 		goto out;
-	unlink(p->output_path);
+	unlinkat(run_dir_fd(a->run), p->output_name, 0);
 	if (spawn(a, p, argv, env, workdir, e) < 0)
 		goto out;
 	loop_watch(l, p->pidfd, EPOLLIN, on_exit_ready, a);
@@ -525,13 +588,16 @@ run_free(struct attempt *a)
 		}
 		free(s->buf);
 		free(s->tail);
+		mask_stream_fini(&s->ms);
+		sb_fini(&s->masked);
 	}
 	if (p->pidfd >= 0) {
 		loop_unwatch(l, p->pidfd);
 		close(p->pidfd);
 	}
-	if (p->output_path != NULL)
-		unlink(p->output_path);
+	if (p->output_name != NULL)
+		unlinkat(run_dir_fd(a->run), p->output_name, 0);
+	free(p->output_name);
 	free(p->output_path);
 	free(p);
 	a->state = NULL;
@@ -546,9 +612,9 @@ run_describe(struct attempt *a)
 	struct err e;
 
 	if (b->run->kind != YNODE_SEQ)
-		return attempt_render_text(a, b->run, TMPL_SHELL, &e);
+		return attempt_render_shown(a, b->run, TMPL_SHELL, &e);
 	for (size_t i = 0; i < b->run->n; i++) {
-		char *arg = attempt_render_text(a, b->run->items[i], TMPL_TEXT, &e);
+		char *arg = attempt_render_shown(a, b->run->items[i], TMPL_TEXT, &e);
 
 		if (arg == NULL) {
 			sb_fini(&sb);

@@ -617,6 +617,29 @@ store_configure(sqlite3 *db, bool readonly)
 	    NULL, NULL);
 }
 
+/* The history holds commands and outputs: it is the user's alone (0600),
+ * and SQLite gives its -wal and -shm files the database file's mode.  A
+ * history an older drover left readable by others is closed up. */
+static void
+store_make_private(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		char *p = xasprintf("%s%s", path, suffixes[i]);
+		int fd = open(p, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (i == 0 ? O_CREAT : 0),
+		    0600);
+		struct stat st;
+
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid() && (st.st_mode & 077) != 0)
+			fchmod(fd, st.st_mode & 0700);
+		if (fd >= 0)
+			close(fd);
+		free(p);
+	}
+}
+
 struct store *
 store_open(const char *path, bool readonly, struct err *e)
 {
@@ -632,6 +655,7 @@ store_open(const char *path, bool readonly, struct err *e)
 	} else {
 		if (store_make_parents(path, e) < 0)
 			goto fail;
+		store_make_private(path);
 		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	}
 	rc = sqlite3_open_v2(path, &s->db, flags, NULL);

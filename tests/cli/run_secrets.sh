@@ -39,4 +39,117 @@ out=$("$DROVER" run "$T/secret.yaml" -a token=short 2>&1)
 is "a secret that breaks a rule is refused without showing it" "$out" \
 	"drover: arg 'token': *** has 5 characters, fewer than min_length 8"
 
+# The whole history, as text: every row of every table.
+history_text() {
+	if command -v sqlite3 >/dev/null 2>&1; then
+		sqlite3 "$DROVER_DB" .dump
+	else
+		cat "$DROVER_DB"*
+	fi
+}
+
+# A secret made of every awkward byte, in every place a template can put
+# it: shown and stored as ***, never in any form (raw, quoted, escaped).
+cat >"$T/awkward.yaml" <<'YAML'
+name: awkward
+args:
+  token: {type: string, secret: true}
+steps:
+  - id: use
+    run: |
+      printf '%s\n' "dq {{ args.token }}" 'sq {{ args.token }}' {{ args.token }}
+      printf 'key<<END\n%s\nEND\n' "$DROVER_ARG_TOKEN" >> "$DROVER_OUTPUT"
+      x=`printf %s {{ args.token }}`; test "$x" = "$DROVER_ARG_TOKEN"
+    outputs:
+      echoed: "{{ args.token }}!"
+YAML
+awk='q'"'"'u"o\te	tab$d`b'
+"$DROVER" run "$T/awkward.yaml" -a "token=$awk" -v >"$T/out" 2>&1
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+is "the step with an awkward secret succeeded" "$(step_field "$run" use status)" succeeded
+for form in "$awk" 'q'"'"'\'"'"''"'"'u' 'u\"o' 'o\\te' 'tab\$d' 'd\`b' 'u\"o\\te\ttab'; do
+	case $(history_text) in
+	*"$form"*) is "the history never holds the form [$form]" found absent ;;
+	*) is "the history never holds the form [$form]" absent absent ;;
+	esac
+	case $(cat "$T/out"; "$DROVER" show "$run"; "$DROVER" show "$run" --json) in
+	*"$form"*) is "the screen never shows the form [$form]" found absent ;;
+	*) is "the screen never shows the form [$form]" absent absent ;;
+	esac
+done
+"$DROVER" run "$T/awkward.yaml" -a "token=$awk" --json >"$T/events" 2>&1
+like "the command as it ran shows ***" \
+	"$(jq -r 'select(.type == "step" and .status == "running") | .command' "$T/events")" \
+	'"dq \*\*\*" '"'"'sq \*\*\*'"'"' '"'"'\*\*\*'"'"
+case $(cat "$T/events") in
+*"u\\\"o"*|*"$awk"*) is "the event stream never shows it" found absent ;;
+*) is "the event stream never shows it" absent absent ;;
+esac
+is "the published output is masked" "$(step_field "$run" use outputs.key)" "***"
+is "the templated output is masked" "$(step_field "$run" use outputs.echoed)" "***!"
+
+# Across the 64 KiB line cut, across lines, across reads.
+cat >"$T/cut.yaml" <<'YAML'
+name: cut
+args:
+  token: {type: string, secret: true}
+steps:
+  - id: straddle
+    run: |
+      head -c 65530 /dev/zero | tr '\0' x; printf '%s\n' "$DROVER_ARG_TOKEN"
+      printf '%s' "$DROVER_ARG_TOKEN" | head -c 5; sleep 0.3
+      printf '%s\n' "$DROVER_ARG_TOKEN" | tail -c +6
+YAML
+"$DROVER" run "$T/cut.yaml" -a token=hunter2-very-secret >/dev/null 2>&1
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+unlike "a secret cut by the 64 KiB line limit is masked" "$("$DROVER" logs "$run")" 'hunter|secret|very'
+unlike "so is one split across two writes" "$(history_text)" 'hunter2|very-secret'
+cat >"$T/multi.yaml" <<'YAML'
+name: multi
+args:
+  key: {type: string, secret: true}
+steps:
+  - id: pem
+    run: printf 'before\n%s\nafter\n' "$DROVER_ARG_KEY"
+YAML
+"$DROVER" run "$T/multi.yaml" -a "key=$(printf 'BEGIN-KEY\nline-two-of-the-key\nEND-KEY')" >/dev/null 2>&1
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+is "a secret of several lines is masked as a whole" "$("$DROVER" logs "$run" pem)" \
+	"$(printf 'before\n***\nafter')"
+unlike "and never stored" "$(history_text)" 'line-two-of-the-key'
+
+# Too short to mask: refused, before anything is recorded.
+cat >"$T/short.yaml" <<'YAML'
+name: short
+args:
+  pin: {type: string, secret: true}
+steps:
+  - id: a
+    run: "true"
+YAML
+before=$("$DROVER" ls --json -n 0 | jq length)
+"$DROVER" run "$T/short.yaml" -a pin=42 >"$T/out" 2>&1; rc=$?
+is "a secret of 2 characters is refused" "$rc" 2
+like "saying why" "$(cat "$T/out")" "arg 'pin' is secret, and its value has 2 characters: drover cannot hide"
+is "and nothing was recorded" "$("$DROVER" ls --json -n 0 | jq length)" "$before"
+ok "an empty secret has nothing to hide, and runs" "$DROVER" run "$T/short.yaml" -a pin=
+
+# The history is private: the database and its -wal and -shm, 0600.
+cat >"$T/slow.yaml" <<'YAML'
+name: slow
+steps:
+  - id: a
+    run: echo started; sleep 2
+YAML
+rm -f "$DROVER_DB"*
+"$DROVER" run "$T/slow.yaml" >/dev/null 2>&1 &
+i=0; while [ ! -e "$DROVER_DB-wal" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+is "the history is created 0600" "$(stat -c %a "$DROVER_DB")" 600
+is "its -wal is 0600" "$(stat -c %a "$DROVER_DB-wal")" 600
+is "its -shm is 0600" "$(stat -c %a "$DROVER_DB-shm")" 600
+wait
+chmod 644 "$DROVER_DB"
+"$DROVER" run "$T/short.yaml" >/dev/null 2>&1
+is "a history left readable by others is closed up" "$(stat -c %a "$DROVER_DB")" 600
+
 done_testing

@@ -1,0 +1,56 @@
+#!/bin/sh
+# run_outputs.sh - what a step publishes: $DROVER_OUTPUT is read only as
+# the regular file drover named, and bounded; stdout and stderr are kept
+# byte for byte, cut into log lines at 64 KiB.
+. "$TOP_SRCDIR/tests/tap.sh"
+
+cat >"$T/out.yaml" <<'YAML'
+name: outputs
+steps:
+  - id: fifo
+    run: rm -f "$DROVER_OUTPUT"; mkfifo "$DROVER_OUTPUT"
+    allow_failure: true
+  - id: link
+    run: echo "stolen=yes" >"$DROVER_OUTPUT.x"; rm -f "$DROVER_OUTPUT"; ln -s "$DROVER_OUTPUT.x" "$DROVER_OUTPUT"
+    allow_failure: true
+  - id: dir
+    run: rm -f "$DROVER_OUTPUT"; mkdir "$DROVER_OUTPUT"
+    allow_failure: true
+  - id: big
+    run: head -c 2000000 /dev/zero | tr '\0' a | sed 's/^/k=/' >"$DROVER_OUTPUT"
+    allow_failure: true
+  - id: fine
+    run: echo "k=v" >>"$DROVER_OUTPUT"
+YAML
+timeout 60 "$DROVER" run "$T/out.yaml" >"$T/log" 2>&1; rc=$?
+is "a FIFO, a link, a directory or 2 MB in \$DROVER_OUTPUT never hang the run" "$rc" 0
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+is "a FIFO there fails the step" "$(step_field "$run" fifo error)" \
+	'$DROVER_OUTPUT was replaced by a FIFO; drover reads outputs only from a regular file'
+is "a symbolic link is not followed" "$(step_field "$run" link error)" \
+	'$DROVER_OUTPUT was replaced by a symbolic link; drover reads outputs only from the file it named'
+is "and what it points to is not read" "$(step_field "$run" link outputs.stolen)" null
+like "a directory fails the step" "$(step_field "$run" dir error)" 'replaced by a directory'
+like "more than 1 MiB fails the step" "$(step_field "$run" big error)" 'holds more than 1 MiB'
+is "a regular file is read" "$(step_field "$run" fine outputs.k)" v
+
+# Lines: one of exactly 64 KiB is one line, a longer one is cut; outputs
+# keep the bytes as they came.
+cat >"$T/lines.yaml" <<'YAML'
+name: lines
+steps:
+  - id: exact
+    run: head -c 65536 /dev/zero | tr '\0' x; sleep 0.2; echo
+  - id: longer
+    run: head -c 65537 /dev/zero | tr '\0' y; echo
+YAML
+"$DROVER" run "$T/lines.yaml" >/dev/null 2>&1
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+is "a line of exactly 64 KiB is one line" "$("$DROVER" logs "$run" exact | awk '{ print length($0) }')" 65536
+is "a longer line is cut at 64 KiB" "$("$DROVER" logs "$run" longer | awk '{ print length($0) }' | tr '\n' ' ')" \
+	"65536 1 "
+is "outputs.stdout holds no newline the cut made" \
+	"$(step_field "$run" longer outputs.stdout | tr -d y | wc -c)" 1
+is "and is its last 64 KiB, less the final newline" "$(step_field "$run" longer outputs.stdout | tr -d '\n' | wc -c)" 65535
+
+done_testing
