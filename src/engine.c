@@ -15,11 +15,21 @@
  * writer is behind) wait in a queue here, and while they wait no step
  * output is read: the steps themselves are slowed by their full pipes, and
  * nothing is lost.
+ *
+ * Nothing happens before the history says so: an attempt's "running"
+ * event is emitted, and the attempt really starts (its process is
+ * spawned) only once the history writer has committed that event
+ * (ring_want_commit, the ring's commit eventfd).  Events are numbered in
+ * order, so a step's end is always committed before any step it let start.
+ * While the history cannot be written nothing new starts; a cancel then
+ * stops what runs and is recorded once it can be, and a second signal
+ * gives the run up unrecorded (engine_abandoned) for `resume` to take over.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -106,6 +116,11 @@ struct run {
 	/* events that did not fit in the ring yet */
 	struct queued *q_head, *q_tail;
 	bool paused;
+	uint64_t next_seq;	/* the number the next event gets */
+	/* attempts waiting for their "running" event to be recorded, in order */
+	struct attempt **starting;
+	size_t n_starting, cap_starting, first_starting;
+	bool abandoned;
 	/* control */
 	int cmd_fd, sig_fd;
 	atomic_int cancel_req;	/* 1: cancel, 2: force */
@@ -194,13 +209,29 @@ set_paused(struct run *r, bool paused)
 	}
 }
 
-/* Puts an event in the ring, or queues it (in order) when there is no room. */
+/* Puts an event the run has numbered; the ring numbers it the same way. */
+static int
+ring_put_numbered(struct ring *ring, struct event *ev)
+{
+	uint64_t want = ev->seq;
+
+	if (ring_put(ring, ev) < 0)
+		return -1;
+	if (ev->seq != want)
+		fatal("event %" PRIu64 " went into the ring as %" PRIu64, want, ev->seq);
+	return 0;
+}
+
+/* Numbers an event and puts it in the ring, or queues it (in order) when
+ * there is no room. */
 static void
 emit(struct run *r, struct event *ev)
 {
 	if (ev->ts == 0)
 		ev->ts = event_now();
-	if (r->q_head == NULL && ring_put(r->ring, ev) == 0)
+	ev->seq = r->next_seq;
+	r->next_seq += event_span(ev);
+	if (r->q_head == NULL && ring_put_numbered(r->ring, ev) == 0)
 		return;
 	queue_event(r, ev);
 	set_paused(r, true);
@@ -216,7 +247,7 @@ on_ring_room(struct loop *l, int fd, uint32_t events, void *ud)
 	(void)events;
 	if (read(fd, &v, sizeof v) < 0 && errno != EAGAIN)
 		return;
-	while (r->q_head != NULL && ring_put(r->ring, &r->q_head->ev) == 0) {
+	while (r->q_head != NULL && ring_put_numbered(r->ring, &r->q_head->ev) == 0) {
 		struct queued *q = r->q_head;
 
 		r->q_head = q->next;
@@ -804,6 +835,7 @@ body_for(const struct step *s, enum step_phase phase)
 }
 
 static void on_attempt_timeout(struct loop *l, void *ud);
+static void start_recorded(struct run *r);
 
 /* Renders a tool step's args into params checked against the tool. */
 static int
@@ -872,18 +904,78 @@ attempt_begin(struct run *r, size_t i, enum step_phase phase, int number)
 			cJSON_AddStringToObject(payload, "command", what);	/* masked on emit */
 		free(what);
 	}
+	a->begin_seq = r->next_seq;
 	emit_step(r, i, phase, ST_RUNNING, number, -1, payload);
 	if (raw->kind == WK_TOOL && raw->tool != NULL && render_params(r, i, raw, &e) < 0) {
 		attempt_failed_to_start(r, a, e.msg);
 		return;
 	}
-	if (a->body->timeout_ms > 0 || (phase == PHASE_MAIN && s->body.timeout_ms > 0)) {
-		int64_t t = phase == PHASE_MAIN ? s->body.timeout_ms : a->body->timeout_ms;
+	xgrow(&r->starting, &r->cap_starting, r->n_starting + 1, sizeof *r->starting);
+	r->starting[r->n_starting++] = a;
+	start_recorded(r);
+}
+
+/* The attempt's "running" event is in the history: it may act now. */
+static void
+attempt_run(struct run *r, struct attempt *a)
+{
+	const struct step *s = step_of(r, a->step);
+	struct err e;
+
+	a->recorded = true;
+	a->started_us = event_now();
+	if (a->body->timeout_ms > 0 || (a->phase == PHASE_MAIN && s->body.timeout_ms > 0)) {
+		int64_t t = a->phase == PHASE_MAIN ? s->body.timeout_ms : a->body->timeout_ms;
 
 		a->timer = loop_timer_add(r->loop, t, on_attempt_timeout, a);
 	}
 	if (a->ops->start(a, &e) < 0)
 		attempt_failed_to_start(r, a, e.msg);
+}
+
+/* Starts, in order, the attempts whose "running" event the history has
+ * committed, and asks to hear of the next commit when some still wait. */
+static void
+start_recorded(struct run *r)
+{
+	for (;;) {
+		uint64_t committed = ring_committed(r->ring);
+
+		while (r->first_starting < r->n_starting) {
+			struct attempt *a = r->starting[r->first_starting];
+
+			if (a != NULL && a->begin_seq > committed)
+				break;
+			r->first_starting++;
+			if (a != NULL)
+				attempt_run(r, a);
+		}
+		if (r->first_starting == r->n_starting) {
+			r->first_starting = r->n_starting = 0;
+			return;
+		}
+		if (!ring_want_commit(r->ring, r->starting[r->first_starting]->begin_seq))
+			return;
+	}
+}
+
+static void
+on_committed(struct loop *l, int fd, uint32_t events, void *ud)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	start_recorded(ud);
+}
+
+/* An attempt still waiting for its "running" event to be recorded will
+ * not start: it is taken out of the queue. */
+static void
+attempt_unqueue(struct run *r, struct attempt *a)
+{
+	for (size_t k = r->first_starting; k < r->n_starting; k++)
+		if (r->starting[k] == a)
+			r->starting[k] = NULL;
 }
 
 static void
@@ -920,7 +1012,8 @@ on_kill_timer(struct loop *l, void *ud)
 	a->ops->stop(a, true);
 }
 
-/* Stops an attempt: SIGTERM now, SIGKILL after the grace period. */
+/* Stops an attempt: SIGTERM now, SIGKILL after the grace period.  One
+ * that has not started yet ends at once, as cancelled. */
 static void
 attempt_stop(struct run *r, struct attempt *a, bool force)
 {
@@ -929,6 +1022,12 @@ attempt_stop(struct run *r, struct attempt *a, bool force)
 		a->timer = NULL;
 	}
 	a->stopping = true;
+	if (!a->recorded) {
+		attempt_unqueue(r, a);
+		if (a->start_error == NULL)
+			attempt_failed_to_start(r, a, "cancelled before it started");
+		return;
+	}
 	a->ops->stop(a, force);
 	if (!force)
 		a->timer = loop_timer_add(r->loop, r->o.kill_grace_ms, on_kill_timer, a);
@@ -1523,6 +1622,31 @@ on_command(struct loop *l, int fd, uint32_t events, void *ud)
 		cancel_run(r, req > 1);
 }
 
+/* True while events the run made are not in the history yet. */
+static bool
+history_behind(struct run *r)
+{
+	return r->q_head != NULL || ring_committed(r->ring) + 1 < r->next_seq;
+}
+
+/* Gives the run up without recording its end: every step process is
+ * killed and the ring abandoned, so this process can exit now.  The
+ * history shows the run running with what it had committed; `resume`
+ * takes it over. */
+static void
+abandon_run(struct run *r)
+{
+	for (size_t i = 0; i < r->wf->n_steps; i++) {
+		struct attempt *a = r->st[i].cur;
+
+		if (a != NULL && a->recorded)
+			a->ops->stop(a, true);
+	}
+	r->abandoned = true;
+	r->finished = true;
+	ring_abandon(r->ring);
+}
+
 static void
 on_signal(struct loop *l, int fd, uint32_t events, void *ud)
 {
@@ -1533,11 +1657,17 @@ on_signal(struct loop *l, int fd, uint32_t events, void *ud)
 	(void)events;
 	if (read(fd, &si, sizeof si) != sizeof si)
 		return;
-	/* A second Ctrl-C kills. */
-	if (si.ssi_signo == SIGINT && atomic_load(&r->cancel_req) > 0)
+	/* The first signal cancels, a second kills; when the history cannot
+	 * take even that, a second one ends the run unrecorded. */
+	if (atomic_load(&r->cancel_req) > 0) {
 		atomic_store(&r->cancel_req, 2);
-	else if (atomic_load(&r->cancel_req) == 0)
+		if (history_behind(r)) {
+			abandon_run(r);
+			return;
+		}
+	} else {
 		atomic_store(&r->cancel_req, 1);
+	}
 	cancel_run(r, atomic_load(&r->cancel_req) > 1);
 }
 
@@ -1625,9 +1755,13 @@ executor_main(void *arg)
 		section_start(r, SECTION_MAIN);
 		stage_next(r);
 	}
-	while (!r->finished || r->q_head != NULL)
+	/* The run is over once the history has all of it; until then a
+	 * second signal can still end it. */
+	while (!r->abandoned && !(r->finished && r->q_head == NULL &&
+	    ring_want_commit(r->ring, r->next_seq - 1)))
 		loop_run_once(r->loop, -1);
-	ring_close(r->ring);
+	if (!r->abandoned)
+		ring_close(r->ring);
 	return NULL;
 }
 
@@ -1808,7 +1942,9 @@ engine_start(struct engine *en, struct ring *ring, int64_t run, const char *uuid
 	int rc;
 
 	r->ring = ring;
+	r->next_seq = ring_next_seq(ring);
 	loop_watch(r->loop, ring_room_fd(ring), EPOLLIN, on_ring_room, r);
+	loop_watch(r->loop, ring_commit_fd(ring), EPOLLIN, on_committed, r);
 	r->number = run;
 	snprintf(r->uuid, sizeof r->uuid, "%s", uuid);
 	cJSON_ReplaceItemInObjectCaseSensitive(r->run_obj, "id", cJSON_CreateNumber((double)run));
@@ -1839,6 +1975,12 @@ engine_cancel(struct engine *en, bool force)
 	if (write(r->cmd_fd, &one, sizeof one) < 0) {
 		/* The counter is full: a wake-up is already pending. */
 	}
+}
+
+bool
+engine_abandoned(const struct engine *en)
+{
+	return en->r.abandoned;
 }
 
 enum run_status
@@ -1873,6 +2015,7 @@ engine_free(struct engine *en)
 		r->q_head = q->next;
 		free(q);
 	}
+	free(r->starting);
 	free(r->st);
 	free(r->by_id);
 	free(r->ready);

@@ -38,7 +38,6 @@ struct engine_opts {
 	const char *runtime_dir;	/* where step output files go */
 	/* resume/retry: per step (wf->n_steps entries), or NULL */
 	const struct engine_prior *prior;
-	uint64_t first_seq;	/* resume: events continue after this seq */
 	int64_t started_at;	/* resume: the run's original start, µs */
 };
 
@@ -59,6 +58,11 @@ int engine_start(struct engine *en, struct ring *ring, int64_t run, const char *
 void engine_cancel(struct engine *en, bool force);
 /* Waits for the run to end and returns its status. */
 enum run_status engine_join(struct engine *en);
+/* After engine_join: true when a second signal came while the history
+ * could not be written, and the run was given up unrecorded (its steps
+ * killed, the ring abandoned).  The process must then exit without
+ * waiting for the history writer; `drover resume` takes the run over. */
+bool engine_abandoned(const struct engine *en);
 void engine_free(struct engine *en);
 
 #endif

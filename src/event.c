@@ -196,3 +196,15 @@ event_time_parse(const char *s, int64_t *us)
 	*us = (int64_t)timegm(&tm) * 1000000 + frac;
 	return 0;
 }
+
+uint64_t
+event_span(const struct event *ev)
+{
+	return ev->type == EV_LOG && ev->nlines > 1 ? ev->nlines : 1;
+}
+
+uint64_t
+event_last_seq(const struct event *ev)
+{
+	return ev->seq + event_span(ev) - 1;
+}

@@ -43,7 +43,9 @@ enum step_phase { PHASE_MAIN, PHASE_FALLBACK, PHASE_ROLLBACK };
 enum log_stream { STREAM_STDOUT = 1, STREAM_STDERR = 2 };
 
 struct event {
-	uint64_t seq;		/* 1, 2, 3... within the run; set by the ring */
+	uint64_t seq;		/* increasing within the run: 1, 2, 3...; a log chunk
+				 * takes one number per line (event_span), its
+				 * first line's is seq */
 	int64_t ts;		/* microseconds since the epoch */
 	uint8_t type;		/* enum event_type */
 	uint8_t status;		/* enum step_status or enum run_status */
@@ -67,6 +69,11 @@ int run_status_parse(const char *name);
 bool step_status_final(enum step_status s);
 /* The exit status of drover for a run that ended so (SPEC section 2). */
 int run_status_exit_code(enum run_status s);
+
+/* How many sequence numbers ev takes: nlines for a log chunk, else 1. */
+uint64_t event_span(const struct event *ev);
+/* The last number ev takes. */
+uint64_t event_last_seq(const struct event *ev);
 
 /* The current time in microseconds since the epoch. */
 int64_t event_now(void);

@@ -35,6 +35,8 @@ struct attempt {
 	int64_t started_us;
 	struct loop_timer *timer;	/* the engine's: timeout, then kill */
 	char *start_error;	/* why it could not start */
+	uint64_t begin_seq;	/* its "running" event: it starts once that is recorded */
+	bool recorded;		/* ... which it now is: the kind was started */
 	bool stopping, timed_out;
 };
 

@@ -193,14 +193,15 @@ human_event(struct printer *p, const struct event *ev)
 	cJSON_Delete(j);
 }
 
+/* seq: the event's number; each line of a log chunk has its own. */
 static cJSON *
-json_base(const struct printer *p, const struct event *ev, const char *type)
+json_base(const struct printer *p, const struct event *ev, uint64_t seq, const char *type)
 {
 	cJSON *o = cJSON_CreateObject();
 	char ts[40];
 
 	event_time_rfc3339(ev->ts, ts, sizeof ts);
-	cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
+	cJSON_AddNumberToObject(o, "seq", (double)seq);
 	cJSON_AddNumberToObject(o, "run", (double)p->run);
 	cJSON_AddStringToObject(o, "ts", ts);
 	cJSON_AddStringToObject(o, "type", type);
@@ -234,12 +235,12 @@ static void
 json_log(struct printer *p, const struct event *ev)
 {
 	const char *s = ev->data, *end = ev->data + ev->len;
-	uint64_t n = ev->first_line;
+	uint64_t n = ev->first_line, seq = ev->seq;
 
 	while (s <= end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *e = nl != NULL ? nl : end;
-		cJSON *o = json_base(p, ev, "log");
+		cJSON *o = json_base(p, ev, seq++, "log");
 		char *line = xstrndup(s, (size_t)(e - s));
 
 		cJSON_AddStringToObject(o, "step", step_id(p, ev->step));
@@ -269,7 +270,7 @@ json_event(struct printer *p, const struct event *ev)
 	}
 	if (ev->type < EV_RUN_START || ev->type > EV_RUN_END)
 		return;
-	o = json_base(p, ev, types[ev->type]);
+	o = json_base(p, ev, ev->seq, types[ev->type]);
 	if (ev->step >= 0)
 		cJSON_AddStringToObject(o, "step", step_id(p, ev->step));
 	if (ev->type == EV_STEP) {

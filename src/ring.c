@@ -110,8 +110,10 @@ struct ring {
 	uint64_t tail_seq;	/* its sequence number */
 	uint64_t next_seq;	/* what the next put gets */
 	uint64_t committed;	/* viewers see seq <= committed */
-	bool closed;
+	bool closed, abandoned;
 
+	int commit_fd;		/* for the producer: written when committed reaches ... */
+	uint64_t commit_want;	/* ... this (0: nobody waits) */
 	int room_fd;
 	bool room_wanted;	/* a put was refused: write room_fd when ... */
 	size_t room_need;	/* ... this much is free */
@@ -189,7 +191,8 @@ ring_new_at(size_t capacity, uint64_t first_seq)
 	pthread_condattr_destroy(&attr);
 
 	r->room_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (r->room_fd < 0)
+	r->commit_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->room_fd < 0 || r->commit_fd < 0)
 		fatal("eventfd: %s", strerror(errno));
 	return r;
 }
@@ -202,6 +205,7 @@ ring_free(struct ring *r)
 	if (r->readers != NULL)
 		fatal("ring_free: readers still attached");
 	close(r->room_fd);
+	close(r->commit_fd);
 	pthread_cond_destroy(&r->view_cond);
 	pthread_cond_destroy(&r->gate_cond);
 	pthread_mutex_destroy(&r->lock);
@@ -255,8 +259,8 @@ ring_reader_ready(const struct ring_reader *rd)
 	const struct ring *r = rd->ring;
 
 	if (rd->gate)
-		return rd->pos != r->head;
-	return rd->seq <= r->committed;
+		return rd->pos != r->head && !r->abandoned;
+	return rd->seq <= r->committed && !r->abandoned;
 }
 
 static bool
@@ -264,6 +268,8 @@ ring_reader_ended(const struct ring_reader *rd)
 {
 	const struct ring *r = rd->ring;
 
+	if (r->abandoned)
+		return true;
 	if (!r->closed)
 		return false;
 	if (rd->gate)
@@ -298,6 +304,13 @@ ring_wake_viewers(struct ring *r)
 		pthread_cond_broadcast(&r->view_cond);
 }
 
+/* The sequence numbers a record takes: one per line of a log chunk. */
+static uint64_t
+ring_rec_span(const struct ring_rec *rec)
+{
+	return rec->type == EV_LOG && rec->nlines > 1 ? rec->nlines : 1;
+}
+
 /* Drops the oldest records until need bytes fit after head. */
 static void
 ring_reclaim(struct ring *r, size_t need)
@@ -310,7 +323,7 @@ ring_reclaim(struct ring *r, size_t need)
 			fatal("ring: record %" PRIu64 " at tail, expected %" PRIu64, rec.seq,
 			    r->tail_seq);
 		r->tail += RING_REC_SIZE(rec.len);
-		r->tail_seq++;
+		r->tail_seq += ring_rec_span(&rec);
 	}
 }
 
@@ -339,7 +352,8 @@ ring_put(struct ring *r, struct event *ev)
 	ring_reclaim(r, need);
 	r->room_wanted = false;	/* no longer waiting: no wake-up to send */
 
-	ev->seq = r->next_seq++;
+	ev->seq = r->next_seq;
+	r->next_seq += event_span(ev);
 	rec.seq = ev->seq;
 	rec.ts = ev->ts;
 	rec.first_line = ev->first_line;
@@ -499,7 +513,7 @@ ring_reader_copy(struct ring_reader *rd, struct event *ev, size_t *len)
 	ev->data = rd->buf;
 
 	rd->pos += RING_REC_SIZE(rec.len);
-	rd->seq++;
+	rd->seq += ring_rec_span(&rec);
 	return 0;
 }
 
@@ -624,6 +638,77 @@ ring_commit(struct ring_reader *gate, uint64_t seq)
 	if (seq > r->committed) {
 		r->committed = seq;
 		ring_wake_viewers(r);
+		if (r->commit_want != 0 && seq >= r->commit_want) {
+			r->commit_want = 0;
+			ring_signal_fd(r->commit_fd);
+		}
 	}
 	pthread_mutex_unlock(&r->lock);
+}
+
+uint64_t
+ring_committed(struct ring *r)
+{
+	uint64_t c;
+
+	pthread_mutex_lock(&r->lock);
+	c = r->committed;
+	pthread_mutex_unlock(&r->lock);
+	return c;
+}
+
+uint64_t
+ring_next_seq(struct ring *r)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&r->lock);
+	n = r->next_seq;
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+int
+ring_commit_fd(const struct ring *r)
+{
+	return r->commit_fd;
+}
+
+bool
+ring_want_commit(struct ring *r, uint64_t seq)
+{
+	bool done;
+	eventfd_t drained;
+
+	(void)eventfd_read(r->commit_fd, &drained);
+	pthread_mutex_lock(&r->lock);
+	done = r->committed >= seq;
+	r->commit_want = done ? 0 : seq;
+	pthread_mutex_unlock(&r->lock);
+	return done;
+}
+
+void
+ring_abandon(struct ring *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->abandoned = true;
+	r->closed = true;
+	for (struct ring_reader *rd = r->readers; rd != NULL; rd = rd->next)
+		ring_reader_wake(rd);
+	pthread_cond_broadcast(&r->gate_cond);
+	if (r->view_waiting > 0)
+		pthread_cond_broadcast(&r->view_cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+bool
+ring_reader_abandoned(struct ring_reader *rd)
+{
+	bool a;
+
+	pthread_mutex_lock(&rd->ring->lock);
+	a = rd->ring->abandoned;
+	pthread_mutex_unlock(&rd->ring->lock);
+	return a;
 }

@@ -42,7 +42,8 @@ void ring_free(struct ring *r);
 /* The largest payload one event may carry. */
 size_t ring_max_payload(const struct ring *r);
 
-/* Appends a copy of ev (header and payload) and sets ev->seq.  Returns -1,
+/* Appends a copy of ev (header and payload) and sets ev->seq: the ring's
+ * next number, which then moves on by event_span(ev).  Returns -1,
  * appending nothing, when the gate has not yet freed enough room; the
  * producer then waits for ring_room_fd to become readable.  ev->len must
  * not exceed ring_max_payload. */
@@ -75,7 +76,25 @@ uint64_t ring_reader_seq(const struct ring_reader *rd);
 int ring_reader_fd(struct ring_reader *rd);
 
 /* Gate only: every event up to and including seq is stored; other readers
- * may now see them. */
+ * may now see them.  seq is the last number the last stored event took
+ * (a log chunk of n lines takes n numbers, see event_span): commits fall
+ * between events, never inside a chunk. */
 void ring_commit(struct ring_reader *gate, uint64_t seq);
+
+/* For the producer, who acts only on what the history has: the last number
+ * committed; an eventfd that becomes readable once committed reaches the
+ * number ring_want_commit last asked for (which returns true, asking
+ * nothing, when it already has). */
+uint64_t ring_committed(struct ring *r);
+/* The number the next event put will get. */
+uint64_t ring_next_seq(struct ring *r);
+int ring_commit_fd(const struct ring *r);
+bool ring_want_commit(struct ring *r, uint64_t seq);
+
+/* Gives up on the rest (the process is going away): every reader, the
+ * gate included, gets RING_END at once.  Nothing may be put after it. */
+void ring_abandon(struct ring *r);
+/* Whether the ring of rd was abandoned. */
+bool ring_reader_abandoned(struct ring_reader *rd);
 
 #endif

@@ -1413,7 +1413,7 @@ static int
 store_writer_commit(struct store_writer *w)
 {
 	sqlite3_stmt *st = w->st[WS_LAST_SEQ];
-	uint64_t last = w->b.ev[w->b.n - 1].seq;
+	uint64_t last = event_last_seq(&w->b.ev[w->b.n - 1]);
 	int rc;
 
 	/* In the same transaction: last_seq never names an event not stored. */

@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "console.h"
 #include "engine.h"
+#include "ring.h"
 #include "runner.h"
 #include "store.h"
 
@@ -107,7 +108,7 @@ cmd_console_view(const struct runner_view *v)
 	o.cancel_ud = v->en;
 	if (console_main(&o, &res) < 0)
 		return 0;	/* the printer shows the run instead */
-	if (!res.run_ended)
+	if (!res.run_ended && !ring_reader_abandoned(v->rd))
 		fprintf(stderr, "drover: run %lld goes on; its changes follow here "
 		    "(Ctrl-C cancels it)\n", (long long)v->run);
 	return res.last_seq;

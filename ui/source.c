@@ -272,3 +272,9 @@ source_progress(const struct source *src)
 		return -1;
 	return src->n == 0 ? 1 : (double)src->next / (double)src->n;
 }
+
+bool
+source_abandoned(const struct source *src)
+{
+	return src->kind == SOURCE_RING && src->done && ring_reader_abandoned(src->rd);
+}

@@ -37,6 +37,9 @@ int source_timeout_ms(const struct source *src, const struct model *m);
  * as new log lines do.  An error reading the history is put in e and
  * returns false. */
 bool source_poll(struct source *src, struct model *m, struct err *e);
+/* A run of this process that was given up unrecorded (engine_abandoned):
+ * the console must go, so the process can exit. */
+bool source_abandoned(const struct source *src);
 /* Counts the polls that had something new: a view compares it with what
  * it last read. */
 unsigned source_changes(const struct source *src);

@@ -884,6 +884,8 @@ ui_tick(struct ui *ui, int64_t now)
 	if (ui->rv != NULL) {
 		bool news = source_poll(ui->rv->src, &ui->rv->m, &e);
 
+		if (source_abandoned(ui->rv->src))
+			ui->quit = true;
 		if (news)
 			run_view_follow(ui);
 		if (news || !ui->rv->m.ended)

@@ -65,7 +65,9 @@ make_event(struct event *ev, uint64_t seq, uint32_t len)
 	ev->step = (int32_t)(seq % 977) - 1;
 	ev->attempt = (int32_t)(seq % 5);
 	ev->exit_code = (int32_t)(seq % 7) - 1;
-	ev->nlines = (uint32_t)(seq % 13);
+	/* One line per log chunk here, so the k-th event is number k;
+	 * test_log_spans numbers chunks of many lines. */
+	ev->nlines = ev->type == EV_LOG ? 1 : (uint32_t)(seq % 13);
 	ev->first_line = seq * 3 + 1;
 	ev->len = len;
 	ev->data = payload_of(seq);
@@ -402,6 +404,75 @@ test_commit_visibility(void **state)
 		read_event(late, 1, 10);
 		ring_reader_free(late);
 	}
+	ring_reader_free(viewer);
+	ring_reader_free(gate);
+	ring_free(r);
+}
+
+/* A log chunk of n lines takes n numbers: the next event's number comes
+ * after its last line's, viewers see it once its last line is committed,
+ * and the producer hears of a commit it asked for. */
+static void
+test_log_spans(void **state)
+{
+	struct ring *r = ring_new_at(64 * KIB, 10);
+	struct ring_reader *gate = ring_reader_new(r, true);
+	struct ring_reader *viewer = ring_reader_new(r, false);
+	struct event ev = { .type = EV_LOG, .nlines = 5, .data = "a\nb\nc\nd\ne", .len = 9 };
+	struct event one = { .type = EV_STEP, .nlines = 7 };
+	struct event got;
+
+	(void)state;
+	assert_int_equal(ring_next_seq(r), 10);
+	assert_int_equal(ring_put(r, &ev), 0);
+	assert_int_equal(ev.seq, 10);
+	assert_int_equal(event_last_seq(&ev), 14);
+	assert_int_equal(ring_put(r, &one), 0);
+	assert_int_equal(one.seq, 15);	/* nlines counts for log chunks only */
+	assert_int_equal(ring_next_seq(r), 16);
+	assert_false(ring_want_commit(r, 14));
+	assert_false(fd_readable(ring_commit_fd(r)));
+	assert_int_equal(ring_read(gate, &got, 0), RING_EVENT);
+	assert_int_equal(got.seq, 10);
+	assert_int_equal(ring_reader_seq(gate), 15);
+	assert_int_equal(ring_read(gate, &got, 0), RING_EVENT);
+	assert_int_equal(ring_read(viewer, &got, 0), RING_EMPTY);
+	assert_false(fd_readable(ring_commit_fd(r)));
+	ring_commit(gate, 14);
+	assert_true(fd_readable(ring_commit_fd(r)));
+	assert_int_equal(ring_committed(r), 14);
+	assert_int_equal(ring_read(viewer, &got, 0), RING_EVENT);
+	assert_int_equal(got.seq, 10);
+	assert_int_equal(got.nlines, 5);
+	assert_int_equal(ring_read(viewer, &got, 0), RING_EMPTY);
+	assert_true(ring_want_commit(r, 12));	/* already there */
+	assert_false(fd_readable(ring_commit_fd(r)));
+	ring_commit(gate, 15);
+	ring_close(r);
+	assert_int_equal(ring_read(viewer, &got, 0), RING_EVENT);
+	assert_int_equal(got.seq, 15);
+	assert_int_equal(ring_read(viewer, &got, 0), RING_END);
+	ring_reader_free(viewer);
+	ring_reader_free(gate);
+	ring_free(r);
+}
+
+/* Given up: every reader ends at once, committed or not. */
+static void
+test_abandon(void **state)
+{
+	struct ring *r = ring_new(64 * KIB);
+	struct ring_reader *gate = ring_reader_new(r, true);
+	struct ring_reader *viewer = ring_reader_new(r, false);
+	struct event got;
+
+	(void)state;
+	put_event(r, 1, 10);
+	put_event(r, 2, 10);
+	read_event(gate, 1, 10);
+	ring_abandon(r);
+	assert_int_equal(ring_read(gate, &got, 0), RING_END);
+	assert_int_equal(ring_read(viewer, &got, -1), RING_END);
 	ring_reader_free(viewer);
 	ring_reader_free(gate);
 	ring_free(r);
@@ -931,6 +1002,8 @@ main(void)
 		cmocka_unit_test(test_backpressure),
 		cmocka_unit_test(test_no_gate_holds_everything),
 		cmocka_unit_test(test_commit_visibility),
+		cmocka_unit_test(test_log_spans),
+		cmocka_unit_test(test_abandon),
 		cmocka_unit_test(test_lapped),
 		cmocka_unit_test(test_end),
 		cmocka_unit_test(test_end_without_gate),
