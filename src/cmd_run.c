@@ -182,12 +182,13 @@ cmd_run(int argc, char **argv)
 	} else if (wf->n_steps == 0) {
 		cmd_error("%s holds tools, not a workflow", argv[optind]);
 	} else if ((args = cmd_resolve_args(wf, args_file, assign, n_assign)) != NULL) {
+		ro.wf = wf;
+		ro.args = args;
 		if (dry) {
-			print_plan(wf, args);
-			status = EXIT_OK;
+			/* Refuses exactly what a run would. */
+			if ((status = runner_check(&ro)) == EXIT_OK)
+				print_plan(wf, args);
 		} else {
-			ro.wf = wf;
-			ro.args = args;
 			/* Checked before the run exists: a console that cannot
 			 * start must not leave it behind. */
 			if (!no_tui && !ro.json && cmd_console_possible())

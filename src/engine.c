@@ -1765,13 +1765,31 @@ executor_main(void *arg)
 	return NULL;
 }
 
-/* Steps drover cannot run yet, or gates nobody can open: refuse before
- * anything starts. */
+static bool
+resources_given(const struct resources *res)
+{
+	return res->preset > PRESET_NONE || res->cpu_time_ms > 0 || res->memory > 0 ||
+	    res->open_files > 0;
+}
+
+/* Steps drover cannot run yet, fields it cannot honour yet, or gates
+ * nobody can open: refuse before anything starts, rather than accept a
+ * setting and ignore it. */
 static int
 check_runnable(const struct run *r, struct err *e)
 {
 	const struct workflow *wf = r->wf;
 
+	if (wf->budget.given)
+		return err_set(e, "the workflow sets limits.budget, which this version of drover "
+		    "cannot enforce yet; remove it to run the workflow");
+	if (wf->breaker.given)
+		return err_set(e, "the workflow sets limits.circuit_breaker, which this version of "
+		    "drover cannot apply yet (it has no step kind that calls an endpoint); remove it "
+		    "to run the workflow");
+	if (resources_given(&wf->default_resources))
+		return err_set(e, "the workflow sets defaults.resources, which this version of "
+		    "drover cannot apply to processes yet; remove it to run the workflow");
 	for (size_t i = 0; i < wf->n_steps; i++) {
 		const struct step *s = &wf->steps[i];
 		const struct body *bodies[] = { &s->body, s->fallback, s->rollback };
@@ -1795,6 +1813,12 @@ check_runnable(const struct run *r, struct err *e)
 		if (s->repeat != NULL)
 			return err_set(e, "step '%s' uses repeat, which this version of drover cannot "
 			    "run yet", s->id);
+		if (s->has_cache)
+			return err_set(e, "step '%s' uses cache, which this version of drover cannot "
+			    "keep results for yet; remove it to run the workflow", s->id);
+		if (resources_given(&s->resources))
+			return err_set(e, "step '%s' sets resources, which this version of drover "
+			    "cannot apply to processes yet; remove it to run the workflow", s->id);
 	}
 	return 0;
 }

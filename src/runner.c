@@ -179,6 +179,46 @@ record_run(struct store *s, const struct runner_opts *o, int64_t *run, char uuid
 	return rc;
 }
 
+static void
+engine_opts_fill(struct engine_opts *eo, const struct runner_opts *o, const struct conf *conf,
+    const char *rtdir)
+{
+	memset(eo, 0, sizeof *eo);
+	eo->wf = o->wf;
+	eo->args = o->args;
+	eo->user = runner_user();
+	eo->host = runner_host();
+	eo->auto_approve = o->auto_approve;
+	eo->kill_grace_ms = conf->kill_grace_ms;
+	eo->runtime_dir = rtdir;
+	eo->prior = o->prior;
+	eo->started_at = o->started_at;
+}
+
+int
+runner_check(const struct runner_opts *o)
+{
+	struct engine_opts eo;
+	struct diags d = DIAGS_INIT;
+	struct conf conf;
+	struct engine *en;
+	struct err e;
+
+	if (conf_load(&conf, &d) < 0) {
+		diags_print(&d, stderr);
+		diags_fini(&d);
+		return EXIT_USAGE;
+	}
+	diags_fini(&d);
+	engine_opts_fill(&eo, o, &conf, "");
+	if ((en = engine_new(&eo, &e)) == NULL) {
+		cmd_error("%s", e.msg);
+		return EXIT_USAGE;
+	}
+	engine_free(en);
+	return EXIT_OK;
+}
+
 int
 runner_run(const struct runner_opts *o)
 {
@@ -206,16 +246,7 @@ runner_run(const struct runner_opts *o)
 		cmd_error("%s", e.msg);
 		goto out;
 	}
-	memset(&eo, 0, sizeof eo);
-	eo.wf = o->wf;
-	eo.args = o->args;
-	eo.user = runner_user();
-	eo.host = runner_host();
-	eo.auto_approve = o->auto_approve;
-	eo.kill_grace_ms = conf.kill_grace_ms;
-	eo.runtime_dir = rtdir;
-	eo.prior = o->prior;
-	eo.started_at = o->started_at;
+	engine_opts_fill(&eo, o, &conf, rtdir);
 	en = engine_new(&eo, &e);
 	if (en == NULL) {
 		cmd_error("%s", e.msg);

@@ -41,6 +41,10 @@ struct runner_view {
 
 /* Runs and returns drover's exit status (SPEC section 2). */
 int runner_run(const struct runner_opts *o);
+/* Checks, as runner_run does before anything is recorded, that the run
+ * can go (step kinds and fields drover can honour, gates, secrets):
+ * EXIT_OK, or EXIT_USAGE after printing why.  For --dry-run. */
+int runner_check(const struct runner_opts *o);
 
 /* The invoking user's name and this host's name; static storage. */
 const char *runner_user(void);

@@ -212,12 +212,14 @@ struct step {
 };
 
 struct budget {
+	bool given;		/* limits.budget was written */
 	bool has_cost, ask;
 	double max_cost, warn_at;
 	long long max_tokens;	/* 0: none */
 };
 
 struct circuit_breaker {
+	bool given;		/* limits.circuit_breaker was written */
 	int failures;
 	int64_t window_ms, open_for_ms;
 };

@@ -1002,6 +1002,7 @@ ld_budget(struct ld *ld, struct ynode *n)
 
 	if (!ld_map(ld, n, "budget"))
 		return;
+	b->given = true;
 	ld_check_keys(ld, n, keys, "budget");
 	if ((v = ynode_get(n, "max_cost")) != NULL &&
 	    ld_num(ld, v, "max_cost", 0, INFINITY, &b->max_cost))
@@ -1024,6 +1025,7 @@ ld_breaker(struct ld *ld, struct ynode *n)
 
 	if (!ld_map(ld, n, "circuit_breaker"))
 		return;
+	cb->given = true;
 	ld_check_keys(ld, n, keys, "circuit_breaker");
 	if ((v = ynode_get(n, "failures")) != NULL && ld_int(ld, v, "failures", 1, 1000000, &ll))
 		cb->failures = (int)ll;
@@ -1253,7 +1255,8 @@ wf_load_text(const char *name, const char *text, size_t len, struct diags *d)
 	wf->text_len = len;
 	wf->default_retry.attempts = 1;
 	wf->default_retry.factor = 2;
-	wf->breaker = (struct circuit_breaker){ 5, 60000, 30000 };
+	wf->breaker = (struct circuit_breaker){ .failures = 5, .window_ms = 60000,
+	    .open_for_ms = 30000 };
 	doc = wf_parse_doc(&ld, name, xstrndup(text, len), len);
 	if (doc == NULL)
 		goto out;

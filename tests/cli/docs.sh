@@ -1,0 +1,40 @@
+#!/bin/sh
+# docs.sh - every shipped example runs, and every command the docs show
+# works as written: the man page's EXAMPLES in order (its run becomes run
+# 42), the README's quick start.
+. "$TOP_SRCDIR/tests/tap.sh"
+cd "$TOP_SRCDIR" || exit 1
+
+for f in workflows/*.yaml; do
+	case $f in
+	*/tools.yaml) continue ;;	# a tools file, not a workflow
+	*/ai-optimized-deployment.yaml) args="-a app_name=user-service -a image_tag=v1.2.3" ;;
+	*) args= ;;
+	esac
+	# shellcheck disable=SC2086
+	ok "the shipped example $f validates" "$DROVER" validate "$f"
+	ok "and runs" "$DROVER" run "$f" $args --no-tui
+done
+
+# The README's quick start, then what it says to look at.
+"$DROVER" run workflows/release.yaml >"$T/out" 2>&1; rc=$?
+is "README: drover run workflows/release.yaml succeeds" "$rc" 0
+ok "README: drover ls" "$DROVER" ls
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+ok "README: drover show RUN" "$DROVER" show "$run"
+
+# drover(1) EXAMPLES, as written: 41 runs first, so its run is run 42.
+while [ "$("$DROVER" ls --json -n 0 | jq length)" -lt 41 ]; do
+	"$DROVER" run workflows/release.yaml >/dev/null 2>&1 || break
+done
+sed -n '/^\.SH EXAMPLES/,/^\.SH /p' man/drover.1 | grep '^drover ' | sed 's/\\-/-/g' >"$T/examples"
+is "drover(1) shows examples" "$(wc -l <"$T/examples" | tr -d ' ')" 6
+while read -r cmd; do
+	# shellcheck disable=SC2086
+	set -- $cmd
+	shift
+	ok "drover(1): $cmd" "$DROVER" "$@"
+done <"$T/examples"
+is "its run is run 42" "$("$DROVER" show 42 --json | jq -r .workflow)" deploy
+
+done_testing
