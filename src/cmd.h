@@ -56,7 +56,10 @@ int cmd_replay(int argc, char **argv);
 
 /* The options of every command that opens the console, for their option
  * tables, and their help text. */
-enum { CMD_OPT_THEME = 0x1001, CMD_OPT_COLOR, CMD_OPT_ASCII, CMD_OPT_MOUSE, CMD_OPT_READONLY };
+enum {
+	CMD_OPT_THEME = 0x1001, CMD_OPT_COLOR, CMD_OPT_ASCII, CMD_OPT_MOUSE, CMD_OPT_READONLY,
+	CMD_OPT_DB,	/* --db PATH: every command, through cmd_getopt */
+};
 #define CMD_CONSOLE_OPTIONS \
 	{ "theme", required_argument, NULL, CMD_OPT_THEME }, \
 	{ "color", required_argument, NULL, CMD_OPT_COLOR }, \
@@ -95,8 +98,9 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cmd_help(const char *cmd);
 
 /* getopt_long for commands: reports unknown options and missing values as
- * usage errors.  Returns the option, -1 at the end, or '?' after an error
- * was printed. */
+ * usage errors, and takes --db PATH (the history to use, as DROVER_DB)
+ * itself.  Returns the option, -1 at the end, or '?' after an error was
+ * printed. */
 int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
 
 #endif

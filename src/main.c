@@ -107,6 +107,8 @@ cmd_usage_error(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	if (cmd != NULL && cmd_find(cmd) == NULL)
+		cmd = NULL;	/* the console: argv[0] is the program */
 	fprintf(stderr, "\nTry 'drover %s%s--help' for more information.\n", cmd ? cmd : "",
 	    cmd ? " " : "");
 	return EXIT_USAGE;
@@ -118,6 +120,8 @@ cmd_help(const char *name)
 	const struct command *c = cmd_find(name);
 
 	printf("Usage: drover %s %s\n%s.\n\n%s", c->name, c->usage, c->summary, c->help);
+	printf("      --db PATH        the history database (default: $DROVER_DB, else\n"
+	    "                       $XDG_STATE_HOME/drover/history.db)\n");
 	printf("  -h, --help           show this help\n");
 	return EXIT_OK;
 }
@@ -125,13 +129,28 @@ cmd_help(const char *name)
 int
 cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
 {
+	/* Every command takes --db PATH (SPEC 3), handled here once. */
+	static struct option all[64];
 	char spec[64];
+	size_t n = 0;
 	int c;
 
+	while (longopts[n].name != NULL && n < sizeof all / sizeof all[0] - 2) {
+		all[n] = longopts[n];
+		n++;
+	}
+	all[n++] = (struct option){ "db", required_argument, NULL, CMD_OPT_DB };
+	all[n] = (struct option){ NULL, 0, NULL, 0 };
 	/* A leading ':' makes a missing value ':' rather than '?'. */
 	snprintf(spec, sizeof spec, ":%s", shortopts);
 	opterr = 0;
-	c = getopt_long(argc, argv, spec, longopts, NULL);
+	while ((c = getopt_long(argc, argv, spec, all, NULL)) == CMD_OPT_DB) {
+		if (*optarg == '\0') {
+			cmd_usage_error(argv[0], "--db needs the path of a history database");
+			return '?';
+		}
+		setenv("DROVER_DB", optarg, 1);
+	}
 	if (c == ':') {
 		cmd_usage_error(argv[0], "option '%s' needs a value", argv[optind - 1]);
 		return '?';

@@ -255,7 +255,10 @@ runner_run(const struct runner_opts *o)
 	}
 	db = store_default_path();
 	if ((s = store_open(db, false, &e)) == NULL || record_run(s, o, &run, uuid, &e) < 0) {
-		cmd_error("%s", e.msg);
+		/* Nothing ran: a history that cannot be had is the caller's to fix. */
+		cmd_error("%s%s", e.msg, strstr(e.msg, "locked") != NULL ? " (another process holds "
+		    "its write lock; try again, or give another history with --db)" : "");
+		status = EXIT_USAGE;
 		goto out;
 	}
 	reader = store_open(db, true, &e);

@@ -128,7 +128,7 @@ ld_http(struct ld *ld, struct ynode *n, struct http_spec *h, const struct refctx
 	if ((v = ynode_get(n, "expect")) != NULL)
 		ld_int_list(ld, v, "expect", 100, 599, &h->expect, &h->n_expect);
 	if ((v = ynode_get(n, "timeout")) != NULL)
-		ld_dur(ld, v, "timeout", &h->timeout_ms);
+		ld_timeout(ld, v, "timeout", &h->timeout_ms);
 }
 
 static void
@@ -223,7 +223,7 @@ ld_approval(struct ld *ld, struct ynode *n, const struct refctx *ctx)
 			    a->n_approvers, a->n_approvers == 1 ? " is" : "s are");
 	}
 	if ((v = ynode_get(n, "timeout")) != NULL)
-		ld_dur(ld, v, "timeout", &a->timeout_ms);
+		ld_timeout(ld, v, "timeout", &a->timeout_ms);
 	if ((v = ynode_get(n, "on_timeout")) != NULL &&
 	    ld_choice(ld, v, "on_timeout", on_timeout, &t))
 		a->approve_on_timeout = t == 1;
@@ -405,7 +405,7 @@ ld_body(struct ld *ld, struct ynode *map, int use, struct body *b, const struct 
 	if ((v = ynode_get(map, "env")) != NULL && ld_tmpl_map(ld, v, "env", true, ctx))
 		b->env = v;
 	if ((v = ynode_get(map, "timeout")) != NULL)
-		ld_dur(ld, v, "timeout", &b->timeout_ms);
+		ld_timeout(ld, v, "timeout", &b->timeout_ms);
 }
 
 void
@@ -569,7 +569,7 @@ ld_servers(struct ld *ld, struct ynode *n)
 		if ((v = ynode_get(map, "workdir")) != NULL)
 			ld_str(ld, v, "workdir", &s->workdir);
 		if ((v = ynode_get(map, "timeout")) != NULL)
-			ld_dur(ld, v, "timeout", &s->timeout_ms);
+			ld_timeout(ld, v, "timeout", &s->timeout_ms);
 	}
 }
 

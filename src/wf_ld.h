@@ -71,6 +71,8 @@ bool ld_int(struct ld *ld, const struct ynode *n, const char *field, long long m
 bool ld_num(struct ld *ld, const struct ynode *n, const char *field, double min, double max,
     double *out);
 bool ld_dur(struct ld *ld, const struct ynode *n, const char *field, int64_t *out);
+/* A duration that must not be 0 (a timeout of 0 would stop at once). */
+bool ld_timeout(struct ld *ld, const struct ynode *n, const char *field, int64_t *out);
 bool ld_str_list(struct ld *ld, const struct ynode *n, const char *field, char ***out,
     size_t *count);
 bool ld_int_list(struct ld *ld, const struct ynode *n, const char *field, long long min,

@@ -32,6 +32,7 @@
 
 #define WF_MAX_FILE (16u << 20)
 #define WF_MAX_NODES 2000000
+#define WF_MAX_ID 128		/* step ids and arg names: they go into the environment */
 
 void
 ld_err(struct ld *ld, const struct ynode *n, const char *fmt, ...)
@@ -151,6 +152,10 @@ ld_num(struct ld *ld, const struct ynode *n, const char *field, double min, doub
 	if (!ld_type(ld, n, field, n->kind == YNODE_SCALAR &&
 	    (n->type == YS_INT || n->type == YS_FLOAT), "a number"))
 		return false;
+	if (!isfinite(n->f)) {
+		ld_err(ld, n, "'%s' must be a finite number, not %s", field, n->str);
+		return false;
+	}
 	if (!(n->f >= min && n->f <= max)) {
 		if (isinf(max))
 			ld_err(ld, n, "'%s' must be at least %g, not %s", field, min, n->str);
@@ -176,6 +181,19 @@ ld_dur(struct ld *ld, const struct ynode *n, const char *field, int64_t *out)
 		return false;
 	if (dur_parse(n->str, out, &e) < 0) {
 		ld_err(ld, n, "'%s': %s", field, e.msg);
+		return false;
+	}
+	return true;
+}
+
+bool
+ld_timeout(struct ld *ld, const struct ynode *n, const char *field, int64_t *out)
+{
+	if (!ld_dur(ld, n, field, out))
+		return false;
+	if (*out == 0) {
+		ld_err(ld, n, "'%s: %s' would end it before it starts; leave '%s' out for no time "
+		    "limit", field, n->str, field);
 		return false;
 	}
 	return true;
@@ -301,6 +319,8 @@ env_name_ok(const char *s)
 {
 	if (!isalpha((unsigned char)*s) && *s != '_')
 		return false;
+	if (strlen(s) > WF_MAX_ID)
+		return false;
 	for (; *s != '\0'; s++)
 		if (!isalnum((unsigned char)*s) && *s != '_')
 			return false;
@@ -319,8 +339,9 @@ ld_tmpl_map(struct ld *ld, struct ynode *n, const char *field, bool env_names,
 		const struct ynode *k = n->pairs[i].key, *v = n->pairs[i].val;
 
 		if (env_names && !env_name_ok(k->str)) {
-			ld_err(ld, k, "'%s' is not a valid environment variable name "
-			    "(letters, digits and _, not starting with a digit)", k->str);
+			ld_err(ld, k, "'%.64s' is not a valid environment variable name "
+			    "(letters, digits and _, not starting with a digit, at most %d)", k->str,
+			    WF_MAX_ID);
 			ok = false;
 		}
 		if (env_names && v->kind != YNODE_SCALAR) {
@@ -496,8 +517,8 @@ ld_argspecs(struct ld *ld, struct ynode *n, const char *what, struct arg_specs *
 		struct ynode *k = n->pairs[i].key;
 
 		if (!env_name_ok(k->str)) {
-			ld_err(ld, k, "'%s' is not a valid name in %s (letters, digits and _)",
-			    k->str, what);
+			ld_err(ld, k, "'%.64s' is not a valid name in %s (letters, digits and _, at "
+			    "most %d)", k->str, what, WF_MAX_ID);
 			continue;
 		}
 		ld_argspec(ld, k, n->pairs[i].val, &out->v[out->n++]);
@@ -788,7 +809,10 @@ ld_step(struct ld *ld, struct ynode *map, struct step *st, enum wf_section sec)
 	}
 	if ((v = ynode_get(map, "id")) == NULL) {
 		ld_err(ld, map, "this step has no 'id'");
-	} else if (ld_str(ld, v, "id", &st->id) && !step_id_ok(st->id)) {
+	} else if (ld_str(ld, v, "id", &st->id) && strlen(st->id) > WF_MAX_ID) {
+		ld_err(ld, v, "step id '%.32s...' has %zu characters; an id has at most %d",
+		    st->id, strlen(st->id), WF_MAX_ID);
+	} else if (st->id != NULL && !step_id_ok(st->id)) {
 		ld_err(ld, v, "step id '%s' must start with a letter or _ and hold only letters, "
 		    "digits, _ and -", st->id);
 	}
@@ -980,7 +1004,7 @@ ld_defaults(struct ld *ld, struct ynode *n)
 		return;
 	ld_check_keys(ld, n, keys, "defaults");
 	if ((v = ynode_get(n, "timeout")) != NULL)
-		ld_dur(ld, v, "timeout", &wf->default_timeout_ms);
+		ld_timeout(ld, v, "timeout", &wf->default_timeout_ms);
 	if ((v = ynode_get(n, "retry")) != NULL)
 		ld_retry(ld, v, &wf->default_retry);
 	if ((v = ynode_get(n, "resources")) != NULL)
@@ -1052,7 +1076,7 @@ ld_limits(struct ld *ld, struct ynode *n)
 	    ld_int(ld, v, "max_parallel", 1, 100000, &ll))
 		wf->max_parallel = (int)ll;
 	if ((v = ynode_get(n, "timeout")) != NULL)
-		ld_dur(ld, v, "timeout", &wf->timeout_ms);
+		ld_timeout(ld, v, "timeout", &wf->timeout_ms);
 	if ((v = ynode_get(n, "budget")) != NULL)
 		ld_budget(ld, v);
 	if ((v = ynode_get(n, "circuit_breaker")) != NULL)

@@ -45,6 +45,7 @@ struct builder {
 	int ndocs;
 	const char *buf;	/* the text being parsed */
 	size_t len;
+	bool aliased;		/* an alias was met: nodes count more than once */
 };
 
 static struct ynode *
@@ -236,9 +237,13 @@ attach(struct builder *b, struct ynode *n, struct err *e)
 		map_append(parent, n);
 	}
 	parent->weight += n->weight;
-	if (parent->weight > YDOC_MAX_WEIGHT)
+	if (parent->weight > YDOC_MAX_WEIGHT && b->aliased)
 		return err_set_at(e, n->line, n->col,
 		    "the document grows beyond %d nodes through aliases", YDOC_MAX_WEIGHT);
+	if (parent->weight > YDOC_MAX_WEIGHT)
+		return err_set_at(e, n->line, n->col,
+		    "the document has more than %d nodes, more than a workflow can use",
+		    YDOC_MAX_WEIGHT);
 	return 0;
 }
 
@@ -465,6 +470,7 @@ on_alias(struct builder *b, const yaml_event_t *ev, struct err *e)
 		return err_set_at(e, line, col, "unknown anchor '*%s'", name);
 	if (n->open)
 		return err_set_at(e, line, col, "alias '*%s' refers to a node that contains it", name);
+	b->aliased = true;
 	return attach(b, n, e);
 }
 

@@ -28,5 +28,41 @@ like "graph names a bad format" "$out" "unknown format 'png' \(use ascii, dot or
 is "a bad format exits 2" "$rc" 2
 out=$("$DROVER" graph "$TOP_SRCDIR/tests/workflows/valid/basic.yaml" --format 2>&1)
 like "an option without its value is named" "$out" "option '--format' needs a value"
+out=$("$DROVER" --no-such-option 2>&1)
+like "the console's usage hint names drover once" "$out" "Try 'drover --help'"
+unlike "not 'drover drover'" "$out" "drover drover"
+
+# --db PATH: every command, instead of DROVER_DB.
+printf 'name: one\nsteps:\n  - {id: a, run: "true"}\n' >"$T/one.yaml"
+ok "run --db PATH" "$DROVER" run "$T/one.yaml" --db "$T/other.db"
+is "records there" "$("$DROVER" ls --db "$T/other.db" --json | jq length)" 1
+is "and not in DROVER_DB" "$("$DROVER" ls --json | jq length)" 0
+ok "show --db PATH" "$DROVER" show 1 --db "$T/other.db"
+like "--db is in every command's help" "$("$DROVER" ls --help)" '--db PATH'
+fails "--db with an empty path is a usage error" 2 "$DROVER" ls --db ''
+
+# A history locked by another process for longer than drover waits:
+# nothing runs, and it is the caller's problem (2), not drover's (70).
+if command -v sqlite3 >/dev/null 2>&1; then
+	(printf 'BEGIN EXCLUSIVE;\nSELECT 1;\n'; sleep 8) | sqlite3 "$T/other.db" >/dev/null 2>&1 &
+	sleep 0.5
+	out=$("$DROVER" run "$T/one.yaml" --db "$T/other.db" 2>&1); rc=$?
+	is "a run on a locked history exits 2" "$rc" 2
+	like "saying what to do" "$out" "database is locked \(another process holds its write lock"
+	wait
+fi
+
+# Sizes the environment or the parser cannot take are refused where they
+# are written, not at spawn.
+awk 'BEGIN { printf "name: x\nsteps:\n  - {id: "; for (i = 0; i < 100000; i++) printf "a";
+    printf ", run: \"true\"}\n" }' >"$T/longid.yaml"
+out=$("$DROVER" validate "$T/longid.yaml" 2>&1)
+like "a 100 KB step id is refused with its length" "$out" \
+	"longid.yaml:3:10: error: step id 'a{32}\.\.\.' has 100000 characters; an id has at most 128"
+awk 'BEGIN { print "name: big\nenv:"; for (i = 0; i < 600000; i++) printf "  K%d: v\n", i;
+    print "steps:\n  - {id: a, run: \"true\"}" }' >"$T/nodes.yaml"
+out=$("$DROVER" validate "$T/nodes.yaml" 2>&1)
+like "too many nodes without aliases says so" "$out" "has more than 1000000 nodes"
+unlike "and blames no alias" "$out" "alias"
 
 done_testing

@@ -12,7 +12,8 @@ cd "$T" || exit 1
 row() { tui_screen | sed -n "${1}p"; }
 
 # Run 1 is a real failed run; 1,499 newer ones are copies of it made in
-# SQL, so the history holds 1,500 runs.
+# SQL, so the history holds 1,500 runs.  No UUID starts with a number a
+# filter below looks for.
 cat >"$T/ancient.yaml" <<'YAML'
 name: ancient
 steps:
@@ -26,7 +27,8 @@ sqlite3 "$DROVER_DB" "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FR
 	SELECT i, printf('%08x-0000-4000-8000-000000000000', i), workflow_id, 'filler', file, args,
 	    user, host, pid, pid_start, 'succeeded', 0, started_at + i * 1000000,
 	    ended_at + i * 1000000, 5
-	FROM n, (SELECT * FROM runs WHERE id = 1);"
+	FROM n, (SELECT * FROM runs WHERE id = 1);
+	UPDATE runs SET uuid = 'ffffffff-0000-4000-8000-000000000001' WHERE id = 1;"
 is "the history holds 1,500 runs" "$("$DROVER" ls --limit 0 --json | jq length)" 1500
 
 tui_start 100 30 "$DROVER"
