@@ -646,26 +646,28 @@ ring_commit(struct ring_reader *gate, uint64_t seq)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* One of r's counters, read under its lock. */
+static uint64_t
+ring_counter(struct ring *r, const uint64_t *counter)
+{
+	uint64_t v;
+
+	pthread_mutex_lock(&r->lock);
+	v = *counter;
+	pthread_mutex_unlock(&r->lock);
+	return v;
+}
+
 uint64_t
 ring_committed(struct ring *r)
 {
-	uint64_t c;
-
-	pthread_mutex_lock(&r->lock);
-	c = r->committed;
-	pthread_mutex_unlock(&r->lock);
-	return c;
+	return ring_counter(r, &r->committed);
 }
 
 uint64_t
 ring_next_seq(struct ring *r)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&r->lock);
-	n = r->next_seq;
-	pthread_mutex_unlock(&r->lock);
-	return n;
+	return ring_counter(r, &r->next_seq);
 }
 
 int

@@ -100,6 +100,24 @@ run_wf() {
 	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
 }
 
+# hold_history_lock [DB] / release_history_lock: another process (the
+# sqlite3 shell) holds the history's write lock, which stops drover from
+# writing it just as a full disk would.
+hold_history_lock() {
+	rm -f "$T/lockfifo"
+	mkfifo "$T/lockfifo"
+	sqlite3 "${1:-$DROVER_DB}" <"$T/lockfifo" >/dev/null 2>&1 &
+	tap_lockpid=$!
+	exec 7>"$T/lockfifo"
+	printf 'BEGIN EXCLUSIVE;\nSELECT 1;\n' >&7
+	sleep 0.3
+}
+release_history_lock() {
+	echo 'COMMIT;' >&7
+	exec 7>&-
+	wait "$tap_lockpid"
+}
+
 # step_field RUN STEP FIELD: a field of a step in drover show --json.
 step_field() {
 	"$DROVER" show "$1" --json | jq -r --arg s "$2" ".steps[] | select(.id == \$s) | .$3"

@@ -44,12 +44,11 @@ fails "--db with an empty path is a usage error" 2 "$DROVER" ls --db ''
 # A history locked by another process for longer than drover waits:
 # nothing runs, and it is the caller's problem (2), not drover's (70).
 if command -v sqlite3 >/dev/null 2>&1; then
-	(printf 'BEGIN EXCLUSIVE;\nSELECT 1;\n'; sleep 8) | sqlite3 "$T/other.db" >/dev/null 2>&1 &
-	sleep 0.5
+	hold_history_lock "$T/other.db"
 	out=$("$DROVER" run "$T/one.yaml" --db "$T/other.db" 2>&1); rc=$?
+	release_history_lock
 	is "a run on a locked history exits 2" "$rc" 2
 	like "saying what to do" "$out" "database is locked \(another process holds its write lock"
-	wait
 fi
 
 # Sizes the environment or the parser cannot take are refused where they

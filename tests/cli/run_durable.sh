@@ -30,23 +30,6 @@ wait_for() {
 	grep -Eq "$2" "$1" 2>/dev/null
 }
 
-# lock / unlock: another process holds the history's write lock.
-lock() {
-	rm -f "$T/lockfifo"
-	mkfifo "$T/lockfifo"
-	sqlite3 "$DROVER_DB" <"$T/lockfifo" >/dev/null 2>&1 &
-	lockpid=$!
-	exec 7>"$T/lockfifo"
-	echo 'BEGIN EXCLUSIVE;' >&7
-	echo 'SELECT 1;' >&7
-	sleep 0.3
-}
-unlock() {
-	echo 'COMMIT;' >&7
-	exec 7>&-
-	wait "$lockpid"
-}
-
 "$DROVER" run "$T/three.yaml" >/dev/null 2>&1	# creates the history
 rm -f "$COUNT"
 
@@ -54,12 +37,12 @@ rm -f "$COUNT"
 "$DROVER" run "$T/three.yaml" --no-tui >"$T/out1" 2>&1 &
 pid=$!
 wait_for "$COUNT" first 10
-lock
+hold_history_lock
 sleep 3
 is "while the history is locked, no step starts after the one running" "$(cat "$COUNT")" first
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
-unlock
+release_history_lock
 run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
 is "after a SIGKILL the run is interrupted" "$("$DROVER" ls --json -n 1 | jq -r '.[0].status')" interrupted
 is "and the history never saw 'second' start" "$(step_field "$run" second status)" pending
@@ -75,11 +58,11 @@ rm -f "$COUNT"
 "$DROVER" run "$T/three.yaml" --no-tui >"$T/out2" 2>&1 &
 pid=$!
 wait_for "$COUNT" first 10
-lock
+hold_history_lock
 sleep 2
 kill -TERM "$pid"
 sleep 1
-unlock
+release_history_lock
 wait "$pid"; rc=$?
 is "cancelled while the history was locked: exit 3" "$rc" 3
 run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
@@ -91,7 +74,7 @@ rm -f "$COUNT"
 "$DROVER" run "$T/three.yaml" --no-tui >"$T/out3" 2>&1 &
 pid=$!
 wait_for "$COUNT" first 10
-lock
+hold_history_lock
 sleep 2
 kill -TERM "$pid"
 sleep 0.5
@@ -107,7 +90,7 @@ fi
 wait "$pid"; rc=$?
 is "with exit status 3" "$rc" 3
 like "saying the run can be resumed" "$(cat "$T/out3")" "drover resume [0-9]+"
-unlock
+release_history_lock
 run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
 is "the run is then interrupted" "$("$DROVER" ls --json -n 1 | jq -r '.[0].status')" interrupted
 "$DROVER" resume "$run" >/dev/null 2>&1

@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,21 +24,6 @@
 static char dir[] = "/tmp/drover-fuzz-shq.XXXXXX";
 static unsigned long runs;
 
-static bool
-dir_empty(void)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	bool empty = true;
-
-	while (d != NULL && (de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			empty = false;
-	if (d != NULL)
-		closedir(d);
-	return empty;
-}
-
 static void
 check(const char *shell, const char *cmd, const struct shq_case *c, const char *v)
 {
@@ -52,7 +36,7 @@ check(const char *shell, const char *cmd, const struct shq_case *c, const char *
 		    "--- printed %zu bytes, wanted %zu\n", shell, cmd, out.len, want.len);
 		abort();
 	}
-	if (!dir_empty()) {
+	if (!shq_case_dir_empty(dir)) {
 		fprintf(stderr, "%s -c created a file: the value ran\n--- command:\n%s\n", shell, cmd);
 		abort();
 	}

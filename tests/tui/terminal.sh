@@ -140,22 +140,14 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	rm -f "$T/go"
 	tui_start 100 30 "$DROVER" run slow.yaml
 	tui_wait "a console on a slow run" 'nap'
-	mkfifo "$T/lockfifo"
-	sqlite3 "$DROVER_DB" <"$T/lockfifo" >/dev/null 2>&1 &
-	lockpid=$!
-	exec 7>"$T/lockfifo"
-	echo 'BEGIN EXCLUSIVE;' >&7
-	echo 'SELECT 1;' >&7
-	sleep 0.5
+	hold_history_lock
 	pid=$(pgrep -f "drover run slow.yaml" | head -1)
 	kill -TERM "$pid"
 	sleep 0.5
 	kill -TERM "$pid"
 	tui_wait "a second signal ends the console and drover" '^\[exited 3\]' 20
 	like "saying how to go on" "$(tui_screen | tr -d '\n')" "drover resume [0-9]+"
-	echo 'COMMIT;' >&7
-	exec 7>&-
-	wait "$lockpid"
+	release_history_lock
 	tui_stop
 fi
 

@@ -1,6 +1,7 @@
 /* shq_cases.c - shell commands with a template in every quoting context. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -198,4 +199,19 @@ shq_case_run(const char *shell, const char *dir, const char *script, size_t len,
 	if (!dash_c)
 		unlink(path);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool
+shq_case_dir_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool empty = true;
+
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			empty = false;
+	if (d != NULL)
+		closedir(d);
+	return empty;
 }

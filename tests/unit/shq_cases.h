@@ -32,6 +32,9 @@ void shq_case_template(const struct shq_case *c, struct strbuf *out);
 /* What c prints when the value is v (len bytes). */
 void shq_case_expect(const struct shq_case *c, const char *v, size_t len, struct strbuf *out);
 
+/* True when dir holds nothing: no value ran as a command there. */
+bool shq_case_dir_empty(const char *dir);
+
 /* Runs script with shell ("sh" or "bash"), in dir, and collects what it
  * prints on stdout; -c puts the script on the command line (as drover
  * does), else it is read from a file.  Returns the exit status, or -1. */

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -162,21 +161,6 @@ shown(const char *v)
 	return sb_detach(&sb);
 }
 
-static bool
-dir_empty(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	bool empty = true;
-
-	while (d != NULL && (de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			empty = false;
-	if (d != NULL)
-		closedir(d);
-	return empty;
-}
-
 static bool have_bash;
 static char scratch[] = "/tmp/drover-shq.XXXXXX";
 
@@ -237,7 +221,7 @@ check_case(const struct shq_case *c, const struct values *vs, size_t *refusals)
 			}
 			p = nul + 1;
 		}
-		if (!dir_empty(scratch))
+		if (!shq_case_dir_empty(scratch))
 			fail_msg("%s: running [%s] created a file: a value ran as a command",
 			    shells[s], sb_str(&tsrc));
 		ran += n_run;
@@ -355,7 +339,7 @@ test_dash_c(void **state)
 			sb_fini(&out);
 			sb_fini(&want);
 		}
-		assert_true(dir_empty(scratch));
+		assert_true(shq_case_dir_empty(scratch));
 		tmpl_free(t);
 		sb_fini(&src);
 	}
