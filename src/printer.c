@@ -148,6 +148,9 @@ human_event(struct printer *p, const struct event *ev)
 {
 	cJSON *j = ev->type == EV_LOG ? NULL : event_json(ev);
 
+	/* Errors and notes can quote what a step wrote. */
+	if (p->escape)
+		termtext_json(j, termtext_utf8_locale());
 	switch (ev->type) {
 	case EV_RUN_START:
 	case EV_RUN_END:

@@ -22,7 +22,7 @@ struct printer {
 	const struct workflow *wf;
 	int64_t run;
 	bool json, color, verbose;
-	bool escape;		/* output lines to a terminal: controls shown harmless */
+	bool escape;		/* to a terminal: controls from outside shown harmless */
 	int id_width;
 };
 

@@ -10,6 +10,7 @@
 #include "json.h"
 #include "show.h"
 #include "strbuf.h"
+#include "termtext.h"
 #include "xmalloc.h"
 
 bool
@@ -93,14 +94,34 @@ duration_text(const cJSON *o, char *buf, size_t size)
 		dur_format((int64_t)ms, buf, size);
 }
 
+/* What is printed for people on a terminal holds no control characters
+ * from outside (args, errors, outputs, names): a copy with every string
+ * escaped (termtext.h), or NULL when fp is no terminal.  Caller frees. */
+static cJSON *
+show_safe(FILE *fp, const cJSON *v)
+{
+	cJSON *copy;
+
+	if (!isatty(fileno(fp)))
+		return NULL;
+	copy = cJSON_Duplicate(v, true);
+	termtext_json(copy, termtext_utf8_locale());
+	return copy;
+}
+
 void
 show_runs_table(FILE *fp, const cJSON *runs)
 {
 	bool colour = show_colour(fp);
+	cJSON *safe = show_safe(fp, runs);
 	const cJSON *r;
+
+	if (safe != NULL)
+		runs = safe;
 
 	if (cJSON_GetArraySize(runs) == 0) {
 		fprintf(fp, "no runs\n");
+		cJSON_Delete(safe);
 		return;
 	}
 	fprintf(fp, "%6s  %-15s  %-24s  %-19s  %9s  %8s  %s\n", "RUN", "STATUS", "WORKFLOW",
@@ -116,6 +137,7 @@ show_runs_table(FILE *fp, const cJSON *runs)
 		    json_str(r, "workflow") ? json_str(r, "workflow") : "?", started, dur,
 		    json_num(r, "cost_usd", 0), json_str(r, "user") ? json_str(r, "user") : "?");
 	}
+	cJSON_Delete(safe);
 }
 
 static void
@@ -195,8 +217,13 @@ void
 show_run(FILE *fp, const cJSON *run)
 {
 	bool colour = show_colour(fp);
-	const cJSON *code = cJSON_GetObjectItemCaseSensitive(run, "exit_code");
+	cJSON *safe = show_safe(fp, run);
+	const cJSON *code;
 	char started[32], ended[32], dur[32];
+
+	if (safe != NULL)
+		run = safe;
+	code = cJSON_GetObjectItemCaseSensitive(run, "exit_code");
 
 	local_time(json_str(run, "started_at"), started, sizeof started);
 	local_time(json_str(run, "ended_at"), ended, sizeof ended);
@@ -218,4 +245,5 @@ show_run(FILE *fp, const cJSON *run)
 		fprintf(fp, "error     %s\n", json_str(run, "error"));
 	show_steps(fp, cJSON_GetObjectItemCaseSensitive(run, "steps"), colour);
 	show_approvals(fp, cJSON_GetObjectItemCaseSensitive(run, "approvals"));
+	cJSON_Delete(safe);
 }

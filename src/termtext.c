@@ -5,7 +5,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <cjson/cJSON.h>
+
 #include "termtext.h"
+#include "xmalloc.h"
 
 /* The bidi controls: marks, embeddings, overrides and isolates. */
 static bool
@@ -132,6 +135,53 @@ termtext_write(FILE *fp, const char *s, size_t len, bool utf8)
 		run = 0;
 	}
 	fwrite(s, 1, run, fp);
+}
+
+char *
+termtext_escaped(const char *s, size_t len, bool utf8)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&out, &n);
+
+	if (fp == NULL)
+		fatal("out of memory");
+	termtext_write(fp, s, len, utf8);
+	if (fclose(fp) != 0)
+		fatal("out of memory");
+	return out;
+}
+
+/* A string cJSON owns, escaped in place. */
+static void
+termtext_json_text(char **text, bool utf8)
+{
+	char *e = termtext_escaped(*text, strlen(*text), utf8);
+	size_t n = strlen(e);
+
+	if (strcmp(e, *text) != 0) {
+		cJSON_free(*text);
+		if ((*text = cJSON_malloc(n + 1)) == NULL)
+			fatal("out of memory");
+		memcpy(*text, e, n + 1);
+	}
+	free(e);
+}
+
+void
+termtext_json(cJSON *v, bool utf8)
+{
+	cJSON *c;
+
+	if (v == NULL)
+		return;
+	if (cJSON_IsString(v) && v->valuestring != NULL)
+		termtext_json_text(&v->valuestring, utf8);
+	cJSON_ArrayForEach(c, v) {
+		if (c->string != NULL && !(c->type & cJSON_StringIsConst))
+			termtext_json_text(&c->string, utf8);
+		termtext_json(c, utf8);
+	}
 }
 
 bool

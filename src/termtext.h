@@ -55,6 +55,12 @@ size_t termtext_escape(const struct termtext_char *c, char buf[TERMTEXT_ESCAPE_M
  * byte above 0x7f is shown as "\xNN": in a Latin-1 terminal 0x80-0x9f are
  * C1 controls even inside a valid UTF-8 character. */
 void termtext_write(FILE *fp, const char *s, size_t len, bool utf8);
+/* The same into a new string; caller frees. */
+char *termtext_escaped(const char *s, size_t len, bool utf8);
+/* Replaces every string (and member name) inside v by its escaped form,
+ * in place: for printing a value built from outside on a terminal. */
+struct cJSON;
+void termtext_json(struct cJSON *v, bool utf8);
 /* Whether the locale asks for UTF-8: the first of $LC_ALL, $LC_CTYPE and
  * $LANG that is set names UTF-8 (read once). */
 bool termtext_utf8_locale(void);

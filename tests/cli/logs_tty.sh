@@ -69,4 +69,23 @@ is "run -v sends no control character but TAB (NO_COLOR)" \
 "$DROVER" run --no-tui -v "$T/hostile.yaml" >"$T/run-pipe.out"
 like "run -v to a pipe keeps the bytes" "$(LC_ALL=C grep -c "$(printf '\033')" "$T/run-pipe.out")" \
 	'^2$'
+
+# show and ls print what came from outside (args, errors, outputs,
+# names) harmless on a terminal too; --json is for scripts, exact.
+cat >"$T/evil.yaml" <<'YAML'
+name: evil
+args:
+  who: {type: string}
+steps:
+  - id: fail
+    run: exit 3
+YAML
+"$DROVER" run --no-tui "$T/evil.yaml" -a "who=$(printf 'x\033]0;pwned\007y\342\200\256z')" >/dev/null
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+on_tty "$DROVER" show "$run" >"$T/show.out"
+like "show escapes an arg's controls" "$(cat "$T/show.out")" 'who=x\^\[\]0;pwned\^Gy<U\+202E>z'
+is "show sends no control character from the run" \
+	"$(LC_ALL=C tr -d '\011\012\040-\176\240-\377' <"$T/show.out" | wc -c | tr -d ' ')" 0
+is "show --json keeps the bytes" "$("$DROVER" show "$run" --json | jq -r .args.who)" \
+	"$(printf 'x\033]0;pwned\007y\342\200\256z')"
 done_testing
