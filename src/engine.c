@@ -1890,7 +1890,7 @@ init_graph(struct run *r)
 		for (size_t k = 0; k < s->n_deps; k++) {
 			struct step_rt *d = &r->st[s->deps[k]];
 
-			d->users = xreallocarray(d->users, d->n_users + 1, sizeof *d->users);
+			d->users = xappend_room(d->users, d->n_users, sizeof *d->users);
 			d->users[d->n_users++] = i;
 		}
 		/* Resume: what already happened stands; reused results (retry) are

@@ -1152,7 +1152,7 @@ node_new(struct parser *p, enum node_kind kind, size_t pos)
 static bool
 node_add(struct parser *p, struct node *n, struct node *kid)
 {
-	n->kids = xreallocarray(n->kids, n->nkids + 1, sizeof *n->kids);
+	n->kids = xappend_room(n->kids, n->nkids, sizeof *n->kids);
 	n->kids[n->nkids++] = kid;
 	if (kid->height + 1 > n->height)
 		n->height = kid->height + 1;

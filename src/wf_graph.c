@@ -153,7 +153,7 @@ add_dep(struct step *st, size_t j)
 	for (size_t k = 0; k < st->n_deps; k++)
 		if (st->deps[k] == j)
 			return;
-	st->deps = xreallocarray(st->deps, st->n_deps + 1, sizeof *st->deps);
+	st->deps = xappend_room(st->deps, st->n_deps, sizeof *st->deps);
 	st->deps[st->n_deps++] = j;
 }
 
@@ -304,7 +304,7 @@ assign_levels(struct workflow *wf)
 		for (size_t k = 0; k < st->n_deps; k++) {
 			size_t d = st->deps[k];
 
-			users[d] = xreallocarray(users[d], n_users[d] + 1, sizeof **users);
+			users[d] = xappend_room(users[d], n_users[d], sizeof **users);
 			users[d][n_users[d]++] = i;
 		}
 		st->level = -1;

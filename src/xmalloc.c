@@ -110,3 +110,13 @@ xasprintf(const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+void *
+xappend_room(void *p, size_t n, size_t elem)
+{
+	if (n == 0)
+		return xreallocarray(p, 4, elem);
+	if (n >= 4 && (n & (n - 1)) == 0)
+		return xreallocarray(p, 2 * n, elem);
+	return p;
+}

@@ -22,6 +22,10 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 /* Grow *v (holding *cap elements of size elem) so that it holds at least
  * need elements. */
 void xgrow(void *v, size_t *cap, size_t need, size_t elem);
+/* Room for element n of an array that only grows by appending and keeps
+ * no capacity: its size is the power of two at or above n (at least 4),
+ * so n appends cost O(n), not O(n^2) copies.  Returns the array. */
+void *xappend_room(void *p, size_t n, size_t elem);
 
 /* For programming errors only: prints "drover: fatal: ..." and aborts. */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

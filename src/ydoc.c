@@ -194,7 +194,7 @@ find_anchor(struct builder *b, const char *name)
 static void
 seq_append(struct ynode *seq, struct ynode *item)
 {
-	seq->items = xreallocarray(seq->items, seq->n + 1, sizeof *seq->items);
+	seq->items = xappend_room(seq->items, seq->n, sizeof *seq->items);
 	seq->items[seq->n++] = item;
 }
 
@@ -207,7 +207,7 @@ map_append(struct ynode *map, struct ynode *node)
 		map->pairs[map->n - 1].val = node;
 		return;
 	}
-	map->pairs = xreallocarray(map->pairs, map->n + 1, sizeof *map->pairs);
+	map->pairs = xappend_room(map->pairs, map->n, sizeof *map->pairs);
 	map->pairs[map->n].key = node;
 	map->pairs[map->n].val = NULL;
 	map->n++;
