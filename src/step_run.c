@@ -1,8 +1,8 @@
 /* step_run.c - `run` steps: a command in its own process group.
  *
- * The process is started with posix_spawn (stdin from /dev/null, stdout
- * and stderr into pipes, default signal dispositions, its own process
- * group so that a timeout or cancel reaches its children too).  Its exit
+ * The process is started by launch.c (stdin from /dev/null, stdout and
+ * stderr into pipes, default signal dispositions, its own process group
+ * so that a timeout or cancel reaches its children too).  Its exit
  * arrives through a pidfd; its output is read without blocking, cut into
  * lines and handed to the engine in chunks of whole lines.  The step ends
  * when the process has exited and both pipes are drained (or a moment
@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -25,6 +24,7 @@
 #include "fsutil.h"
 #include "loop.h"
 #include "outfile.h"
+#include "launch.h"
 #include "strbuf.h"
 #include "wf.h"
 #include "xmalloc.h"
@@ -373,13 +373,10 @@ argv_free(char **argv)
 }
 
 static int
-spawn(struct attempt *a, struct proc *p, char **argv, char **env, const char *workdir,
-    struct err *e)
+spawn(struct proc *p, char **argv, char **env, const char *workdir, struct err *e)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, ignored;
-	int out[2], errp[2], rc;
+	struct launch_opts so = { .argv = argv, .env = env, .workdir = workdir, .cgroup_fd = -1 };
+	int out[2], errp[2];
 
 	if (pipe2(out, O_CLOEXEC) < 0)
 		return err_set(e, "cannot create a pipe: %s", strerror(errno));
@@ -388,40 +385,15 @@ spawn(struct attempt *a, struct proc *p, char **argv, char **env, const char *wo
 		close(out[1]);
 		return err_set(e, "cannot create a pipe: %s", strerror(errno));
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	if (workdir != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, workdir);
-	posix_spawnattr_init(&attr);
-	/* Caught signals are reset by exec; only ignored ones (SIGPIPE, here)
-	 * would reach the step.  Resetting every signal instead, one by one
-	 * in the vfork child, cost a third of the time to start a no-op step. */
-	sigemptyset(&none);
-	sigemptyset(&ignored);
-	for (int sig = 1; sig < 32; sig++) {
-		struct sigaction sa;
-
-		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
-			sigaddset(&ignored, sig);
-	}
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &ignored);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(&p->pid, argv[0], &fa, &attr, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	so.out_fd = out[1];
+	so.err_fd = errp[1];
+	p->pid = launch_process(&so, e);
 	close(out[1]);
 	close(errp[1]);
-	if (rc != 0) {
+	if (p->pid < 0) {
 		close(out[0]);
 		close(errp[0]);
-		if (workdir != NULL && rc == ENOENT && access(workdir, X_OK) != 0)
-			return err_set(e, "cannot enter workdir '%s': %s", workdir, strerror(errno));
-		return err_set(e, "cannot start '%s': %s", argv[0], strerror(rc));
+		return -1;
 	}
 	p->out.fd = out[0];
 	p->err.fd = errp[0];
@@ -431,7 +403,6 @@ spawn(struct attempt *a, struct proc *p, char **argv, char **env, const char *wo
 	if (p->pidfd < 0)
 		fatal("pidfd_open: %s (drover needs Linux 5.3 or later)", strerror(errno));
 	fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
-	(void)a;
 	return 0;
 }
 
@@ -458,7 +429,7 @@ run_start(struct attempt *a, struct err *e)
 	if (env == NULL)
 		goto out;
 	unlink(p->output_path);
-	if (spawn(a, p, argv, env, workdir, e) < 0)
+	if (spawn(p, argv, env, workdir, e) < 0)
 		goto out;
 	loop_watch(l, p->pidfd, EPOLLIN, on_exit_ready, a);
 	p->paused = run_paused(a->run);
