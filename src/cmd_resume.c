@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "event.h"
 #include "json.h"
+#include "proctrack.h"
 #include "rerun.h"
 #include "runlock.h"
 #include "runner.h"
@@ -52,9 +53,9 @@ take_run(const char *ref)
 	} else if (host != NULL && strcmp(host, runner_host()) != 0) {
 		cmd_error("run %lld belongs to host %s, where its owner can be seen: resume it "
 		    "there if its process died", (long long)run, host);
-	} else if ((lock = runner_lock(run, uuid, &prev)) != NULL) {
+	} else if ((lock = runner_lock(run, uuid, "", &prev)) != NULL) {
 		/* A live run was refused by its lock, which names the owner. */
-		rerun_kill_orphans(uuid);
+		proctrack_kill_orphans(uuid, prev.cgroup);
 	}
 	cJSON_Delete(j);
 	return lock;

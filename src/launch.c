@@ -24,15 +24,15 @@
 #include "launch.h"
 
 /* Where the child failed. */
-enum spawn_stage {
-	SPAWN_OK, SPAWN_CGROUP, SPAWN_PGROUP, SPAWN_STDIO, SPAWN_WORKDIR, SPAWN_EXEC,
+enum launch_stage {
+	LAUNCH_OK, LAUNCH_CGROUP, LAUNCH_PGROUP, LAUNCH_STDIO, LAUNCH_WORKDIR, LAUNCH_EXEC,
 };
 
 /* The signals drover ignores or catches: the child must not keep them so
  * (an ignored SIGPIPE would reach the step's commands).  Caught ones are
  * reset by exec too, but the child runs before it execs. */
 static void
-spawn_signals_to_reset(sigset_t *set)
+launch_signals_to_reset(sigset_t *set)
 {
 	sigemptyset(set);
 	for (int sig = 1; sig < 32; sig++) {
@@ -46,27 +46,27 @@ spawn_signals_to_reset(sigset_t *set)
 
 /* A descriptor the child will dup onto 0-2 must not be one of them. */
 static int
-spawn_high_fd(int fd)
+launch_high_fd(int fd)
 {
 	return fd > 2 ? fd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
 }
 
 static int
-spawn_error(const struct launch_opts *o, enum spawn_stage stage, int err, struct err *e)
+launch_error(const struct launch_opts *o, enum launch_stage stage, int err, struct err *e)
 {
 	switch (stage) {
-	case SPAWN_CGROUP:
+	case LAUNCH_CGROUP:
 		return err_set(e, "cannot put '%s' into its cgroup: %s", o->argv[0], strerror(err));
-	case SPAWN_PGROUP:
+	case LAUNCH_PGROUP:
 		return err_set(e, "cannot give '%s' a process group of its own: %s", o->argv[0],
 		    strerror(err));
-	case SPAWN_STDIO:
+	case LAUNCH_STDIO:
 		return err_set(e, "cannot connect the output of '%s': %s", o->argv[0],
 		    strerror(err));
-	case SPAWN_WORKDIR:
+	case LAUNCH_WORKDIR:
 		return err_set(e, "cannot enter workdir '%s': %s", o->workdir, strerror(err));
-	case SPAWN_EXEC:
-	case SPAWN_OK:
+	case LAUNCH_EXEC:
+	case LAUNCH_OK:
 		break;
 	}
 	return err_set(e, "cannot start '%s': %s", o->argv[0], strerror(err));
@@ -75,13 +75,13 @@ spawn_error(const struct launch_opts *o, enum spawn_stage stage, int err, struct
 pid_t
 launch_process(const struct launch_opts *o, struct err *e)
 {
-	volatile enum spawn_stage stage = SPAWN_OK;
+	volatile enum launch_stage stage = LAUNCH_OK;
 	volatile int fail = 0;
 	sigset_t all, old, none, reset;
 	struct sigaction dfl;
 	pid_t pid;
 
-	spawn_signals_to_reset(&reset);
+	launch_signals_to_reset(&reset);
 	sigemptyset(&none);
 	sigfillset(&all);
 	memset(&dfl, 0, sizeof dfl);
@@ -91,35 +91,35 @@ launch_process(const struct launch_opts *o, struct err *e)
 	if (pid == 0) {
 		int out, err, null;
 
-#define SPAWN_FAIL(s) do { fail = errno; stage = (s); _exit(127); } while (0)
+#define LAUNCH_FAIL(s) do { fail = errno; stage = (s); _exit(127); } while (0)
 		if (o->cgroup_fd >= 0 && write(o->cgroup_fd, "0", 1) != 1)
-			SPAWN_FAIL(SPAWN_CGROUP);
+			LAUNCH_FAIL(LAUNCH_CGROUP);
 		if (setpgid(0, 0) < 0)
-			SPAWN_FAIL(SPAWN_PGROUP);
-		if ((out = spawn_high_fd(o->out_fd)) < 0 || (err = spawn_high_fd(o->err_fd)) < 0 ||
+			LAUNCH_FAIL(LAUNCH_PGROUP);
+		if ((out = launch_high_fd(o->out_fd)) < 0 || (err = launch_high_fd(o->err_fd)) < 0 ||
 		    dup2(out, 1) < 0 || dup2(err, 2) < 0 ||
 		    (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0 ||
 		    (null != 0 && dup2(null, 0) < 0))
-			SPAWN_FAIL(SPAWN_STDIO);
+			LAUNCH_FAIL(LAUNCH_STDIO);
 		if (null == 0)
 			fcntl(0, F_SETFD, 0);	/* opened as 0: its close-on-exec stays */
 		if (o->workdir != NULL && chdir(o->workdir) < 0)
-			SPAWN_FAIL(SPAWN_WORKDIR);
+			LAUNCH_FAIL(LAUNCH_WORKDIR);
 		for (int sig = 1; sig < 32; sig++)
 			if (sigismember(&reset, sig))
 				sigaction(sig, &dfl, NULL);
 		pthread_sigmask(SIG_SETMASK, &none, NULL);
 		execvpe(o->argv[0], o->argv, o->env);
-		SPAWN_FAIL(SPAWN_EXEC);
-#undef SPAWN_FAIL
+		LAUNCH_FAIL(LAUNCH_EXEC);
+#undef LAUNCH_FAIL
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0)
 		return err_set(e, "cannot start '%s': vfork: %s", o->argv[0], strerror(errno));
-	if (stage != SPAWN_OK) {
+	if (stage != LAUNCH_OK) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		return spawn_error(o, stage, fail, e);
+		return launch_error(o, stage, fail, e);
 	}
 	return pid;
 }

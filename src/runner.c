@@ -26,6 +26,7 @@
 #include "event.h"
 #include "paths.h"
 #include "printer.h"
+#include "proctrack.h"
 #include "ring.h"
 #include "runlock.h"
 #include "runner.h"
@@ -139,7 +140,8 @@ step_infos(const struct workflow *wf, struct store_step_info *si)
 }
 
 struct runlock *
-runner_lock(int64_t run, const char *uuid, struct runlock_owner *prev)
+runner_lock(int64_t run, const char *uuid, const char *cgroup,
+    struct runlock_owner *prev)
 {
 	char *db = store_default_path(), what[64];
 	struct runlock_owner me;
@@ -148,6 +150,7 @@ runner_lock(int64_t run, const char *uuid, struct runlock_owner *prev)
 	bool held;
 
 	runlock_owner_self(&me, runner_user(), runner_host());
+	snprintf(me.cgroup, sizeof me.cgroup, "%s", cgroup);
 	lock = runlock_take(db, uuid, &me, prev, &held, &e);
 	free(db);
 	if (lock != NULL)
@@ -170,16 +173,16 @@ runner_lock(int64_t run, const char *uuid, struct runlock_owner *prev)
 	return NULL;
 }
 
-/* Records the run: a new one under its own lock, or the takeover of an
- * interrupted one whose lock the caller took.  From the moment the
- * history shows the run, this process owns it.  Prints why not and
- * returns the exit status for that, or 0. */
+/* Records the run under uuid: a new one under a lock of its own, or the
+ * takeover of an interrupted one whose lock the caller took.  From the
+ * moment the history shows the run, this process owns it.  Prints why not
+ * and returns the exit status for that, or 0. */
 static int
-record_run(struct store *s, const struct runner_opts *o, struct runlock **lock, int64_t *run,
-    char uuid[37])
+record_run(struct store *s, const struct runner_opts *o, const char *uuid, const char *cgroup,
+    struct runlock **lock, int64_t *run)
 {
 	const struct workflow *wf = o->wf;
-	struct runlock_owner prev;
+	struct runlock_owner me, prev;
 	struct store_step_info *si;
 	struct store_run_info ri;
 	struct err e;
@@ -188,15 +191,16 @@ record_run(struct store *s, const struct runner_opts *o, struct runlock **lock, 
 	int rc;
 
 	if (o->resume_run > 0) {
-		snprintf(uuid, 37, "%s", o->uuid);
 		*run = o->resume_run;
-		if (store_run_adopt(s, *run, getpid(), &e) == 0)
+		runlock_owner_self(&me, runner_user(), runner_host());
+		snprintf(me.cgroup, sizeof me.cgroup, "%s", cgroup);
+		if (runlock_set_owner(*lock, &me, &e) == 0 &&
+		    store_run_adopt(s, *run, getpid(), &e) == 0)
 			return 0;
 		cmd_error("%s", e.msg);
 		return EXIT_USAGE;
 	}
-	store_new_uuid(uuid);
-	if ((*lock = runner_lock(0, uuid, &prev)) == NULL)
+	if ((*lock = runner_lock(0, uuid, cgroup, &prev)) == NULL)
 		return EXIT_USAGE;
 	shown = cJSON_Duplicate(o->args, true);
 	for (size_t k = 0; k < wf->args.n; k++)
@@ -240,6 +244,7 @@ runner_run(const struct runner_opts *o)
 	struct ring_reader *gate = NULL, *view = NULL;
 	struct store_writer *w = NULL;
 	struct runlock *lock = o->lock;
+	struct proctrack_run *procs = NULL;
 	struct printer pr;
 	char *db = NULL, *rtdir = NULL, uuid[37];
 	int64_t run = 0;
@@ -250,11 +255,20 @@ runner_run(const struct runner_opts *o)
 
 	if (conf_load(&conf, &d) < 0) {
 		diags_print(&d, stderr);
-		diags_fini(&d);
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
 	if ((rtdir = paths_runtime_dir(&e)) == NULL) {
 		cmd_error("%s", e.msg);
+		goto out;
+	}
+	if (o->resume_run > 0)
+		snprintf(uuid, sizeof uuid, "%s", o->uuid);
+	else
+		store_new_uuid(uuid);
+	if ((procs = proctrack_run_new(conf.process_tracking, uuid, &e)) == NULL) {
+		cmd_error("%s", e.msg);
+		status = EXIT_USAGE;
 		goto out;
 	}
 	memset(&eo, 0, sizeof eo);
@@ -265,6 +279,7 @@ runner_run(const struct runner_opts *o)
 	eo.auto_approve = o->auto_approve;
 	eo.kill_grace_ms = conf.kill_grace_ms;
 	eo.runtime_dir = rtdir;
+	eo.procs = procs;
 	eo.prior = o->prior;
 	eo.started_at = o->started_at;
 	en = engine_new(&eo, &e);
@@ -278,7 +293,7 @@ runner_run(const struct runner_opts *o)
 		cmd_error("%s", e.msg);
 		goto out;
 	}
-	if ((status = record_run(s, o, &lock, &run, uuid)) != 0)
+	if ((status = record_run(s, o, uuid, proctrack_run_cgroup(procs), &lock, &run)) != 0)
 		goto out;
 	status = EXIT_INTERNAL;
 	reader = store_open(db, true, &e);
@@ -310,6 +325,7 @@ runner_run(const struct runner_opts *o)
 out:
 	runlock_release(lock, ended);
 	engine_free(en);
+	proctrack_run_free(procs);
 	ring_reader_free(view);
 	ring_reader_free(gate);
 	ring_free(ring);

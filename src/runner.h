@@ -46,9 +46,11 @@ struct runner_view {
 int runner_run(const struct runner_opts *o);
 
 /* Takes the lock of run (its number, for messages) with this UUID for
- * this process, so nobody else runs it; prev gets its last owner.  Prints
- * who owns it, and what to do, and returns NULL when it is taken. */
-struct runlock *runner_lock(int64_t run, const char *uuid, struct runlock_owner *prev);
+ * this process, so nobody else runs it, recording the run's cgroup (or
+ * ""); prev gets its last owner.  Prints who owns it, and what to do, and
+ * returns NULL when it is taken. */
+struct runlock *runner_lock(int64_t run, const char *uuid, const char *cgroup,
+    struct runlock_owner *prev);
 
 /* The invoking user's name and this host's name; static storage. */
 const char *runner_user(void);

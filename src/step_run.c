@@ -1,12 +1,15 @@
-/* step_run.c - `run` steps: a command in its own process group.
+/* step_run.c - `run` steps: a command and every process it starts.
  *
  * The process is started by launch.c (stdin from /dev/null, stdout and
- * stderr into pipes, default signal dispositions, its own process group
- * so that a timeout or cancel reaches its children too).  Its exit
- * arrives through a pidfd; its output is read without blocking, cut into
- * lines and handed to the engine in chunks of whole lines.  The step ends
- * when the process has exited and both pipes are drained (or a moment
- * later, if something it started in the background keeps them open).
+ * stderr into pipes, default signal dispositions, its own process group)
+ * into the attempt's tracking (proctrack.h), so that a timeout or cancel
+ * reaches everything it started, whatever its session.  Its exit arrives
+ * through a pidfd; its output is read without blocking, cut into lines and
+ * handed to the engine in chunks of whole lines.  When it has exited, what
+ * it left running is stopped as a cancelled step's processes are (SIGTERM,
+ * SIGKILL after the grace period): the step ends once none is left and
+ * both pipes are drained (or a moment later, if something beyond its
+ * tracking keeps them open).
  */
 #include "config.h"
 
@@ -22,9 +25,10 @@
 
 #include "exec.h"
 #include "fsutil.h"
+#include "launch.h"
 #include "loop.h"
 #include "outfile.h"
-#include "launch.h"
+#include "proctrack.h"
 #include "strbuf.h"
 #include "wf.h"
 #include "xmalloc.h"
@@ -34,6 +38,8 @@
 #define LINE_MAX_BYTES 65536	/* longer lines are cut here */
 #define TAIL_BYTES 65536	/* outputs.stdout/stderr keep this much */
 #define DRAIN_MS 2000		/* how long to wait for pipes after the exit */
+#define LINGER_POLL_MS 100	/* checks for what the process left, at most this apart */
+#define LINGER_GIVE_UP_MS 2000	/* after SIGKILL: processes stuck in the kernel */
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -54,9 +60,13 @@ struct proc {
 	int pidfd;
 	struct stream out, err;
 	bool exited, paused;
+	bool alone;		/* exited, and nothing it started is left */
 	int wstatus;
 	char *output_path;
-	struct loop_timer *drain;
+	struct proctrack *track;
+	struct loop_timer *drain, *linger;
+	int64_t linger_since, killed_at;	/* loop time; 0: not yet */
+	int linger_ms;
 };
 
 static void
@@ -283,18 +293,62 @@ on_drain_timeout(struct loop *l, void *ud)
 	proc_finish(a);
 }
 
-/* Done once the process has exited and its output is read. */
+/* Done once the process has exited, nothing it started is left and its
+ * output is read. */
 static void
 proc_maybe_done(struct attempt *a)
 {
 	struct proc *p = a->state;
 
-	if (!p->exited)
+	if (!p->alone)
 		return;
 	if (p->out.fd < 0 && p->err.fd < 0)
 		proc_finish(a);
 	else if (p->drain == NULL && !p->paused)
 		p->drain = loop_timer_add(run_loop(a->run), DRAIN_MS, on_drain_timeout, a);
+}
+
+static void on_linger(struct loop *l, void *ud);
+
+/* The process has exited: stops what it left running, gently then not,
+ * and checks back (soon at first) until nothing is left. */
+static void
+proc_linger(struct attempt *a)
+{
+	struct proc *p = a->state;
+	struct loop *l = run_loop(a->run);
+	int64_t now = loop_now(l);
+
+	if (proctrack_empty(p->track)) {
+		p->alone = true;
+		proc_maybe_done(a);
+		return;
+	}
+	if (p->linger_since == 0) {
+		p->linger_since = now;
+		p->linger_ms = 5;
+		proctrack_signal(p->track, SIGTERM);
+	} else if (p->killed_at == 0 && now - p->linger_since >= run_kill_grace_ms(a->run)) {
+		p->killed_at = now;
+		proctrack_signal(p->track, SIGKILL);
+	} else if (p->killed_at != 0 && now - p->killed_at >= LINGER_GIVE_UP_MS) {
+		p->alone = true;	/* nothing more can be done */
+		proc_maybe_done(a);
+		return;
+	}
+	p->linger = loop_timer_add(l, p->linger_ms, on_linger, a);
+	p->linger_ms = p->linger_ms * 2 > LINGER_POLL_MS ? LINGER_POLL_MS : p->linger_ms * 2;
+}
+
+static void
+on_linger(struct loop *l, void *ud)
+{
+	struct attempt *a = ud;
+	struct proc *p = a->state;
+
+	(void)l;
+	p->linger = NULL;
+	proc_linger(a);
 }
 
 static void
@@ -311,10 +365,11 @@ on_exit_ready(struct loop *l, int fd, uint32_t events, void *ud)
 	p->wstatus = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) :
 	    W_EXITCODE(0, si.si_status);
 	p->exited = true;
+	proctrack_exited(p->track);
 	loop_unwatch(l, fd);
 	close(fd);
 	p->pidfd = -1;
-	proc_maybe_done(a);
+	proc_linger(a);
 }
 
 /* argv for the attempt: a string under the shell, a list as it is. */
@@ -387,7 +442,7 @@ spawn(struct proc *p, char **argv, char **env, const char *workdir, struct err *
 	}
 	so.out_fd = out[1];
 	so.err_fd = errp[1];
-	p->pid = launch_process(&so, e);
+	p->pid = proctrack_launch(p->track, &so, e);
 	close(out[1]);
 	close(errp[1]);
 	if (p->pid < 0) {
@@ -429,7 +484,8 @@ run_start(struct attempt *a, struct err *e)
 	if (env == NULL)
 		goto out;
 	unlink(p->output_path);
-	if (spawn(p, argv, env, workdir, e) < 0)
+	if ((p->track = proctrack_new(run_procs(a->run), env, e)) == NULL ||
+	    spawn(p, argv, env, workdir, e) < 0)
 		goto out;
 	loop_watch(l, p->pidfd, EPOLLIN, on_exit_ready, a);
 	p->paused = run_paused(a->run);
@@ -450,8 +506,8 @@ run_stop(struct attempt *a, bool force)
 {
 	struct proc *p = a->state;
 
-	if (p != NULL && p->pid > 0 && !p->exited)
-		kill(-p->pid, force ? SIGKILL : SIGTERM);
+	if (p != NULL && p->track != NULL && !p->alone)
+		proctrack_signal(p->track, force ? SIGKILL : SIGTERM);
 }
 
 static void
@@ -489,6 +545,8 @@ run_free(struct attempt *a)
 		return;
 	if (p->drain != NULL)
 		loop_timer_cancel(l, p->drain);
+	if (p->linger != NULL)
+		loop_timer_cancel(l, p->linger);
 	for (struct stream *s = &p->out; s != NULL; s = s == &p->out ? &p->err : NULL) {
 		if (s->fd >= 0) {
 			loop_unwatch(l, s->fd);
@@ -503,6 +561,7 @@ run_free(struct attempt *a)
 	}
 	if (p->output_path != NULL)
 		unlink(p->output_path);
+	proctrack_free(p->track);
 	free(p->output_path);
 	free(p);
 	a->state = NULL;
