@@ -173,6 +173,26 @@ else
 	tap_result 0 "# SKIP the normal-user fallback needs root and setpriv"
 fi
 
+# Without /proc: auto still runs steps (by their process groups), asking
+# for cgroup says what is missing.
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	use_mode auto
+	noproc() {
+		unshare -m sh -c 'mount -t tmpfs none /proc && exec "$@"' sh "$@"
+	}
+	printf 'name: plain\nsteps:\n  - {id: a, run: "sleep 30", timeout: 300ms}\n' >"$T/plain.yaml"
+	out=$(noproc "$DROVER" run "$T/plain.yaml" --json 2>&1); rc=$?
+	is "without /proc, auto runs the steps (a timeout still stops them)" "$rc" 1
+	is "and says the step timed out" "$(printf '%s\n' "$out" | jq -r 'select(.type == "step" and .status != "running") | .status')" timed_out
+	is "as their subreaper" "$(printf '%s\n' "$out" | head -n 1 | jq -r .process_tracking)" subreaper
+	use_mode cgroup
+	out=$(noproc "$DROVER" run "$T/which.yaml" 2>&1); rc=$?
+	is "without /proc, cgroup is refused" "$rc" 2
+	like "saying why" "$out" "process_tracking is cgroup, but cannot read /proc/self/cgroup"
+else
+	tap_result 0 "# SKIP running without /proc needs root and unshare"
+fi
+
 printf 'process_tracking: sometimes\n' >"$T/bad.yaml"
 out=$(DROVER_CONFIG="$T/bad.yaml" "$DROVER" run "$T/which.yaml" 2>&1); rc=$?
 is "an unknown process_tracking is a usage error" "$rc" 2
