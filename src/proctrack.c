@@ -653,7 +653,8 @@ proctrack_signal(struct proctrack *t, int sig)
 		proctrack_slot_signal(&t->tr->slots[t->slot], sig);
 		return;
 	}
-	/* The group by its id only while its leader's pid cannot be reused. */
+	/* The group by its id only while its leader's pid cannot be reused;
+	 * its members then get the signal once, not twice. */
 	if (!t->waited)
 		kill(-t->pid, sig);
 	if (ptable_load(&tab) < 0)
@@ -661,7 +662,8 @@ proctrack_signal(struct proctrack *t, int sig)
 	mark = xcalloc(tab.n + 1, sizeof *mark);
 	proctrack_mark(t, &tab, mark);
 	for (size_t i = 0; i < tab.n; i++) {
-		if (!mark[i] || ptable_signal(&tab.p[i], sig) < 0)
+		if (!mark[i] || (!t->waited && tab.p[i].pgrp == t->pid) ||
+		    ptable_signal(&tab.p[i], sig) < 0)
 			continue;
 		if (tab.p[i].ppid == getpid() && tab.p[i].pid != t->pid)
 			proctrack_note_signalled(&tab.p[i]);

@@ -65,6 +65,17 @@ YAML
 	waitfor "$T/pid"
 	! alive "$(cat "$T/pid")"; tap_result $? "$m its setsid grandchild was killed too"
 
+	# Each process gets one SIGTERM (some take a second for "now").
+	rm -f "$T/terms"
+	run_wf once <<YAML
+name: once
+steps:
+  - id: count
+    run: trap 'echo term >> $T/terms' TERM; while :; do sleep 0.1; done
+    timeout: 300ms
+YAML
+	is "$m a stopped step's process gets SIGTERM once" "$(cat "$T/terms" 2>/dev/null | wc -l)" 1
+
 	# A cancel (SIGTERM to drover).
 	rm -f "$T/pid"
 	cat >"$T/cancel.yaml" <<YAML
