@@ -55,6 +55,7 @@ struct proctrack_run {
 	char *dir, *rel;	/* cgroup: the run's directory */
 	struct slot *slots;
 	size_t n_slots, cap_slots;
+	size_t next_leaf;	/* the name of the next leaf made */
 };
 
 struct proctrack {
@@ -455,16 +456,23 @@ proctrack_slot_get(struct proctrack_run *tr, size_t *slot, struct err *e)
 		}
 	}
 	memset(&s, 0, sizeof s);
-	s.dir = xasprintf("%s/%zu", tr->dir, tr->n_slots);
-	s.rel = xasprintf("%s/%zu", tr->rel, tr->n_slots);
 	s.procs_fd = s.events_fd = -1;
 	/* A leaf left by a dead owner of the run may be there: if empty, it is
-	 * as good as new. */
-	if (mkdir(s.dir, 0755) < 0 && (errno != EEXIST || proctrack_populated_at(s.dir) != 0)) {
-		err_set(e, "cannot create the cgroup %s: %s", s.dir, errno == EEXIST ?
-		    "it is in use" : strerror(errno));
-		proctrack_slot_close(&s);
-		return -1;
+	 * as good as new; if not (what is in it would not die), the next name. */
+	for (;;) {
+		s.dir = xasprintf("%s/%zu", tr->dir, tr->next_leaf);
+		s.rel = xasprintf("%s/%zu", tr->rel, tr->next_leaf++);
+		int made = mkdir(s.dir, 0755) == 0 ? 0 : errno;
+
+		if (made == 0 || (made == EEXIST && proctrack_populated_at(s.dir) == 0))
+			break;
+		if (made != EEXIST) {
+			err_set(e, "cannot create the cgroup %s: %s", s.dir, strerror(made));
+			proctrack_slot_close(&s);
+			return -1;
+		}
+		free(s.dir);
+		free(s.rel);
 	}
 	path = xasprintf("%s/cgroup.procs", s.dir);
 	s.procs_fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -597,12 +605,12 @@ proctrack_new(struct proctrack_run *tr, char *const *env, struct err *e)
 }
 
 pid_t
-proctrack_launch(struct proctrack *t, struct launch_opts *so, struct err *e)
+proctrack_launch(struct proctrack *t, struct launch_opts *lo, struct err *e)
 {
-	so->cgroup_fd = t->tr->mode == PROCTRACK_CGROUP ? t->tr->slots[t->slot].procs_fd : -1;
+	lo->cgroup_fd = t->tr->mode == PROCTRACK_CGROUP ? t->tr->slots[t->slot].procs_fd : -1;
 	/* Registered before the reaper can see it. */
 	pthread_mutex_lock(&proctrack_lock);
-	t->pid = launch_process(so, e);
+	t->pid = launch_process(lo, e);
 	if (t->pid > 0) {
 		xgrow(&proctrack_waited, &proctrack_cap_waited, proctrack_n_waited + 1,
 		    sizeof *proctrack_waited);

@@ -69,7 +69,7 @@ void proctrack_run_free(struct proctrack_run *tr);
  * attempt); NULL with e set when its cgroup leaf cannot be made. */
 struct proctrack *proctrack_new(struct proctrack_run *tr, char *const *env, struct err *e);
 /* Starts the attempt's first process (in its leaf): launch_process. */
-pid_t proctrack_launch(struct proctrack *t, struct launch_opts *so, struct err *e);
+pid_t proctrack_launch(struct proctrack *t, struct launch_opts *lo, struct err *e);
 /* That process has been waited for. */
 void proctrack_exited(struct proctrack *t);
 /* Sends sig to every process of the attempt. */

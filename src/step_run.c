@@ -59,7 +59,7 @@ struct proc {
 	pid_t pid;
 	int pidfd;
 	struct stream out, err;
-	bool exited, paused;
+	bool paused;
 	bool alone;		/* exited, and nothing it started is left */
 	int wstatus;
 	char *output_path;
@@ -364,7 +364,6 @@ on_exit_ready(struct loop *l, int fd, uint32_t events, void *ud)
 		return;
 	p->wstatus = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) :
 	    W_EXITCODE(0, si.si_status);
-	p->exited = true;
 	proctrack_exited(p->track);
 	loop_unwatch(l, fd);
 	close(fd);
@@ -430,7 +429,7 @@ argv_free(char **argv)
 static int
 spawn(struct proc *p, char **argv, char **env, const char *workdir, struct err *e)
 {
-	struct launch_opts so = { .argv = argv, .env = env, .workdir = workdir, .cgroup_fd = -1 };
+	struct launch_opts lo = { .argv = argv, .env = env, .workdir = workdir, .cgroup_fd = -1 };
 	int out[2], errp[2];
 
 	if (pipe2(out, O_CLOEXEC) < 0)
@@ -440,9 +439,9 @@ spawn(struct proc *p, char **argv, char **env, const char *workdir, struct err *
 		close(out[1]);
 		return err_set(e, "cannot create a pipe: %s", strerror(errno));
 	}
-	so.out_fd = out[1];
-	so.err_fd = errp[1];
-	p->pid = proctrack_launch(p->track, &so, e);
+	lo.out_fd = out[1];
+	lo.err_fd = errp[1];
+	p->pid = proctrack_launch(p->track, &lo, e);
 	close(out[1]);
 	close(errp[1]);
 	if (p->pid < 0) {
