@@ -1,4 +1,10 @@
-/* cmd_resume.c - drover resume RUN: continue a run whose process died. */
+/* cmd_resume.c - drover resume RUN: continue a run whose process died.
+ *
+ * The run's lock is taken first: a run somebody still runs is refused,
+ * naming them, and of two resumes at once only one gets it.  Then what is
+ * left of the dead owner's step processes is killed, and the history is
+ * read as that owner left it.
+ */
 #include "config.h"
 
 #include <stdio.h>
@@ -7,10 +13,53 @@
 
 #include "cmd.h"
 #include "event.h"
+#include "json.h"
+#include "proctrack.h"
 #include "rerun.h"
+#include "runlock.h"
 #include "runner.h"
 #include "store.h"
 #include "xmalloc.h"
+
+/* Checks run ref can be resumed here and takes its lock; prints why not
+ * and returns NULL. */
+static struct runlock *
+take_run(const char *ref)
+{
+	struct runlock_owner prev;
+	struct runlock *lock = NULL;
+	struct store *s;
+	struct err e;
+	int64_t run;
+	cJSON *j;
+	const char *status, *host, *uuid;
+
+	if ((s = cmd_open_run(ref, &run)) == NULL)
+		return NULL;
+	j = store_get_run(s, run, &e);
+	store_close(s);
+	if (j == NULL) {
+		cmd_error("%s", e.msg);
+		return NULL;
+	}
+	status = json_str(j, "status");
+	host = json_str(j, "host");
+	uuid = json_str(j, "uuid");
+	if (status == NULL || uuid == NULL) {
+		cmd_error("run %lld is damaged in the history: no status or UUID", (long long)run);
+	} else if (strcmp(status, "interrupted") != 0 && strcmp(status, "running") != 0) {
+		cmd_error("run %lld is %s, not interrupted: only a run whose process died can be "
+		    "resumed (drover retry starts it again)", (long long)run, status);
+	} else if (host != NULL && strcmp(host, runner_host()) != 0) {
+		cmd_error("run %lld belongs to host %s, where its owner can be seen: resume it "
+		    "there if its process died", (long long)run, host);
+	} else if ((lock = runner_lock(run, uuid, "", &prev)) != NULL) {
+		/* A live run was refused by its lock, which names the owner. */
+		proctrack_kill_orphans(uuid, prev.cgroup);
+	}
+	cJSON_Delete(j);
+	return lock;
+}
 
 int
 cmd_resume(int argc, char **argv)
@@ -25,7 +74,7 @@ cmd_resume(int argc, char **argv)
 	char **assign = xcalloc((size_t)argc + 1, sizeof *assign);
 	struct runner_opts ro;
 	struct rerun rr;
-	const cJSON *status, *uuid, *started;
+	const cJSON *uuid, *started;
 	size_t n_assign = 0;
 	int c, rc = EXIT_USAGE;
 
@@ -37,29 +86,23 @@ cmd_resume(int argc, char **argv)
 		rc = cmd_usage_error("resume", "give the run to resume");
 		goto out;
 	}
-	if (rerun_load(&rr, argv[optind], assign, n_assign) < 0)
+	if ((ro.lock = take_run(argv[optind])) == NULL)
 		goto out;
-	status = cJSON_GetObjectItemCaseSensitive(rr.json, "status");
+	if (rerun_load(&rr, argv[optind], assign, n_assign) < 0) {
+		runlock_release(ro.lock, false);
+		goto out;
+	}
 	uuid = cJSON_GetObjectItemCaseSensitive(rr.json, "uuid");
 	started = cJSON_GetObjectItemCaseSensitive(rr.json, "started_at");
-	if (!cJSON_IsString(status) || strcmp(status->valuestring, "interrupted") != 0) {
-		cmd_error("run %lld is %s, not interrupted: only a run whose process died can be "
-		    "resumed%s", (long long)rr.run, cJSON_IsString(status) ? status->valuestring : "?",
-		    cJSON_IsString(status) && strcmp(status->valuestring, "running") == 0 ? "" :
-		    " (drover retry starts it again)");
-	} else {
-		rerun_kill_orphans(uuid->valuestring);
-		ro.wf = rr.wf;
-		ro.args = rr.args;
-		ro.resume_run = rr.run;
-		ro.uuid = uuid->valuestring;
-		ro.first_seq = rr.last_seq;
-		if (!cJSON_IsString(started) || event_time_parse(started->valuestring,
-		    &ro.started_at) < 0)
-			ro.started_at = 0;
-		ro.prior = rr.prior;
-		rc = runner_run(&ro);
-	}
+	ro.wf = rr.wf;
+	ro.args = rr.args;
+	ro.resume_run = rr.run;
+	ro.uuid = uuid->valuestring;
+	ro.first_seq = rr.last_seq;
+	if (!cJSON_IsString(started) || event_time_parse(started->valuestring, &ro.started_at) < 0)
+		ro.started_at = 0;
+	ro.prior = rr.prior;
+	rc = runner_run(&ro);
 	rerun_fini(&rr);
 out:
 	free(assign);

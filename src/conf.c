@@ -42,7 +42,7 @@ on_problem(void *ud, int line, int col, const char *msg)
 int
 conf_load(struct conf *c, struct diags *d)
 {
-	static const char *const keys[] = { "kill_grace", NULL };
+	static const char *const keys[] = { "kill_grace", "process_tracking", NULL };
 	char *path = conf_path(), *text;
 	size_t len, before = d->n;
 	struct ydoc *doc = NULL;
@@ -51,6 +51,7 @@ conf_load(struct conf *c, struct diags *d)
 	struct err e;
 
 	c->kill_grace_ms = CONF_DEFAULT_KILL_GRACE;
+	c->process_tracking = PROCTRACK_AUTO;
 	if (access(path, F_OK) != 0 && getenv("DROVER_CONFIG") == NULL) {
 		free(path);
 		return 0;
@@ -90,6 +91,10 @@ conf_load(struct conf *c, struct diags *d)
 			diags_add(d, path, v->line, v->col, "'kill_grace' must be a duration such as "
 			    "10s%s%s", ynode_is_str(v) ? ": " : "", ynode_is_str(v) ? e.msg : "");
 	}
+	if ((v = ynode_get(root, "process_tracking")) != NULL &&
+	    (!ynode_is_str(v) || proctrack_mode_parse(v->str, &c->process_tracking) < 0))
+		diags_add(d, path, v->line, v->col, "'process_tracking' is auto, cgroup or "
+		    "subreaper");
 out:
 	ydoc_free(doc);
 	free(path);

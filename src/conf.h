@@ -7,9 +7,11 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "proctrack.h"
 
 struct conf {
 	int64_t kill_grace_ms;	/* kill_grace: SIGTERM, then SIGKILL this much later */
+	enum proctrack_mode process_tracking;	/* how steps' processes are tracked */
 };
 
 /* Fills c with the defaults, then what the file sets.  Returns -1 with

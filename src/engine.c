@@ -49,6 +49,7 @@
 #include "expr.h"
 #include "loop.h"
 #include "mask.h"
+#include "proctrack.h"
 #include "ring.h"
 #include "strbuf.h"
 #include "tmpl.h"
@@ -144,6 +145,18 @@ struct loop *
 run_loop(struct run *r)
 {
 	return r->loop;
+}
+
+struct proctrack_run *
+run_procs(const struct run *r)
+{
+	return r->o.procs;
+}
+
+int64_t
+run_kill_grace_ms(const struct run *r)
+{
+	return r->o.kill_grace_ms;
 }
 
 bool
@@ -1704,6 +1717,8 @@ emit_run_start(struct run *r)
 	cJSON_AddStringToObject(p, "user", r->o.user);
 	cJSON_AddStringToObject(p, "host", r->o.host);
 	cJSON_AddNumberToObject(p, "pid", getpid());
+	cJSON_AddStringToObject(p, "process_tracking",
+	    proctrack_mode_name(proctrack_run_mode(r->o.procs)));
 	emit_json(r, &ev, p);
 }
 

@@ -18,6 +18,7 @@
 #include "err.h"
 #include "event.h"
 
+struct proctrack_run;
 struct ring;
 struct workflow;
 
@@ -36,6 +37,7 @@ struct engine_opts {
 	bool auto_approve;
 	int64_t kill_grace_ms;	/* SIGTERM, then SIGKILL this much later */
 	const char *runtime_dir;	/* where step output files go */
+	struct proctrack_run *procs;	/* tracks the steps' processes (proctrack.h) */
 	/* resume/retry: per step (wf->n_steps entries), or NULL */
 	const struct engine_prior *prior;
 	int64_t started_at;	/* resume: the run's original start, µs */

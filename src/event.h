@@ -18,7 +18,8 @@
 #include <cjson/cJSON.h>
 
 enum event_type {
-	EV_RUN_START = 1,	/* {"uuid", "workflow", "file", "args", "user", "host", "pid"} */
+	EV_RUN_START = 1,	/* {"uuid", "workflow", "file", "args", "user", "host", "pid",
+				 *  "process_tracking"} */
 	EV_STEP,		/* a step's status changed; {"error", "outputs", "duration_ms",
 				 *  "cached", "cost_usd", "tokens_in", "tokens_out", "delay_ms"} */
 	EV_LOG,			/* nlines lines of one stream of one attempt */

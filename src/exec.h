@@ -21,6 +21,7 @@
 struct body;
 struct loop;
 struct loop_timer;
+struct proctrack_run;
 struct run;
 struct ynode;
 
@@ -69,6 +70,10 @@ extern const struct step_ops step_run_ops, step_wait_ops;
 /* ---- what the engine offers the kinds ---- */
 
 struct loop *run_loop(struct run *r);
+/* Where the run's processes are tracked, and how long a stopped process
+ * gets between SIGTERM and SIGKILL. */
+struct proctrack_run *run_procs(const struct run *r);
+int64_t run_kill_grace_ms(const struct run *r);
 /* Publishes lines of output: lines holds nlines lines joined by '\n'.
  * The engine masks secrets. */
 void attempt_log(struct attempt *a, enum log_stream stream, const char *lines, size_t len,

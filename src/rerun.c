@@ -1,13 +1,9 @@
 /* rerun.c - loading a past run back from the history. */
 #include "config.h"
 
-#include <dirent.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "argspec.h"
 #include "cmd.h"
@@ -150,66 +146,6 @@ rerun_fini(struct rerun *rr)
 	cJSON_Delete(rr->json);
 	wf_free(rr->wf);
 	memset(rr, 0, sizeof *rr);
-}
-
-/* /proc/PID/environ (its size reads as 0, so it is read as a stream). */
-static bool
-environ_has(pid_t pid, const char *kv)
-{
-	char path[64], *env = NULL;
-	size_t len = 0, cap = 0, n, klen = strlen(kv);
-	bool found = false;
-	FILE *fp;
-
-	snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
-	if ((fp = fopen(path, "r")) == NULL)
-		return false;
-	do {
-		xgrow(&env, &cap, len + 4097, 1);
-		n = fread(env + len, 1, cap - len - 1, fp);
-		len += n;
-	} while (n > 0);
-	fclose(fp);
-	env[len] = '\0';
-	for (size_t i = 0; i < len; i += strlen(env + i) + 1) {
-		if (strncmp(env + i, kv, klen) == 0 && env[i + klen] == '\0') {
-			found = true;
-			break;
-		}
-	}
-	free(env);
-	return found;
-}
-
-void
-rerun_kill_orphans(const char *uuid)
-{
-	char *kv = xasprintf("DROVER_RUN_UUID=%s", uuid);
-	DIR *dir = opendir("/proc");
-	struct dirent *de;
-
-	while (dir != NULL && (de = readdir(dir)) != NULL) {
-		char *end;
-		long pid = strtol(de->d_name, &end, 10);
-		struct stat st;
-		char path[64];
-
-		if (*end != '\0' || pid <= 1 || pid == getpid())
-			continue;
-		snprintf(path, sizeof path, "/proc/%ld", pid);
-		if (stat(path, &st) < 0 || st.st_uid != getuid())
-			continue;
-		if (environ_has((pid_t)pid, kv)) {
-			pid_t pg = getpgid((pid_t)pid);
-
-			if (pg > 1 && pg != getpgrp())
-				kill(-pg, SIGKILL);
-			kill((pid_t)pid, SIGKILL);
-		}
-	}
-	if (dir != NULL)
-		closedir(dir);
-	free(kv);
 }
 
 bool

@@ -27,11 +27,6 @@ struct rerun {
  * wrong and returns -1. */
 int rerun_load(struct rerun *rr, const char *ref, char **assign, size_t n_assign);
 void rerun_fini(struct rerun *rr);
-/* Kills what is left of the run's step processes (they carry its UUID in
- * their environment): a step that was running when drover died must not
- * finish behind the resumed run's back. */
-void rerun_kill_orphans(const char *uuid);
-
 struct runner_opts;
 /* The options resume and retry share (-a, --auto-approve, --json, -v):
  * applies option c and returns true, or false when c is not one of them. */

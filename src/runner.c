@@ -4,6 +4,9 @@
  *                                  └────► this thread: the printer, which sees an event
  *                                         only once the history has it
  *
+ * The run's lock (runlock.h) is taken before the run is recorded and let go
+ * once its last event is, so the run has this one owner throughout.
+ *
  * Ctrl-C reaches the executor through a signalfd (the signals are blocked
  * here before any thread exists): the first cancels gracefully, the second
  * kills.
@@ -23,7 +26,9 @@
 #include "event.h"
 #include "paths.h"
 #include "printer.h"
+#include "proctrack.h"
 #include "ring.h"
+#include "runlock.h"
 #include "runner.h"
 #include "store.h"
 #include "wf.h"
@@ -134,22 +139,79 @@ step_infos(const struct workflow *wf, struct store_step_info *si)
 	}
 }
 
+struct runlock *
+runner_lock(int64_t run, const char *uuid, const char *cgroup,
+    struct runlock_owner *prev)
+{
+	char *db = store_default_path(), what[64];
+	struct runlock_owner me;
+	struct runlock *lock;
+	struct err e;
+	bool held;
+
+	runlock_owner_self(&me, runner_user(), runner_host());
+	snprintf(me.cgroup, sizeof me.cgroup, "%s", cgroup);
+	lock = runlock_take(db, uuid, &me, prev, &held, &e);
+	free(db);
+	if (lock != NULL)
+		return lock;
+	if (!held) {
+		cmd_error("%s", e.msg);
+		return NULL;
+	}
+	if (run > 0)
+		snprintf(what, sizeof what, "run %lld", (long long)run);
+	else
+		snprintf(what, sizeof what, "the new run %s", uuid);
+	if (prev->pid <= 0)
+		cmd_error("%s is being run by another drover process (it holds the run's lock): "
+		    "wait for it to end (drover ls), then try again", what);
+	else
+		cmd_error("%s is being run by drover pid %d (user %s on host %s, since %s): wait "
+		    "for it to end (drover ls), or stop that process (kill %d) and try "
+		    "again", what, prev->pid, prev->user, prev->host, prev->since, prev->pid);
+	return NULL;
+}
+
+/* Records the run under uuid: a new one under a lock of its own, or the
+ * takeover of an interrupted one whose lock the caller took.  From the
+ * moment the history shows the run, this process owns it.  Prints why not
+ * and returns the exit status for that, or 0. */
+/* The history cannot be had before the run is recorded: nothing ran, and
+ * it is the caller's to fix. */
 static int
-record_run(struct store *s, const struct runner_opts *o, int64_t *run, char uuid[37],
-    struct err *e)
+history_error(const struct err *e)
+{
+	cmd_error("%s%s", e->msg, strstr(e->msg, "locked") != NULL ? " (another process holds "
+	    "its write lock; try again, or give another history with --db)" : "");
+	return EXIT_USAGE;
+}
+
+static int
+record_run(struct store *s, const struct runner_opts *o, const char *uuid, const char *cgroup,
+    struct runlock **lock, int64_t *run)
 {
 	const struct workflow *wf = o->wf;
+	struct runlock_owner me, prev;
 	struct store_step_info *si;
 	struct store_run_info ri;
+	struct err e;
 	cJSON *shown;
 	char *args_json;
 	int rc;
 
 	if (o->resume_run > 0) {
 		*run = o->resume_run;
-		snprintf(uuid, 37, "%s", o->uuid);
-		return store_run_adopt(s, *run, getpid(), store_process_start(getpid()), e);
+		runlock_owner_self(&me, runner_user(), runner_host());
+		snprintf(me.cgroup, sizeof me.cgroup, "%s", cgroup);
+		if (runlock_set_owner(*lock, &me, &e) == 0 &&
+		    store_run_adopt(s, *run, getpid(), &e) == 0)
+			return 0;
+		cmd_error("%s", e.msg);
+		return EXIT_USAGE;
 	}
+	if ((*lock = runner_lock(0, uuid, cgroup, &prev)) == NULL)
+		return EXIT_USAGE;
 	shown = cJSON_Duplicate(o->args, true);
 	for (size_t k = 0; k < wf->args.n; k++)
 		if (wf->args.v[k].secret &&
@@ -169,11 +231,10 @@ record_run(struct store *s, const struct runner_opts *o, int64_t *run, char uuid
 	ri.user = runner_user();
 	ri.host = runner_host();
 	ri.pid = getpid();
-	ri.pid_start = store_process_start(getpid());
 	ri.retry_of = o->retry_of;
 	ri.steps = si;
 	ri.n_steps = wf->n_steps;
-	rc = store_run_create(s, &ri, run, uuid, e);
+	rc = store_run_create(s, &ri, uuid, run, &e) < 0 ? history_error(&e) : 0;
 	free(si);
 	free(args_json);
 	return rc;
@@ -230,23 +291,36 @@ runner_run(const struct runner_opts *o)
 	struct ring *ring = NULL;
 	struct ring_reader *gate = NULL, *view = NULL;
 	struct store_writer *w = NULL;
+	struct runlock *lock = o->lock;
+	struct proctrack_run *procs = NULL;
 	struct printer pr;
 	char *db = NULL, *rtdir = NULL, uuid[37];
 	int64_t run = 0;
 	struct err e;
 	int status = EXIT_INTERNAL;
 	enum run_status rs;
+	bool ended = false;
 
 	if (conf_load(&conf, &d) < 0) {
 		diags_print(&d, stderr);
-		diags_fini(&d);
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
 	if ((rtdir = paths_runtime_dir(&e)) == NULL) {
 		cmd_error("%s", e.msg);
 		goto out;
 	}
+	if (o->resume_run > 0)
+		snprintf(uuid, sizeof uuid, "%s", o->uuid);
+	else
+		store_new_uuid(uuid);
+	if ((procs = proctrack_run_new(conf.process_tracking, uuid, &e)) == NULL) {
+		cmd_error("%s", e.msg);
+		status = EXIT_USAGE;
+		goto out;
+	}
 	engine_opts_fill(&eo, o, &conf, rtdir);
+	eo.procs = procs;
 	en = engine_new(&eo, &e);
 	if (en == NULL) {
 		cmd_error("%s", e.msg);
@@ -254,13 +328,13 @@ runner_run(const struct runner_opts *o)
 		goto out;
 	}
 	db = store_default_path();
-	if ((s = store_open(db, false, &e)) == NULL || record_run(s, o, &run, uuid, &e) < 0) {
-		/* Nothing ran: a history that cannot be had is the caller's to fix. */
-		cmd_error("%s%s", e.msg, strstr(e.msg, "locked") != NULL ? " (another process holds "
-		    "its write lock; try again, or give another history with --db)" : "");
-		status = EXIT_USAGE;
+	if ((s = store_open(db, false, &e)) == NULL) {
+		status = history_error(&e);
 		goto out;
 	}
+	if ((status = record_run(s, o, uuid, proctrack_run_cgroup(procs), &lock, &run)) != 0)
+		goto out;
+	status = EXIT_INTERNAL;
 	reader = store_open(db, true, &e);
 	block_signals();
 	ring = ring_new_at(RING_BYTES, o->first_seq + 1);
@@ -293,8 +367,11 @@ runner_run(const struct runner_opts *o)
 		goto out;
 	}
 	status = run_status_exit_code(rs);
+	ended = true;
 out:
+	runlock_release(lock, ended);
 	engine_free(en);
+	proctrack_run_free(procs);
 	ring_reader_free(view);
 	ring_reader_free(gate);
 	ring_free(ring);

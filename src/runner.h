@@ -12,6 +12,8 @@
 #include "engine.h"
 
 struct ring_reader;
+struct runlock;
+struct runlock_owner;
 struct workflow;
 
 struct runner_opts {
@@ -24,6 +26,7 @@ struct runner_opts {
 	uint64_t first_seq;	/* resume: the last seq in the history */
 	int64_t started_at;	/* resume: when the run first started */
 	const struct engine_prior *prior;
+	struct runlock *lock;	/* resume: the run's lock (runner_lock); let go here */
 	/* Shows the run instead of printing it, or NULL (see below). */
 	uint64_t (*view)(const struct runner_view *v);
 };
@@ -45,6 +48,13 @@ int runner_run(const struct runner_opts *o);
  * can go (step kinds and fields drover can honour, gates, secrets):
  * EXIT_OK, or EXIT_USAGE after printing why.  For --dry-run. */
 int runner_check(const struct runner_opts *o);
+
+/* Takes the lock of run (its number, for messages) with this UUID for
+ * this process, so nobody else runs it, recording the run's cgroup (or
+ * ""); prev gets its last owner.  Prints who owns it, and what to do, and
+ * returns NULL when it is taken. */
+struct runlock *runner_lock(int64_t run, const char *uuid, const char *cgroup,
+    struct runlock_owner *prev);
 
 /* The invoking user's name and this host's name; static storage. */
 const char *runner_user(void);

@@ -157,6 +157,23 @@ show_args(FILE *fp, const cJSON *args)
 	fputc('\n', fp);
 }
 
+/* Attempts whose drover died under them: the step's own status is that of
+ * a later attempt, so they are said apart. */
+static void
+show_interrupted(FILE *fp, const cJSON *step, int w)
+{
+	const cJSON *a;
+
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(step, "attempt_list")) {
+		const char *status = json_str(a, "status"), *err = json_str(a, "error");
+
+		if (status == NULL || strcmp(status, "interrupted") != 0)
+			continue;
+		fprintf(fp, "%-*s    attempt %.0f interrupted%s%s\n", w, "", json_num(a, "attempt", 0),
+		    err != NULL ? ": " : "", err != NULL ? err : "");
+	}
+}
+
 static void
 show_steps(FILE *fp, const cJSON *steps, bool colour)
 {
@@ -188,6 +205,7 @@ show_steps(FILE *fp, const cJSON *steps, bool colour)
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "cached")) ? "  (cached)" : "");
 		if (err != NULL)
 			fprintf(fp, "%-*s    %s\n", w, "", err);
+		show_interrupted(fp, s, w);
 	}
 }
 

@@ -1,19 +1,21 @@
-/* step_run.c - `run` steps: a command in its own process group.
+/* step_run.c - `run` steps: a command and every process it starts.
  *
- * The process is started with posix_spawn (stdin from /dev/null, stdout
- * and stderr into pipes, default signal dispositions, its own process
- * group so that a timeout or cancel reaches its children too).  Its exit
- * arrives through a pidfd; its output is read without blocking, cut into
- * lines and handed to the engine in chunks of whole lines.  The step ends
- * when the process has exited and both pipes are drained (or a moment
- * later, if something it started in the background keeps them open).
+ * The process is started by launch.c (stdin from /dev/null, stdout and
+ * stderr into pipes, default signal dispositions, its own process group)
+ * into the attempt's tracking (proctrack.h), so that a timeout or cancel
+ * reaches everything it started, whatever its session.  Its exit arrives
+ * through a pidfd; its output is read without blocking, cut into lines and
+ * handed to the engine in chunks of whole lines.  When it has exited, what
+ * it left running is stopped as a cancelled step's processes are (SIGTERM,
+ * SIGKILL after the grace period): the step ends once none is left and
+ * both pipes are drained (or a moment later, if something beyond its
+ * tracking keeps them open).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -24,9 +26,11 @@
 
 #include "exec.h"
 #include "fsutil.h"
+#include "launch.h"
 #include "loop.h"
 #include "mask.h"
 #include "outfile.h"
+#include "proctrack.h"
 #include "strbuf.h"
 #include "wf.h"
 #include "xmalloc.h"
@@ -37,6 +41,8 @@
 #define TAIL_BYTES 65536	/* outputs.stdout/stderr keep this much */
 #define OUTPUTS_MAX (1u << 20)	/* the most $DROVER_OUTPUT may hold */
 #define DRAIN_MS 2000		/* how long to wait for pipes after the exit */
+#define LINGER_POLL_MS 100	/* checks for what the process left, at most this apart */
+#define LINGER_GIVE_UP_MS 2000	/* after SIGKILL: processes stuck in the kernel */
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -58,11 +64,15 @@ struct proc {
 	pid_t pid;
 	int pidfd;
 	struct stream out, err;
-	bool exited, paused;
+	bool paused;
+	bool alone;		/* exited, and nothing it started is left */
 	int wstatus;
 	char *output_path;	/* $DROVER_OUTPUT */
 	char *output_name;	/* the same in the run's directory */
-	struct loop_timer *drain;
+	struct proctrack *track;
+	struct loop_timer *drain, *linger;
+	int64_t linger_since, killed_at;	/* loop time; 0: not yet */
+	int linger_ms;
 };
 
 static void
@@ -344,18 +354,62 @@ on_drain_timeout(struct loop *l, void *ud)
 	proc_finish(a);
 }
 
-/* Done once the process has exited and its output is read. */
+/* Done once the process has exited, nothing it started is left and its
+ * output is read. */
 static void
 proc_maybe_done(struct attempt *a)
 {
 	struct proc *p = a->state;
 
-	if (!p->exited)
+	if (!p->alone)
 		return;
 	if (p->out.fd < 0 && p->err.fd < 0)
 		proc_finish(a);
 	else if (p->drain == NULL && !p->paused)
 		p->drain = loop_timer_add(run_loop(a->run), DRAIN_MS, on_drain_timeout, a);
+}
+
+static void on_linger(struct loop *l, void *ud);
+
+/* The process has exited: stops what it left running, gently then not,
+ * and checks back (soon at first) until nothing is left. */
+static void
+proc_linger(struct attempt *a)
+{
+	struct proc *p = a->state;
+	struct loop *l = run_loop(a->run);
+	int64_t now = loop_now(l);
+
+	if (proctrack_empty(p->track)) {
+		p->alone = true;
+		proc_maybe_done(a);
+		return;
+	}
+	if (p->linger_since == 0) {
+		p->linger_since = now;
+		p->linger_ms = 5;
+		proctrack_signal(p->track, SIGTERM);
+	} else if (p->killed_at == 0 && now - p->linger_since >= run_kill_grace_ms(a->run)) {
+		p->killed_at = now;
+		proctrack_signal(p->track, SIGKILL);
+	} else if (p->killed_at != 0 && now - p->killed_at >= LINGER_GIVE_UP_MS) {
+		p->alone = true;	/* nothing more can be done */
+		proc_maybe_done(a);
+		return;
+	}
+	p->linger = loop_timer_add(l, p->linger_ms, on_linger, a);
+	p->linger_ms = p->linger_ms * 2 > LINGER_POLL_MS ? LINGER_POLL_MS : p->linger_ms * 2;
+}
+
+static void
+on_linger(struct loop *l, void *ud)
+{
+	struct attempt *a = ud;
+	struct proc *p = a->state;
+
+	(void)l;
+	p->linger = NULL;
+	proc_linger(a);
 }
 
 static void
@@ -371,11 +425,11 @@ on_exit_ready(struct loop *l, int fd, uint32_t events, void *ud)
 		return;
 	p->wstatus = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) :
 	    W_EXITCODE(0, si.si_status);
-	p->exited = true;
+	proctrack_exited(p->track);
 	loop_unwatch(l, fd);
 	close(fd);
 	p->pidfd = -1;
-	proc_maybe_done(a);
+	proc_linger(a);
 }
 
 /* argv for the attempt: a string under the shell, a list as it is. */
@@ -434,13 +488,10 @@ argv_free(char **argv)
 }
 
 static int
-spawn(struct attempt *a, struct proc *p, char **argv, char **env, const char *workdir,
-    struct err *e)
+spawn(struct proc *p, char **argv, char **env, const char *workdir, struct err *e)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, ignored;
-	int out[2], errp[2], rc;
+	struct launch_opts lo = { .argv = argv, .env = env, .workdir = workdir, .cgroup_fd = -1 };
+	int out[2], errp[2];
 
 	if (pipe2(out, O_CLOEXEC) < 0)
 		return err_set(e, "cannot create a pipe: %s", strerror(errno));
@@ -449,40 +500,15 @@ spawn(struct attempt *a, struct proc *p, char **argv, char **env, const char *wo
 		close(out[1]);
 		return err_set(e, "cannot create a pipe: %s", strerror(errno));
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	if (workdir != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, workdir);
-	posix_spawnattr_init(&attr);
-	/* Caught signals are reset by exec; only ignored ones (SIGPIPE, here)
-	 * would reach the step.  Resetting every signal instead, one by one
-	 * in the vfork child, cost a third of the time to start a no-op step. */
-	sigemptyset(&none);
-	sigemptyset(&ignored);
-	for (int sig = 1; sig < 32; sig++) {
-		struct sigaction sa;
-
-		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
-			sigaddset(&ignored, sig);
-	}
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &ignored);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(&p->pid, argv[0], &fa, &attr, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	lo.out_fd = out[1];
+	lo.err_fd = errp[1];
+	p->pid = proctrack_launch(p->track, &lo, e);
 	close(out[1]);
 	close(errp[1]);
-	if (rc != 0) {
+	if (p->pid < 0) {
 		close(out[0]);
 		close(errp[0]);
-		if (workdir != NULL && rc == ENOENT && access(workdir, X_OK) != 0)
-			return err_set(e, "cannot enter workdir '%s': %s", workdir, strerror(errno));
-		return err_set(e, "cannot start '%s': %s", argv[0], strerror(rc));
+		return -1;
 	}
 	p->out.fd = out[0];
 	p->err.fd = errp[0];
@@ -492,7 +518,6 @@ spawn(struct attempt *a, struct proc *p, char **argv, char **env, const char *wo
 	if (p->pidfd < 0)
 		fatal("pidfd_open: %s (drover needs Linux 5.3 or later)", strerror(errno));
 	fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
-	(void)a;
 	return 0;
 }
 
@@ -521,7 +546,8 @@ run_start(struct attempt *a, struct err *e)
 	if (env == NULL)
 		goto out;
 	unlinkat(run_dir_fd(a->run), p->output_name, 0);
-	if (spawn(a, p, argv, env, workdir, e) < 0)
+	if ((p->track = proctrack_new(run_procs(a->run), env, e)) == NULL ||
+	    spawn(p, argv, env, workdir, e) < 0)
 		goto out;
 	loop_watch(l, p->pidfd, EPOLLIN, on_exit_ready, a);
 	p->paused = run_paused(a->run);
@@ -542,8 +568,8 @@ run_stop(struct attempt *a, bool force)
 {
 	struct proc *p = a->state;
 
-	if (p != NULL && p->pid > 0 && !p->exited)
-		kill(-p->pid, force ? SIGKILL : SIGTERM);
+	if (p != NULL && p->track != NULL && !p->alone)
+		proctrack_signal(p->track, force ? SIGKILL : SIGTERM);
 }
 
 static void
@@ -581,6 +607,8 @@ run_free(struct attempt *a)
 		return;
 	if (p->drain != NULL)
 		loop_timer_cancel(l, p->drain);
+	if (p->linger != NULL)
+		loop_timer_cancel(l, p->linger);
 	for (struct stream *s = &p->out; s != NULL; s = s == &p->out ? &p->err : NULL) {
 		if (s->fd >= 0) {
 			loop_unwatch(l, s->fd);
@@ -598,6 +626,7 @@ run_free(struct attempt *a)
 	if (p->output_name != NULL)
 		unlinkat(run_dir_fd(a->run), p->output_name, 0);
 	free(p->output_name);
+	proctrack_free(p->track);
 	free(p->output_path);
 	free(p);
 	a->state = NULL;

@@ -10,14 +10,16 @@
  *              name, text -- one row per distinct workflow text
  *   runs       id (the run number; AUTOINCREMENT, so never reused after gc),
  *              uuid UNIQUE, workflow_id -> workflows, workflow (name), file,
- *              args (JSON), user, host, pid, pid_start, status, exit_code,
+ *              args (JSON), user, host, pid (of its owner; pid_start is no
+ *              longer written), status, exit_code,
  *              started_at, ended_at, duration_ms, cost_usd, tokens_in,
  *              tokens_out, error, retry_of -> runs, last_seq (the last event
  *              stored, so a resumed run numbers on from there)
  *   steps      (run_id, idx): id, section, kind, status, attempts, exit_code,
  *              started_at, ended_at, duration_ms, cached, cost_usd,
  *              tokens_in, tokens_out, outputs (JSON), error
- *   attempts   (run_id, step_idx, phase, attempt): status, pid, started_at,
+ *   attempts   (run_id, step_idx, phase, attempt): status (a step status, or
+ *              "interrupted" when its drover died under it), pid, started_at,
  *              ended_at, exit_code, error, outputs, cost_usd, tokens_in,
  *              tokens_out
  *   logs       (run_id, seq): ts, step_idx, phase, attempt, stream,
@@ -49,9 +51,9 @@
  * the executor pauses: back-pressure, never loss.  It gives up only when
  * the ring has ended and the last batch still fails after 30 seconds.
  *
- * Readers (ls, show, logs) use the connection of store_open.  A run still
- * marked running whose process is gone (same host, and the pid is free or
- * belongs to a younger process) is reported "interrupted".
+ * Readers (ls, show, logs) use the connection of store_open.  A run of
+ * this host still marked running whose lock nobody holds (runlock.h) has
+ * lost its owner and is reported "interrupted".
  */
 #include "config.h"
 
@@ -74,8 +76,9 @@
 #include <sqlite3.h>
 
 #include "json.h"
-#include "store.h"
 #include "ring.h"
+#include "runlock.h"
+#include "store.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 
@@ -432,88 +435,35 @@ sha256_hex(const void *data, size_t len, char out[65])
 		snprintf(out + 8 * i, 9, "%08" PRIx32, h[i]);
 }
 
-/* ---- processes ---- */
-
-/* Field 22 of /proc/PID/stat (clock ticks after boot), and the state
- * (field 3); false when the process is not there. */
-static bool
-store_proc_stat(int pid, uint64_t *start, char *state)
-{
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	/* The command name (field 2) may hold spaces and parentheses. */
-	p = strrchr(buf, ')');
-	if (p == NULL || p[1] != ' ')
-		return false;
-	p += 2;
-	*state = *p;
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p, ' ');
-		if (p == NULL)
-			return false;
-		p++;
-	}
-	*start = strtoull(p, NULL, 10);
-	return true;
-}
-
-uint64_t
-store_process_start(int pid)
-{
-	uint64_t start = 0;
-	char state;
-
-	if (pid <= 0 || !store_proc_stat(pid, &start, &state))
-		return 0;
-	return start;
-}
+/* ---- owners ---- */
 
 /* What deciding "interrupted" needs, taken once per query. */
 struct store_here {
+	const struct store *s;
 	int64_t now;
 	char host[256];
 };
 
 static void
-store_here_init(struct store_here *h)
+store_here_init(struct store_here *h, const struct store *s)
 {
+	h->s = s;
 	h->now = event_now();
 	if (gethostname(h->host, sizeof h->host) != 0)
 		h->host[0] = '\0';
 	h->host[sizeof h->host - 1] = '\0';
 }
 
-/* Whether a run marked running still has its process.  Only a process on
- * this host can be checked; elsewhere it is taken to be alive.  pid 0 or
- * pid_start 0 means unknown, which is never taken for dead. */
+/* Whether a run marked running still has its owner: the process holding
+ * its lock (runlock.h).  Only a run of this host can be checked; one of
+ * another host is taken to be alive, and so is one whose lock cannot be
+ * read. */
 static bool
-store_process_alive(const struct store_here *h, const char *host, int pid, uint64_t pid_start)
+store_owner_alive(const struct store_here *h, const char *host, const char *uuid)
 {
-	uint64_t start;
-	char state;
-
-	if (host == NULL || h->host[0] == '\0' || strcmp(host, h->host) != 0 || pid <= 0)
+	if (host == NULL || uuid == NULL || h->host[0] == '\0' || strcmp(host, h->host) != 0)
 		return true;
-	if (kill(pid, 0) < 0 && errno == ESRCH)
-		return false;
-	if (!store_proc_stat(pid, &start, &state)) {
-		/* No /proc to ask: kill's answer is all there is. */
-		return access("/proc/self/stat", F_OK) != 0;
-	}
-	if (state == 'Z' || state == 'X')
-		return false;	/* exited, not yet reaped: the run is over */
-	return pid_start == 0 || start == pid_start;
+	return runlock_probe(h->s->path, uuid) != RUNLOCK_FREE;
 }
 
 /* ---- opening ---- */
@@ -711,9 +661,8 @@ store_writable(const struct store *s, struct err *e)
 
 /* ---- recording a run ---- */
 
-/* A version 4 UUID, lower-case. */
-static void
-store_uuid(char out[37])
+void
+store_new_uuid(char out[37])
 {
 	unsigned char b[16];
 	size_t got = 0;
@@ -750,8 +699,8 @@ store_insert_run(struct store *s, const struct store_run_info *ri, int64_t *run,
 		" ON CONFLICT (hash) DO NOTHING",
 		"SELECT id FROM workflows WHERE hash = ?1",
 		"INSERT INTO runs (uuid, workflow_id, workflow, file, args, user, host, pid,"
-		" pid_start, status, started_at, retry_of)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'running', ?10, ?11)",
+		" status, started_at, retry_of)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running', ?9, ?10)",
 		"INSERT INTO steps (run_id, idx, id, section, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
 	};
 	sqlite3_stmt *st[4] = { NULL };
@@ -785,10 +734,9 @@ store_insert_run(struct store *s, const struct store_run_info *ri, int64_t *run,
 	store_bind_text(st[2], 6, ri->user != NULL ? ri->user : "");
 	store_bind_text(st[2], 7, ri->host != NULL ? ri->host : "");
 	sqlite3_bind_int(st[2], 8, ri->pid);
-	sqlite3_bind_int64(st[2], 9, (int64_t)ri->pid_start);
-	sqlite3_bind_int64(st[2], 10, event_now());
+	sqlite3_bind_int64(st[2], 9, event_now());
 	if (ri->retry_of > 0)
-		sqlite3_bind_int64(st[2], 11, ri->retry_of);
+		sqlite3_bind_int64(st[2], 10, ri->retry_of);
 	if ((rc = store_step_done(st[2])) != SQLITE_OK)
 		goto out;
 	*run = sqlite3_last_insert_rowid(s->db);
@@ -812,14 +760,13 @@ out:
 }
 
 int
-store_run_create(struct store *s, const struct store_run_info *ri, int64_t *run,
-    char uuid[37], struct err *e)
+store_run_create(struct store *s, const struct store_run_info *ri, const char *uuid,
+    int64_t *run, struct err *e)
 {
 	int rc;
 
 	if (store_writable(s, e) < 0)
 		return -1;
-	store_uuid(uuid);
 	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
 		rc = store_insert_run(s, ri, run, uuid);
@@ -835,32 +782,74 @@ store_run_create(struct store *s, const struct store_run_info *ri, int64_t *run,
 	return 0;
 }
 
-int
-store_run_adopt(struct store *s, int64_t run, int pid, uint64_t pid_start, struct err *e)
+/* The takeover itself: the run is still marked running (its last owner did
+ * not end it), and the attempts that owner left running were interrupted
+ * (they were killed with it, or just before this). */
+static int
+store_adopt(struct store *s, int64_t run, int pid, char *status, size_t size)
 {
-	sqlite3_stmt *st = NULL;
+	static const char *const sql[] = {
+		"SELECT status FROM runs WHERE id = ?1",
+		"UPDATE attempts SET status = 'interrupted', ended_at = ?2,"
+		" error = (SELECT printf('its drover process (pid %d on %s) ended while it ran;"
+		" pid %d took the run over', r.pid, r.host, ?3)"
+		" FROM runs r WHERE r.id = ?1)"
+		" WHERE run_id = ?1 AND status = 'running'",
+		"UPDATE runs SET pid = ?3, status = 'running', exit_code = NULL, ended_at = NULL,"
+		" duration_ms = NULL, error = NULL WHERE id = ?1",
+	};
+	sqlite3_stmt *st[3] = { NULL };
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; i < 3 && rc == SQLITE_OK; i++)
+		rc = store_prepare(s->db, sql[i], &st[i]);
+	if (rc != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st[0], 1, run);
+	if ((rc = sqlite3_step(st[0])) != SQLITE_ROW)
+		goto out;
+	snprintf(status, size, "%s", store_col_text(st[0], 0) != NULL ?
+	    store_col_text(st[0], 0) : "?");
+	rc = SQLITE_OK;
+	if (strcmp(status, "running") != 0)
+		goto out;
+	for (size_t i = 1; i < 3 && rc == SQLITE_OK; i++) {
+		sqlite3_bind_int64(st[i], 1, run);
+		sqlite3_bind_int64(st[i], 2, event_now());
+		sqlite3_bind_int(st[i], 3, pid);
+		rc = store_step_done(st[i]);
+	}
+out:
+	for (size_t i = 0; i < 3; i++)
+		sqlite3_finalize(st[i]);
+	return rc;
+}
+
+int
+store_run_adopt(struct store *s, int64_t run, int pid, struct err *e)
+{
+	char status[32] = "";
 	int rc;
 
 	if (store_writable(s, e) < 0)
 		return -1;
-	rc = store_prepare(s->db, "UPDATE runs SET pid = ?2, pid_start = ?3, status = 'running',"
-	    " exit_code = NULL, ended_at = NULL, duration_ms = NULL, error = NULL WHERE id = ?1",
-	    &st);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, run);
-		sqlite3_bind_int(st, 2, pid);
-		sqlite3_bind_int64(st, 3, (int64_t)pid_start);
-		rc = store_step_done(st);
-	}
-	if (rc != SQLITE_OK) {
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = store_adopt(s, run, pid, status, sizeof status);
+	if (rc == SQLITE_OK && strcmp(status, "running") == 0)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_DONE)
 		store_errf(e, s->db, rc, "cannot take over run %" PRId64 " in the history %s", run,
 		    s->path);
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
-	if (sqlite3_changes(s->db) == 0)
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc == SQLITE_DONE)
 		return err_set(e, "no run %" PRId64 " in the history (%s)", run, s->path);
+	if (rc != SQLITE_OK)
+		return -1;
+	if (strcmp(status, "running") != 0)
+		return err_set(e, "run %" PRId64 " has ended (%s) meanwhile: there is nothing to "
+		    "resume", run, status);
 	return 0;
 }
 
@@ -1699,12 +1688,12 @@ store_find_run(struct store *s, const char *ref, int64_t *run, struct err *e)
 	" CASE WHEN r.status = 'running' THEN" \
 	"  (SELECT coalesce(sum(tokens_out), 0) FROM steps WHERE run_id = r.id)" \
 	"  ELSE r.tokens_out END," \
-	" r.args, r.file, r.retry_of, r.pid, r.pid_start, r.error, r.last_seq"
+	" r.args, r.file, r.retry_of, r.error, r.last_seq"
 
 enum {
 	RC_ID, RC_UUID, RC_WORKFLOW, RC_STATUS, RC_EXIT, RC_USER, RC_HOST, RC_STARTED,
 	RC_ENDED, RC_DURATION, RC_COST, RC_TIN, RC_TOUT, RC_ARGS, RC_FILE, RC_RETRY_OF,
-	RC_PID, RC_PID_START, RC_ERROR, RC_LAST_SEQ,
+	RC_ERROR, RC_LAST_SEQ,
 };
 
 static void
@@ -1755,7 +1744,7 @@ store_col_json(sqlite3_stmt *st, int col, bool object)
 	return object ? cJSON_CreateObject() : cJSON_CreateNull();
 }
 
-/* Whether a row's run is marked running but its process is gone. */
+/* Whether a row's run is marked running but its owner is gone. */
 static bool
 store_row_interrupted(sqlite3_stmt *st, const struct store_here *h)
 {
@@ -1763,8 +1752,7 @@ store_row_interrupted(sqlite3_stmt *st, const struct store_here *h)
 
 	if (status == NULL || strcmp(status, "running") != 0)
 		return false;
-	return !store_process_alive(h, store_col_text(st, RC_HOST),
-	    sqlite3_column_int(st, RC_PID), (uint64_t)sqlite3_column_int64(st, RC_PID_START));
+	return !store_owner_alive(h, store_col_text(st, RC_HOST), store_col_text(st, RC_UUID));
 }
 
 /* One run as ls shows it, from a row of STORE_RUN_COLUMNS. */
@@ -1941,7 +1929,7 @@ store_list_runs(struct store *s, const struct store_filter *f, struct err *e)
 	for (int i = 0; i < n_words; i++)
 		sqlite3_bind_text(st, STORE_WORD_PARAM + i, words[i], -1, SQLITE_STATIC);
 
-	store_here_init(&h);
+	store_here_init(&h, s);
 	while ((f->limit <= 0 || n < f->limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		bool interrupted = store_row_interrupted(st, &h);
 
@@ -2128,7 +2116,7 @@ store_get_run(struct store *s, int64_t run, struct err *e)
 	}
 	if (rc != SQLITE_ROW)
 		goto fail;
-	store_here_init(&h);
+	store_here_init(&h, s);
 	interrupted = store_row_interrupted(st, &h);
 	status = store_col_text(st, RC_STATUS);
 	live = !interrupted && status != NULL && strcmp(status, "running") == 0;
@@ -2193,15 +2181,14 @@ store_run_live(struct store *s, int64_t run)
 	sqlite3_stmt *st;
 	bool live = false;
 
-	if (s->db == NULL || store_prepare(s->db, "SELECT status, host, pid, pid_start FROM runs"
+	if (s->db == NULL || store_prepare(s->db, "SELECT status, host, uuid FROM runs"
 	    " WHERE id = ?1", &st) != SQLITE_OK)
 		return false;
 	sqlite3_bind_int64(st, 1, run);
 	if (sqlite3_step(st) == SQLITE_ROW && store_col_text(st, 0) != NULL &&
 	    strcmp(store_col_text(st, 0), "running") == 0) {
-		store_here_init(&h);
-		live = store_process_alive(&h, store_col_text(st, 1), sqlite3_column_int(st, 2),
-		    (uint64_t)sqlite3_column_int64(st, 3));
+		store_here_init(&h, s);
+		live = store_owner_alive(&h, store_col_text(st, 1), store_col_text(st, 2));
 	}
 	sqlite3_finalize(st);
 	return live;

@@ -37,11 +37,9 @@ void store_close(struct store *s);
 /* $DROVER_DB, else $XDG_STATE_HOME/drover/history.db (~/.local/state/...);
  * caller frees. */
 char *store_default_path(void);
-/* When process pid started (field 22 of /proc/PID/stat, clock ticks after
- * boot), or 0 when it is not there: what store_run_info.pid_start and
- * store_run_adopt want for getpid(), so a reused pid is not taken for the
- * run's process. */
-uint64_t store_process_start(int pid);
+/* A new run UUID (version 4, lower case; 37 bytes with the NUL): a run's
+ * lock (runlock.h) is taken under it before the run is recorded. */
+void store_new_uuid(char uuid[37]);
 
 /* ---- writing a run ---- */
 
@@ -58,21 +56,21 @@ struct store_run_info {
 	size_t text_len;
 	const char *args_json;	/* resolved args, secrets masked */
 	const char *user, *host;
-	int pid;
-	uint64_t pid_start;	/* the process's start time, to tell a reused pid */
+	int pid;		/* of the owner, which holds the run's lock */
 	int64_t retry_of;	/* run number this one retries, or 0 */
 	const struct store_step_info *steps;
 	size_t n_steps;
 };
 
-/* Records a new run (status "running", its steps "pending") and gives its
- * number and UUID (37 bytes with the NUL). */
-int store_run_create(struct store *s, const struct store_run_info *ri, int64_t *run,
-    char uuid[37], struct err *e);
+/* Records a new run under uuid (status "running", its steps "pending") and
+ * gives its number. */
+int store_run_create(struct store *s, const struct store_run_info *ri, const char *uuid,
+    int64_t *run, struct err *e);
 
-/* Records a run taken over by `drover resume`: new pid, status back to
- * running. */
-int store_run_adopt(struct store *s, int64_t run, int pid, uint64_t pid_start, struct err *e);
+/* Records that process pid took over run (drover resume, holding the
+ * run's lock): the attempts its last owner left running become
+ * "interrupted", with why.  Refused when the run has ended meanwhile. */
+int store_run_adopt(struct store *s, int64_t run, int pid, struct err *e);
 
 /* Starts the writer thread: it reads every event of the run from gate and
  * stores it, committing at least every 50 ms or 4096 events, and calls
@@ -111,9 +109,9 @@ struct store_filter {
 };
 
 /* Runs, newest first (or oldest first), each as in `drover ls --json`;
- * runs whose process is gone show as "interrupted".  Everything is chosen
- * in SQL from the runs' index, so a page costs the same at any depth of
- * the history. */
+ * runs of this host whose owner is gone (nobody holds their lock) show as
+ * "interrupted".  Everything is chosen in SQL from the runs' index, so a
+ * page costs the same at any depth of the history. */
 cJSON *store_list_runs(struct store *s, const struct store_filter *f, struct err *e);
 /* One run as in `drover show --json`: args, steps in file order with their
  * attempts, approvals. */
@@ -121,7 +119,7 @@ cJSON *store_get_run(struct store *s, int64_t run, struct err *e);
 /* The workflow text and file of a run; caller frees both. */
 int store_run_workflow(struct store *s, int64_t run, char **text, size_t *len, char **file,
     struct err *e);
-/* True while the run's process is alive. */
+/* True while the run has an owner. */
 bool store_run_live(struct store *s, int64_t run);
 
 /* Calls fn for the run's events with seq > after, in order: log chunks

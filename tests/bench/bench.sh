@@ -18,7 +18,7 @@ now_ms() { date +%s%3N; }
 best_of() {	# best_of N CMD...: the fastest of N runs, in ms
 	best=
 	for i in $(seq 1 "$1"); do
-		rm -f "$DROVER_DB"*
+		rm -rf "$DROVER_DB"*
 		t0=$(now_ms)
 		sh -c "$2" >/dev/null 2>&1
 		t=$(( $(now_ms) - t0 ))
@@ -47,7 +47,7 @@ steps:
   - id: count
     run: seq 1 2000000
 YAML
-rm -f "$DROVER_DB"*
+rm -rf "$DROVER_DB"*
 "$DROVER" run "$B/lines.yaml" >/dev/null 2>&1
 ms=$("$DROVER" show 1 --json | awk -F: '/"duration_ms"/ { gsub(/[ ,]/, "", $2); print $2; exit }')
 lines=$("$DROVER" logs 1 count | wc -l)
@@ -63,7 +63,7 @@ awk -v n=1000 -v seed=7 -v out="$B/dag1000" -f "$TOP_SRCDIR/tests/bench/gendag.a
 export XDG_CONFIG_HOME="$B/config" LANG=C.UTF-8
 mkdir -p "$XDG_CONFIG_HOME/drover" && ln -s "$TOP_SRCDIR/themes" "$XDG_CONFIG_HOME/drover/themes"
 unset NO_COLOR
-rm -f "$DROVER_DB"*
+rm -rf "$DROVER_DB"*
 "$DROVER" run --no-tui "$B/dag1000/dag.yaml" >/dev/null 2>&1
 printf 'idle console on a finished 1,000-step run (budget 0): '
 "$BENCH_BIN/ptycount" 2 10 80 24 "$DROVER" attach 1

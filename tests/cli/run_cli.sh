@@ -86,4 +86,28 @@ is "a pipeline cut short by head ends cleanly" "$rc" 0
 unlike "SIGPIPE is at its default in steps (no write error)" \
 	"$("$DROVER" logs "$run" pipe --stream stderr)" 'Broken pipe'
 
+# How a step's process starts, and what it says when it cannot.
+echo data >"$T/plain" && chmod 644 "$T/plain"
+run_wf start <<YAML
+name: start
+steps:
+  - {id: missing, run: [no-such-command-for-drover, x]}
+  - {id: nowhere, run: "echo hi", workdir: /no-such-dir-for-drover, depends_on: []}
+  - {id: notexec, run: [$T/plain], depends_on: []}
+  - id: env
+    depends_on: []
+    workdir: /
+    run: "pwd; ps -o pgid= -p \$\$; echo \$\$; read x; echo read=\$?"
+YAML
+is "a command not in PATH" "$(step_field "$run" missing error)" \
+	"cannot start 'no-such-command-for-drover': No such file or directory"
+is "a workdir that is not there" "$(step_field "$run" nowhere error)" \
+	"cannot enter workdir '/no-such-dir-for-drover': No such file or directory"
+is "a file that cannot be run" "$(step_field "$run" notexec error)" \
+	"cannot start '$T/plain': Permission denied"
+set -- $("$DROVER" logs "$run" env)
+is "the workdir is entered" "$1" /
+is "the step leads its own process group" "$2" "$3"
+is "stdin is /dev/null" "$4" read=1
+
 done_testing

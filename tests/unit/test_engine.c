@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "proctrack.h"
 #include "ring.h"
 #include "wf.h"
 #include "xmalloc.h"
@@ -81,6 +82,7 @@ test_two_runs_at_once(void **state)
 	struct engine_opts oa = { .wf = wa, .args = args, .user = "t", .host = "h",
 	    .kill_grace_ms = 1000, .runtime_dir = dir };
 	struct engine_opts ob = oa;
+	struct proctrack_run *pa, *pb;
 	struct ring *ra = ring_new(1 << 16), *rb = ring_new(1 << 16);
 	struct seen sa = { .gate = ring_reader_new(ra, true), .wf = wa };
 	struct seen sb = { .gate = ring_reader_new(rb, true), .wf = wb };
@@ -89,6 +91,12 @@ test_two_runs_at_once(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
+	pa = proctrack_run_new(PROCTRACK_AUTO, "00000000-0000-4000-8000-000000000001", &e);
+	pb = proctrack_run_new(PROCTRACK_AUTO, "00000000-0000-4000-8000-000000000002", &e);
+	assert_non_null(pa);
+	assert_non_null(pb);
+	oa.procs = pa;
+	ob.procs = pb;
 	ob.wf = wb;
 	ea = engine_new(&oa, &e);
 	eb = engine_new(&ob, &e);
@@ -113,6 +121,8 @@ test_two_runs_at_once(void **state)
 	assert_string_equal(sb.last_line, "b-z");
 	engine_free(ea);
 	engine_free(eb);
+	proctrack_run_free(pa);
+	proctrack_run_free(pb);
 	ring_reader_free(sa.gate);
 	ring_reader_free(sb.gate);
 	ring_free(ra);

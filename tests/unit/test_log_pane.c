@@ -56,7 +56,8 @@ make_log(struct fx *fx)
 
 	fx->st = store_open(fx->path, false, &e);
 	assert_non_null(fx->st);
-	assert_int_equal(store_run_create(fx->st, &ri, &fx->m.run, uuid, &e), 0);
+	store_new_uuid(uuid);
+	assert_int_equal(store_run_create(fx->st, &ri, uuid, &fx->m.run, &e), 0);
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO logs (run_id, seq, ts, step_idx,"
 	    " phase, attempt, stream, first_line, nlines, text)"

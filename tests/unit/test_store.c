@@ -38,7 +38,9 @@
 #include <sqlite3.h>
 
 #include "ring.h"
+#include "runlock.h"
 #include "store.h"
+#include "xmalloc.h"
 
 #define RING_CAP (1024 * 1024)
 
@@ -57,6 +59,12 @@ rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 	return remove(p);
 }
 
+/* The runs a test creates as this process's own, as drover run does: their
+ * locks are held until the test ends. */
+static struct runlock *held[64];
+static size_t n_held;
+static const char *held_db;
+
 static int
 setup_dir(void **state)
 {
@@ -66,8 +74,16 @@ setup_dir(void **state)
 	if (mkdtemp(fx->dir) == NULL)
 		return -1;
 	snprintf(fx->path, sizeof fx->path, "%s/state/drover/history.db", fx->dir);
+	held_db = fx->path;
 	*state = fx;
 	return 0;
+}
+
+static void
+release_held(void)
+{
+	while (n_held > 0)
+		runlock_release(held[--n_held], false);
 }
 
 static int
@@ -75,6 +91,7 @@ teardown_dir(void **state)
 {
 	struct fx *fx = *state;
 
+	release_held();
 	chmod(fx->dir, 0700);
 	nftw(fx->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(fx);
@@ -171,30 +188,61 @@ open_store(const char *path)
 	return s;
 }
 
+/* Takes the lock of run uuid as its owner would. */
+static struct runlock *
+own_run(const char *uuid)
+{
+	struct runlock_owner me, prev;
+	struct err e = { 0 };
+	struct runlock *l;
+	bool busy;
+
+	runlock_owner_self(&me, "alice", hostname());
+	l = runlock_take(held_db, uuid, &me, &prev, &busy, &e);
+	if (l == NULL)
+		fail_msg("runlock_take: %s", e.msg);
+	return l;
+}
+
+/* A run of workflow on host with this UUID; owned: this process holds its
+ * lock. */
 static int64_t
-create_run_as(struct store *s, const char *workflow, const char *text, const char *host,
-    int pid, uint64_t pid_start, char uuid[37])
+create_run_uuid(struct store *s, const char *workflow, const char *text, const char *host,
+    bool owned, const char *id)
 {
 	struct store_run_info ri = {
 		.workflow = workflow, .file = "workflows/deploy.yaml", .text = text,
 		.text_len = strlen(text), .args_json = "{\"app\":\"web\",\"replicas\":2}",
-		.user = "alice", .host = host, .pid = pid, .pid_start = pid_start,
+		.user = "alice", .host = host, .pid = getpid(),
 		.steps = three_steps, .n_steps = 3,
 	};
 	struct err e = { 0 };
-	char u[37];
 	int64_t run = 0;
 
-	if (store_run_create(s, &ri, &run, uuid != NULL ? uuid : u, &e) != 0)
+	if (owned) {
+		assert_true(n_held < sizeof held / sizeof held[0]);
+		held[n_held++] = own_run(id);
+	}
+	if (store_run_create(s, &ri, id, &run, &e) != 0)
 		fail_msg("store_run_create: %s", e.msg);
 	return run;
+}
+
+/* The same with a new UUID, given back in uuid when it is not NULL. */
+static int64_t
+create_run_as(struct store *s, const char *workflow, const char *text, const char *host,
+    bool owned, char uuid[37])
+{
+	char u[37], *id = uuid != NULL ? uuid : u;
+
+	store_new_uuid(id);
+	return create_run_uuid(s, workflow, text, host, owned, id);
 }
 
 static int64_t
 create_run(struct store *s, char uuid[37])
 {
-	return create_run_as(s, "deploy-webapp", wf_text, hostname(), getpid(),
-	    store_process_start(getpid()), uuid);
+	return create_run_as(s, "deploy-webapp", wf_text, hostname(), true, uuid);
 }
 
 /* What the test put, to compare with what comes back. */
@@ -1349,7 +1397,8 @@ test_readonly_missing(void **state)
 	assert_int_equal(store_find_run(s, "abcd", &run, &e), -1);
 	assert_non_null(strstr(e.msg, "no run matches 'abcd'"));
 	assert_false(store_run_live(s, 42));
-	assert_int_equal(store_run_create(s, &ri, &run, uuid, &e), -1);
+	store_new_uuid(uuid);
+	assert_int_equal(store_run_create(s, &ri, uuid, &run, &e), -1);
 	assert_non_null(strstr(e.msg, "read-only"));
 	store_close(s);
 	/* Looking never creates anything. */
@@ -1540,11 +1589,11 @@ test_list_filters(void **state)
 	char sql[512];
 	struct store_filter f;
 
-	create_run_as(s, "alpha", "a", hostname(), getpid(), store_process_start(getpid()), NULL);
-	create_run_as(s, "beta", "b", hostname(), getpid(), store_process_start(getpid()), NULL);
-	create_run_as(s, "alpha", "a", hostname(), getpid(), store_process_start(getpid()), NULL);
-	create_run_as(s, "beta", "b", hostname(), getpid(), store_process_start(getpid()), NULL);
-	create_run_as(s, "alpha", "a", hostname(), getpid(), store_process_start(getpid()), NULL);
+	create_run_as(s, "alpha", "a", hostname(), true, NULL);
+	create_run_as(s, "beta", "b", hostname(), true, NULL);
+	create_run_as(s, "alpha", "a", hostname(), true, NULL);
+	create_run_as(s, "beta", "b", hostname(), true, NULL);
+	create_run_as(s, "alpha", "a", hostname(), true, NULL);
 	snprintf(sql, sizeof sql,
 	    "UPDATE runs SET status = 'succeeded', exit_code = 0, started_at = %" PRId64 ","
 	    " ended_at = %" PRId64 " WHERE id IN (1, 3);"
@@ -1619,11 +1668,13 @@ test_list_pages(void **state)
 	struct err e = { 0 };
 	struct store_filter f;
 
-	for (int i = 1; i <= 30; i++)
-		create_run_as(s, i % 3 == 0 ? "deploy-web" : "build", "t", hostname(), getpid(),
-		    store_process_start(getpid()), NULL);
-	sql_exec(fx->path, "UPDATE runs SET uuid = printf('f%07d-0000-4000-8000-000000000000', id);"
-	    "UPDATE runs SET status = 'failed', exit_code = 1 WHERE id IN (2, 29);"
+	for (int i = 1; i <= 30; i++) {
+		char uuid[37];
+
+		snprintf(uuid, sizeof uuid, "f%07d-0000-4000-8000-000000000000", i);
+		create_run_uuid(s, i % 3 == 0 ? "deploy-web" : "build", "t", hostname(), true, uuid);
+	}
+	sql_exec(fx->path, "UPDATE runs SET status = 'failed', exit_code = 1 WHERE id IN (2, 29);"
 	    "UPDATE runs SET status = 'succeeded', exit_code = 0 WHERE id % 2 = 1;"
 	    "UPDATE runs SET user = 'Bob' WHERE id = 4");
 
@@ -1659,8 +1710,12 @@ test_list_pages(void **state)
 	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 28, 26, 22, 20, 16, 14, 10, 8, 4 }, 9);
 	f = (struct store_filter){ .text = "100%_" };
 	assert_ids(store_list_runs(s, &f, &e), NULL, 0);
-	/* Interrupted runs are running in SQL: told apart in C, paged alike. */
-	sql_exec(fx->path, "UPDATE runs SET pid_start = pid_start + 1 WHERE id IN (8, 16, 24)");
+	/* Interrupted runs are running in SQL: told apart in C, paged alike.
+	 * Runs 8, 16 and 24 lose their owner (held[] is in run order). */
+	for (size_t k = 8; k <= 24; k += 8) {
+		runlock_release(held[k - 1], false);
+		held[k - 1] = NULL;
+	}
 	f = (struct store_filter){ .text = "interrupted", .limit = 2 };
 	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ 24, 16 }, 2);
 	f = (struct store_filter){ .text = "interrupted", .before = 16 };
@@ -1678,67 +1733,91 @@ test_list_pages(void **state)
 	store_close(s);
 }
 
-static int
-dead_pid(void)
+static const char *
+attempt_field(const cJSON *run, int step, int attempt, const char *key)
 {
-	pid_t pid = fork();
+	const cJSON *steps = cJSON_GetObjectItemCaseSensitive(run, "steps");
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(steps, step),
+	    "attempt_list");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(list, attempt - 1),
+	    key);
 
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(0);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
-	return pid;
+	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* Who owns a run is its lock: a run marked running that nobody's lock
+ * holds has lost its owner. */
 static void
 test_interrupted(void **state)
 {
 	struct fx *fx = *state;
 	struct store *s = open_store(fx->path);
 	struct err e = { 0 };
-	uint64_t me = store_process_start(getpid());
-	int gone = dead_pid();
 	struct store_filter f;
-	int64_t a, b, c, d;
+	char ua[37], ue[37], *lock, sql[512];
+	struct runlock *taken;
+	int64_t a, b, c, d, x;
 	cJSON *r;
 
-	assert_true(me > 0);
-	assert_int_equal(store_process_start(gone), 0);
-	a = create_run_as(s, "w", "x", hostname(), gone, 12345, NULL);	/* its process died */
-	b = create_run_as(s, "w", "x", hostname(), getpid(), me, NULL);	/* alive */
-	c = create_run_as(s, "w", "x", hostname(), getpid(), me + 1, NULL);	/* pid reused */
-	d = create_run_as(s, "w", "x", "elsewhere.example", gone, 1, NULL);	/* cannot tell */
+	a = create_run_as(s, "w", "x", hostname(), false, ua);	/* nobody owns it */
+	b = create_run_as(s, "w", "x", hostname(), true, NULL);	/* this process does */
+	c = create_run_as(s, "w", "x", hostname(), true, NULL);	/* its owner dies: */
+	d = create_run_as(s, "w", "x", "elsewhere.example", false, NULL);	/* cannot tell */
+	runlock_release(held[--n_held], false);
+	x = create_run_as(s, "w", "x", hostname(), false, ue);	/* lock file not a file */
+	lock = xasprintf("%s-locks/%s.lock", fx->path, ue);
+	assert_int_equal(mkfifo(lock, 0600), 0);
+	free(lock);
 
 	assert_false(store_run_live(s, a));
 	assert_true(store_run_live(s, b));
 	assert_false(store_run_live(s, c));
 	assert_true(store_run_live(s, d));
+	assert_true(store_run_live(s, x));
 
 	r = store_list_runs(s, NULL, &e);
-	assert_str(cJSON_GetArrayItem(r, 0), "status", "running");	/* d */
-	assert_str(cJSON_GetArrayItem(r, 1), "status", "interrupted");	/* c */
-	assert_str(cJSON_GetArrayItem(r, 2), "status", "running");	/* b */
-	assert_str(cJSON_GetArrayItem(r, 3), "status", "interrupted");	/* a */
-	assert_null_item(cJSON_GetArrayItem(r, 3), "exit_code");
-	assert_null_item(cJSON_GetArrayItem(r, 3), "duration_ms");
+	assert_str(cJSON_GetArrayItem(r, 0), "status", "running");	/* x */
+	assert_str(cJSON_GetArrayItem(r, 1), "status", "running");	/* d */
+	assert_str(cJSON_GetArrayItem(r, 2), "status", "interrupted");	/* c */
+	assert_str(cJSON_GetArrayItem(r, 3), "status", "running");	/* b */
+	assert_str(cJSON_GetArrayItem(r, 4), "status", "interrupted");	/* a */
+	assert_null_item(cJSON_GetArrayItem(r, 4), "exit_code");
+	assert_null_item(cJSON_GetArrayItem(r, 4), "duration_ms");
 	cJSON_Delete(r);
 	f = (struct store_filter){ .status = "interrupted" };
 	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ c, a }, 2);
 	f = (struct store_filter){ .status = "running" };
-	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ d, b }, 2);
+	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ x, d, b }, 3);
 	f = (struct store_filter){ .status = "interrupted", .limit = 1 };
 	assert_ids(store_list_runs(s, &f, &e), (int64_t[]){ c }, 1);
 	r = store_get_run(s, a, &e);
 	assert_str(r, "status", "interrupted");
 	cJSON_Delete(r);
 
-	/* drover resume takes it over: running again, under this process. */
-	assert_int_equal(store_run_adopt(s, a, getpid(), me, &e), 0);
+	/* drover resume takes it over: its lock, then the run; what the dead
+	 * owner left running was interrupted. */
+	snprintf(sql, sizeof sql, "UPDATE runs SET pid = 4242 WHERE id = %" PRId64 ";"
+	    "INSERT INTO attempts (run_id, step_idx, phase, attempt, status, started_at)"
+	    " VALUES (%" PRId64 ", 0, 'main', 1, 'succeeded', 1), (%" PRId64 ", 1, 'main', 1,"
+	    " 'running', 2)", a, a, a);
+	sql_exec(fx->path, sql);
+	taken = own_run(ua);
+	assert_int_equal(store_run_adopt(s, a, getpid(), &e), 0);
 	assert_true(store_run_live(s, a));
 	r = store_get_run(s, a, &e);
 	assert_str(r, "status", "running");
+	assert_string_equal(attempt_field(r, 0, 1, "status"), "succeeded");
+	assert_string_equal(attempt_field(r, 1, 1, "status"), "interrupted");
+	assert_non_null(strstr(attempt_field(r, 1, 1, "error"), "pid 4242"));
+	assert_non_null(attempt_field(r, 1, 1, "ended_at"));
 	cJSON_Delete(r);
-	assert_int_equal(store_run_adopt(s, 999, getpid(), me, &e), -1);
+	runlock_release(taken, false);
+
+	/* A run that ended meanwhile is not taken over. */
+	sql_exec(fx->path, "UPDATE runs SET status = 'succeeded' WHERE id = 1");
+	assert_int_equal(store_run_adopt(s, a, getpid(), &e), -1);
+	assert_non_null(strstr(e.msg, "has ended (succeeded)"));
+	assert_int_equal(store_run_adopt(s, 999, getpid(), &e), -1);
 	assert_non_null(strstr(e.msg, "no run 999"));
 	store_close(s);
 }
@@ -1857,7 +1936,8 @@ readonly_child(void)
 	snprintf(path, sizeof path, "%s/history.db", dir);
 	s = store_open(path, false, &e);
 	CHILD_CHECK(s != NULL, 11);
-	CHILD_CHECK(store_run_create(s, &ri, &run, uuid, &e) == 0, 12);
+	store_new_uuid(uuid);
+	CHILD_CHECK(store_run_create(s, &ri, uuid, &run, &e) == 0, 12);
 	CHILD_CHECK(chmod(path, 0444) == 0 && chmod(dir, 0555) == 0, 13);
 
 	memset(&we, 0, sizeof we);
@@ -2003,11 +2083,11 @@ test_workflow_hash(void **state)
 
 	memset(million, 'a', 1000000);
 	million[1000000] = '\0';
-	create_run_as(s, "w", "abc", "h", 1, 1, NULL);
+	create_run_as(s, "w", "abc", "h", false, NULL);
 	create_run_as(s, "w", "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "h",
-	    1, 1, NULL);
-	create_run_as(s, "w", million, "h", 1, 1, NULL);
-	create_run_as(s, "w", "", "h", 1, 1, NULL);
+	    false, NULL);
+	create_run_as(s, "w", million, "h", false, NULL);
+	create_run_as(s, "w", "", "h", false, NULL);
 	for (int i = 0; i < 4; i++) {
 		snprintf(sql, sizeof sql, "SELECT w.hash FROM runs r JOIN workflows w"
 		    " ON w.id = r.workflow_id WHERE r.id = %d", i + 1);

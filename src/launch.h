@@ -1,0 +1,32 @@
+/* launch.h - starting a step's process: vfork and exec, cheaply.
+ *
+ * The child shares drover's memory until it execs, so it only makes
+ * system calls.  First of all it joins the attempt's cgroup, when it has
+ * one (proctrack.h): whatever it starts afterwards, however early, is
+ * inside.  Then it takes its own process group, stdin from /dev/null,
+ * stdout and stderr from the given descriptors, the working directory,
+ * the default disposition of every signal drover ignores or catches, an
+ * empty signal mask, and execs, searching PATH as execvp does.  What
+ * failed and why comes back through memory shared with the child before
+ * vfork returns, so a failure is known at once and reported precisely.
+ */
+#ifndef DROVER_LAUNCH_H
+#define DROVER_LAUNCH_H
+
+#include <sys/types.h>
+
+#include "err.h"
+
+struct launch_opts {
+	char *const *argv;	/* argv[0] is looked up in PATH unless it has a '/' */
+	char *const *env;
+	const char *workdir;	/* or NULL */
+	int out_fd, err_fd;	/* become its stdout and stderr */
+	int cgroup_fd;		/* an open cgroup.procs to join, or -1 */
+};
+
+/* Starts the process; its pid (a child of the calling thread, to be
+ * waited for), or -1 with e set. */
+pid_t launch_process(const struct launch_opts *o, struct err *e);
+
+#endif
