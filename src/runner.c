@@ -354,11 +354,13 @@ runner_run(const struct runner_opts *o)
 	}
 	rs = engine_join(en);
 	if (engine_abandoned(en)) {
-		/* The writer may be stuck in SQLite for good: exit without it. */
+		/* The writer gives up at once on an abandoned ring. */
+		store_writer_join(w, &e);
 		cmd_error("run %lld was stopped before the history could record it; its steps were "
 		    "killed, and 'drover resume %lld' continues it once the history can be "
 		    "written", (long long)run, (long long)run);
-		return EXIT_CANCELLED;	/* nothing freed: the writer may still use it */
+		status = EXIT_CANCELLED;
+		goto out;
 	}
 	if (o->view != NULL)
 		printf("run %lld %s\n", (long long)run, run_status_name(rs));

@@ -1030,6 +1030,29 @@ store_writer_report(struct store_writer *w)
 		w->on_error(w->ud, w->msg);
 }
 
+static void
+store_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* While another connection holds the lock: wait as long as any
+ * connection does, unless the run was given up (ring_abandon), when the
+ * process is about to exit and must not wait at all. */
+static int
+store_writer_busy(void *ud, int count)
+{
+	struct store_writer *w = ud;
+
+	if (ring_reader_abandoned(w->gate) || count * 10 >= STORE_BUSY_MS)
+		return 0;
+	store_sleep_ms(10);
+	return 1;
+}
+
 static int
 store_writer_connect(struct store_writer *w)
 {
@@ -1041,6 +1064,8 @@ store_writer_connect(struct store_writer *w)
 	rc = sqlite3_open_v2(w->path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK)
 		rc = store_configure(w->db, false);
+	if (rc == SQLITE_OK)
+		sqlite3_busy_handler(w->db, store_writer_busy, w);
 	for (int i = 0; rc == SQLITE_OK && i < WS_N; i++)
 		rc = store_prepare(w->db, ws_sql[i], &w->st[i]);
 	if (rc != SQLITE_OK)
@@ -1459,15 +1484,6 @@ store_writer_take(struct store_writer *w)
 	return false;
 }
 
-static void
-store_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 static void *
 store_writer_main(void *arg)
 {
@@ -1477,6 +1493,10 @@ store_writer_main(void *arg)
 	int64_t end_failing_since = 0;
 
 	for (;;) {
+		if (failing && ended && ring_reader_abandoned(w->gate)) {
+			w->gave_up = true;	/* the run was given up: so is its end */
+			break;
+		}
 		if (failing) {
 			store_writer_report(w);
 			if (ended) {
