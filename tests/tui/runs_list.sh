@@ -52,18 +52,20 @@ tui_keys /
 tui_type "ancient"
 tui_keys Enter
 tui_wait "a filter finds a run older than the newest thousand" 'filter: ancient'
-like "it is listed" "$(row 3)" ' 1 failed +ancient'
+tui_wait "it is listed" '^ . +1 failed +ancient'
+like "on the first row" "$(row 3)" ' 1 failed +ancient'
 like "alone" "$(row 4)" '^ *$'
 tui_keys /
 tui_type "status:failed"
 tui_keys Enter
 tui_wait "a status filter reaches it too" 'filter: status:failed'
-like "the failed run is listed" "$(row 3)" ' 1 failed +ancient'
+tui_wait "the failed run is listed" '^ . +1 failed +ancient'
 tui_keys /
 tui_type "12"
 tui_keys Enter
 tui_wait "a number finds its run" 'filter: 12'
-like "it is listed" "$(row 3)" ' 12 succeeded'
+tui_wait "it is listed" '^ . +12 succeeded'
+like "on the first row" "$(row 3)" ' 12 succeeded'
 like "alone: no other run has 12 in its fields" "$(row 4)" '^ *$'
 tui_keys /
 tui_keys Enter

@@ -6,7 +6,7 @@
 #   tui_keys KEY...              tmux send-keys (names like Enter, Escape, C-c)
 #   tui_type TEXT                type TEXT literally
 #   tui_screen                   the screen as text
-#   tui_wait NAME PATTERN [SECS] ok when the screen matches grep -E PATTERN
+#   tui_wait NAME PATTERN [SECS] ok when the screen matches grep -E PATTERN (20 s)
 #   tui_resize COLS ROWS
 #   tui_alive                    the pane's command is still running
 #   tui_stop
@@ -45,7 +45,7 @@ tui_alive() { ! tui_screen | grep -q '^\[exited'; }
 tui_stop() { tui kill-server 2>/dev/null; }
 
 tui_wait() {
-	name=$1; pat=$2; secs=${3:-10}
+	name=$1; pat=$2; secs=${3:-20}
 	i=0
 	while [ "$i" -lt $((secs * 20)) ]; do
 		if tui_screen | grep -Eq -- "$pat"; then
