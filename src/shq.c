@@ -727,6 +727,8 @@ shq_code(struct shq_plan *P, struct lx *L, bool close)
 			word_op(P, &w);
 			start = true;
 			shq_heredocs(P, L, hd, n_hd);
+			for (size_t i = 0; i < n_hd; i++)
+				free(hd[i].delim);	/* those a failure left */
 			n_hd = 0;
 			break;
 		case '(':
