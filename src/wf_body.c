@@ -74,16 +74,6 @@ ld_run(struct ld *ld, struct ynode *n, struct body *b, const struct refctx *ctx)
 		b->run = n;
 }
 
-static bool
-ld_scalar_tmpl(struct ld *ld, struct ynode *n, const char *field, const struct refctx *ctx)
-{
-	if (n->kind != YNODE_SCALAR || n->type == YS_NULL) {
-		ld_err(ld, n, "'%s' must be text, not %s", field, ynode_describe(n));
-		return false;
-	}
-	return ld_tmpl(ld, n, ctx);
-}
-
 static void
 ld_http(struct ld *ld, struct ynode *n, struct http_spec *h, const struct refctx *ctx)
 {
