@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "step_kinds.h"
 #include "wf.h"
 
 size_t
@@ -33,14 +34,28 @@ wf_find_step(const struct workflow *wf, const char *id)
 	return NULL;
 }
 
-const char *
-wf_kind_name(enum wf_kind kind)
+const struct tool *
+wf_find_tool(const struct workflow *wf, const char *name)
 {
-	static const char *const names[] = {
-		"none", "run", "http", "llm", "mcp", "tool", "approval", "wait", "workflow",
-	};
+	for (size_t i = 0; i < wf->n_tools; i++)
+		if (strcmp(wf->tools[i].name, name) == 0)
+			return &wf->tools[i];
+	return NULL;
+}
 
-	return names[kind];
+const struct mcp_server *
+wf_find_server(const struct workflow *wf, const char *name)
+{
+	for (size_t i = 0; i < wf->n_servers; i++)
+		if (strcmp(wf->servers[i].name, name) == 0)
+			return &wf->servers[i];
+	return NULL;
+}
+
+const char *
+wf_kind_name(const struct step_kind *kind)
+{
+	return kind->key;
 }
 
 const char *

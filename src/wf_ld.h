@@ -1,10 +1,11 @@
 /* wf_ld.h - the stages of loading a workflow, as wf_load.c calls them
  * (private to the loader).
  *
- * wf_load.c reads the workflow's own fields; typed params (wf_argspec.c)
- * and step bodies, tools and MCP servers (wf_body.c) have files of their
- * own, and wf_check.c checks the names templates use once the graph
- * exists.  Every stage reads with the readers of wf_read.h.
+ * wf_load.c reads the workflow's own fields; typed params (wf_argspec.c),
+ * step bodies (wf_body.c, each kind in its step_<kind>.c) and tools and
+ * MCP servers (wf_tools.c) have files of their own, and wf_check.c checks
+ * the names templates use once the graph exists.  Every stage reads with
+ * the readers of wf_read.h.
  */
 #ifndef DROVER_WF_LD_H
 #define DROVER_WF_LD_H
@@ -13,35 +14,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "step_kinds.h"
 #include "wf_read.h"
 
 /* Typed params (wf_argspec.c): the args, params or inputs mapping n. */
 void ld_argspecs(struct ld *ld, struct ynode *n, const char *what, struct arg_specs *out);
+
+/* A retry or resources mapping (wf_load.c). */
 void ld_retry(struct ld *ld, struct ynode *n, struct retry *r);
 void ld_resources(struct ld *ld, struct ynode *n, struct resources *r);
 
-/* Step bodies (wf_body.c).  The kinds a place accepts: */
-enum {
-	BODY_STEP = 1,		/* every kind; approval may accompany another */
-	BODY_ALT,		/* fallback, rollback: no approval */
-	BODY_TOOL,		/* run, http, llm, mcp, approval, workflow */
-};
-/* Reads the kind and its companion keys (shell, workdir, args/with), env and
- * timeout from map into b.  Keys themselves are checked by the caller. */
+/* Step bodies (wf_body.c).  Reads the body's kind from map into b, with
+ * the keys that go with it (shell, args...), env and timeout; use is the
+ * place (BODY_STEP, BODY_ALT or BODY_TOOL, step_kinds.h).  In a step, an
+ * approval beside another kind becomes *gate.  The keys themselves are
+ * checked by the caller, against ld_body_keys. */
 void ld_body(struct ld *ld, struct ynode *map, int use, struct body *b, const struct refctx *ctx,
-    struct approval_spec **gate);
+    struct body **gate);
+/* Every key a body in place use may have: head, then the kinds and what
+ * goes with them, env and timeout, then tail (head and tail are
+ * NULL-terminated, or NULL).  NULL-terminated; caller frees the array. */
+const char **ld_body_keys(int use, const char *const *head, const char *const *tail);
 void body_fini(struct body *b);
-void approval_free(struct approval_spec *a);
-extern const char *const body_keys[];	/* every key ld_body reads */
 
-/* Tools and MCP servers (wf_body.c). */
+/* Tools and MCP servers (wf_tools.c). */
 void ld_tools(struct ld *ld, struct ynode *n);
 void ld_servers(struct ld *ld, struct ynode *n);
 /* A tools file's top level: only `tools:` and `mcp_servers:`. */
 void ld_tools_doc(struct ld *ld, struct ynode *root);
-/* Resolves tool steps against the workflow's tools, then tools.yaml beside
- * the workflow, then on the search path; checks their args. */
-void ld_resolve_tools(struct ld *ld);
+/* Reads the next place tools may come from: tools.yaml beside the
+ * workflow, then those on the search path; false when none is left. */
+bool ld_more_tools(struct ld *ld);
 
 /* Graph and reference checks. */
 void wf_check_refs(struct ld *ld);

@@ -3,10 +3,10 @@
  * The YAML tree is walked field by field: every key is known (else "did you
  * mean"), every value has its type checked, and every problem is reported
  * with its position; loading never stops at the first problem.  The
- * readers themselves are in wf_read.c, typed params are read by
- * wf_argspec.c, step bodies, tools and MCP servers by wf_body.c, the graph
- * is built by wf_graph.c and names inside expressions are checked by
- * wf_check.c.
+ * readers themselves are in wf_read.c; typed params are read by
+ * wf_argspec.c, step bodies by wf_body.c (each kind by its step_<kind>.c),
+ * tools and MCP servers by wf_tools.c, the graph is built by wf_graph.c
+ * and names inside expressions are checked by wf_check.c.
  */
 #include "config.h"
 
@@ -117,7 +117,7 @@ retry_copy(struct retry *dst, const struct retry *src)
 }
 
 static const char *const step_own_keys[] = {
-	"id", "name", "description", "approval", "depends_on", "parallel_with", "condition", "if",
+	"id", "name", "description", "depends_on", "parallel_with", "condition", "if",
 	"trigger", "retry", "allow_failure", "fallback", "rollback", "outputs", "cache", "pool",
 	"resources", "for_each", "max_parallel", "min_success", "repeat", "runner",
 	"store_result", "progress_tracking", NULL,
@@ -137,19 +137,8 @@ step_id_ok(const char *s)
 static void
 ld_step_keys(struct ld *ld, const struct ynode *map, const char *where)
 {
-	const char **all;
-	size_t n = 0;
+	const char **all = ld_body_keys(BODY_STEP, NULL, step_own_keys);
 
-	for (size_t i = 0; body_keys[i] != NULL; i++)
-		n++;
-	for (size_t i = 0; step_own_keys[i] != NULL; i++)
-		n++;
-	all = xcalloc(n + 1, sizeof *all);
-	n = 0;
-	for (size_t i = 0; body_keys[i] != NULL; i++)
-		all[n++] = body_keys[i];
-	for (size_t i = 0; step_own_keys[i] != NULL; i++)
-		all[n++] = step_own_keys[i];
 	ld_check_keys(ld, map, all, where);
 	free(all);
 }
@@ -157,13 +146,16 @@ ld_step_keys(struct ld *ld, const struct ynode *map, const char *where)
 static struct body *
 ld_alt_body(struct ld *ld, struct ynode *n, const char *field, const struct refctx *ctx)
 {
+	const char **keys;
 	struct body *b;
 	char *where;
 
 	if (!ld_map(ld, n, field))
 		return NULL;
 	where = xasprintf("'%s'", field);
-	ld_check_keys(ld, n, body_keys, where);
+	keys = ld_body_keys(BODY_ALT, NULL, NULL);
+	ld_check_keys(ld, n, keys, where);
+	free(keys);
 	free(where);
 	b = xcalloc(1, sizeof *b);
 	ld_body(ld, n, BODY_ALT, b, ctx, NULL);
@@ -705,6 +697,34 @@ ld_muster(struct ld *ld, struct ynode *root)
 	}
 }
 
+static void
+resolve_body(struct ld *ld, struct body *b)
+{
+	if (b != NULL && b->kind != NULL && b->kind->resolve != NULL)
+		b->kind->resolve(ld, b);
+}
+
+/* Once every body is read, each resolves the names it uses (a tool, an MCP
+ * server, a workflow file) against the whole workflow. */
+static void
+resolve_bodies(struct ld *ld)
+{
+	struct workflow *wf = ld->wf;
+	size_t ntools;
+
+	/* tools.yaml beside the workflow is read whenever it exists, so its
+	 * problems show; the search path only when a name is still unknown. */
+	ld_more_tools(ld);
+	for (size_t i = 0; i < wf->n_steps; i++) {
+		resolve_body(ld, &wf->steps[i].body);
+		resolve_body(ld, wf->steps[i].fallback);
+		resolve_body(ld, wf->steps[i].rollback);
+	}
+	ntools = wf->n_tools;
+	for (size_t i = 0; i < ntools; i++)
+		resolve_body(ld, &wf->tools[i].body);
+}
+
 static char *
 dir_of(const char *path)
 {
@@ -752,7 +772,7 @@ wf_load_text(const char *name, const char *text, size_t len, struct diags *d)
 	}
 	if (wf_is_tools_file(name)) {
 		ld_tools_doc(&ld, root);
-		ld_resolve_tools(&ld);
+		resolve_bodies(&ld);
 		wf_check_refs(&ld);
 		goto out;
 	}
@@ -772,7 +792,7 @@ wf_load_text(const char *name, const char *text, size_t len, struct diags *d)
 	if (ld.nodes_seen > WF_MAX_NODES)
 		diags_add(d, name, 0, 0, "the workflow is too large (over %d values)", WF_MAX_NODES);
 	if (wf->n_steps > 0) {
-		ld_resolve_tools(&ld);
+		resolve_bodies(&ld);
 		wf_graph_build(wf, d);
 		wf_check_refs(&ld);
 	}
@@ -809,7 +829,9 @@ step_fini(struct step *st)
 	free(st->name);
 	free(st->description);
 	body_fini(&st->body);
-	approval_free(st->gate);
+	if (st->gate != NULL)
+		body_fini(st->gate);
+	free(st->gate);
 	for (size_t i = 0; i < st->n_depends_on; i++)
 		free(st->depends_on[i]);
 	free(st->depends_on);
