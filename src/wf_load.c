@@ -123,17 +123,6 @@ static const char *const step_own_keys[] = {
 	"store_result", "progress_tracking", NULL,
 };
 
-static bool
-step_id_ok(const char *s)
-{
-	if (!isalpha((unsigned char)*s) && *s != '_')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
-			return false;
-	return true;
-}
-
 static void
 ld_step_keys(struct ld *ld, const struct ynode *map, const char *where)
 {
@@ -305,7 +294,7 @@ ld_step(struct ld *ld, struct ynode *map, struct step *st, enum wf_section sec)
 	} else if (ld_str(ld, v, "id", &st->id) && strlen(st->id) > WF_MAX_ID) {
 		ld_err(ld, v, "step id '%.32s...' has %zu characters; an id has at most %d",
 		    st->id, strlen(st->id), WF_MAX_ID);
-	} else if (st->id != NULL && !step_id_ok(st->id)) {
+	} else if (st->id != NULL && !ld_name_ok(st->id)) {
 		ld_err(ld, v, "step id '%s' must start with a letter or _ and hold only letters, "
 		    "digits, _ and -", st->id);
 	}

@@ -354,6 +354,17 @@ ld_scalar_tmpl(struct ld *ld, struct ynode *n, const char *field, const struct r
 }
 
 bool
+ld_name_ok(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+bool
 ld_env_name_ok(const char *s)
 {
 	if (!isalpha((unsigned char)*s) && *s != '_')

@@ -93,6 +93,8 @@ bool ld_int_list(struct ld *ld, const struct ynode *n, const char *field, long l
 /* One of choices (NULL-terminated); *out is its index. */
 bool ld_choice(struct ld *ld, const struct ynode *n, const char *field,
     const char *const *choices, int *out);
+/* A step id or a tool name: a letter or _, then letters, digits, _ and -. */
+bool ld_name_ok(const char *s);
 /* A name that may go into the environment: letters, digits and _, not
  * starting with a digit, at most WF_MAX_ID. */
 bool ld_env_name_ok(const char *s);

@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,17 +23,6 @@
 
 /* What a tool holds besides its body. */
 static const char *const tool_keys[] = { "description", "params", NULL };
-
-static bool
-tool_name_ok(const char *s)
-{
-	if (!isalpha((unsigned char)*s) && *s != '_')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
-			return false;
-	return true;
-}
 
 void
 ld_tools(struct ld *ld, struct ynode *n)
@@ -51,7 +39,7 @@ ld_tools(struct ld *ld, struct ynode *n)
 		const char **keys;
 		char *where;
 
-		if (!tool_name_ok(k->str)) {
+		if (!ld_name_ok(k->str)) {
 			ld_err(ld, k, "tool name '%s' must start with a letter or _ and hold only "
 			    "letters, digits, _ and -", k->str);
 			continue;
