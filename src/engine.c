@@ -1797,6 +1797,8 @@ check_runnable(struct run *r, struct err *e)
 			return err_set(e, "step '%s' sets resources, which this version of drover "
 			    "cannot apply to processes yet; remove it to run the workflow", s->id);
 	}
+	/* Every body has ops by now (checked above), and each kind may refuse
+	 * its step as things are: a gate nobody can open. */
 	for (size_t i = 0; i < wf->n_steps; i++) {
 		const struct step *s = &wf->steps[i];
 		const struct body *bodies[] = { s->gate, step_kinds_target(&s->body) };

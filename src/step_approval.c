@@ -1,5 +1,5 @@
 /* step_approval.c - approvals: a step that is a human gate, or the gate
- * that accompanies a step of another kind (SPEC 5.4).
+ * that accompanies a step of another kind.
  *
  * The gate is read and checked here, and decided when its step's turn
  * comes, before anything of the step runs (the engine calls its ops).

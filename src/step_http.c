@@ -1,4 +1,4 @@
-/* step_http.c - `http` steps: a request to a URL (SPEC 5.2).
+/* step_http.c - `http` steps: a request to a URL.
  *
  * drover reads and checks the request; it cannot send it yet, so a run
  * with an http step is refused before anything starts.  An approval's

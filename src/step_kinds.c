@@ -1,8 +1,10 @@
 /* step_kinds.c - the table of step kinds (step_kinds.h).
  *
  * A new kind is a file step_<kind>.c exporting its struct step_kind, and
- * one line here: its declaration, and its place in the table.  The order
- * is the one messages list kinds in.
+ * two lines here, its declaration and its place in the table (and its
+ * file in Makefile.am).  Copy step_wait.c for a kind drover runs, or
+ * step_llm.c for one it checks but cannot run yet.  The order is the one
+ * messages list kinds in.
  */
 #include "config.h"
 

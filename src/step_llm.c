@@ -1,5 +1,5 @@
 /* step_llm.c - `llm` steps: a chat completion on an OpenAI-compatible
- * endpoint (SPEC 5.3).
+ * endpoint.
  *
  * drover reads and checks the call; it cannot make it yet, so a run with
  * an llm step is refused before anything starts.

@@ -1,4 +1,4 @@
-/* step_mcp.c - `mcp` steps: a tool of an MCP server (SPEC 5.5).
+/* step_mcp.c - `mcp` steps: a tool of an MCP server.
  *
  * drover reads the call and checks that its server is defined; it cannot
  * make the call yet, so a run with an mcp step is refused before anything

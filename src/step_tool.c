@@ -1,4 +1,4 @@
-/* step_tool.c - `tool` steps: a named action with typed params (SPEC 5.7).
+/* step_tool.c - `tool` steps: a named action with typed params.
  *
  * A tool step names a tool and gives it args; the tool's own body (run,
  * http, llm, mcp, approval or workflow) runs in its place, with the args,

@@ -1,4 +1,4 @@
-/* step_wait.c - `wait` steps: nothing but time passing (SPEC 5.6). */
+/* step_wait.c - `wait` steps: nothing but time passing. */
 #include "config.h"
 
 #include <stdint.h>

@@ -1,5 +1,4 @@
-/* step_workflow.c - `workflow` steps: another workflow run as one step
- * (SPEC 5.6).
+/* step_workflow.c - `workflow` steps: another workflow run as one step.
  *
  * drover reads the call and finds the file, beside the workflow or on the
  * search path; it cannot run it yet, so a run with a workflow step is
