@@ -40,7 +40,7 @@ print_step_line(FILE *fp, const struct workflow *wf, const struct step *st, int 
 
 	sb_addf(&line, "  %-*s  %s", idw, st->id, what);
 	if (st->gate != NULL)
-		sb_adds(&line, " +approval");
+		sb_addf(&line, " +%s", st->gate->kind->key);
 	if (st->condition != NULL)
 		sb_adds(&line, " (if)");
 	if (st->for_each_node != NULL)
