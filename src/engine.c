@@ -51,6 +51,7 @@
 #include "mask.h"
 #include "proctrack.h"
 #include "ring.h"
+#include "step_kinds.h"
 #include "strbuf.h"
 #include "tmpl.h"
 #include "wf.h"
@@ -169,6 +170,12 @@ char *
 run_mask(const struct run *r, const char *s, size_t len, size_t *out_len)
 {
 	return mask_apply(r->mask, s, len, out_len);
+}
+
+const struct engine_opts *
+run_opts(const struct run *r)
+{
+	return &r->o;
 }
 
 static const struct step *
@@ -294,6 +301,12 @@ emit_json(struct run *r, struct event *ev, cJSON *payload)
 	emit(r, ev);
 	free(text);
 	cJSON_Delete(payload);
+}
+
+void
+run_emit(struct run *r, struct event *ev, cJSON *payload)
+{
+	emit_json(r, ev, payload);
 }
 
 static void
@@ -518,9 +531,9 @@ attempt_render_text(struct attempt *a, const struct ynode *n, enum tmpl_mode mod
 	return s;
 }
 
-/* Evaluates a bare expression field; -1 with e set. */
-static int
-eval_truth(struct run *r, const struct expr *ex, const struct ynode *n, bool *out, struct err *e)
+int
+run_eval_truth(struct run *r, const struct expr *ex, const struct ynode *n, bool *out,
+    struct err *e)
 {
 	struct scope_ctx sc = { .r = r };
 	struct expr_scope scope = { scope_lookup, &sc };
@@ -824,27 +837,13 @@ drain_todo(struct run *r)
 
 /* ---- attempts ---- */
 
-static const struct step_ops *
-ops_for(enum wf_kind kind)
-{
-	switch (kind) {
-	case WK_RUN:
-		return &step_run_ops;
-	case WK_WAIT:
-		return &step_wait_ops;
-	default:
-		return NULL;
-	}
-}
-
-/* The body an attempt of step i runs in this phase. */
+/* The body an attempt of step i runs in this phase: a tool step runs its
+ * tool's. */
 static const struct body *
 body_for(const struct step *s, enum step_phase phase)
 {
-	const struct body *b = phase == PHASE_FALLBACK ? s->fallback :
-	    phase == PHASE_ROLLBACK ? s->rollback : &s->body;
-
-	return b->kind == WK_TOOL && b->tool != NULL ? &b->tool->body : b;
+	return step_kinds_target(phase == PHASE_FALLBACK ? s->fallback :
+	    phase == PHASE_ROLLBACK ? s->rollback : &s->body);
 }
 
 static void on_attempt_timeout(struct loop *l, void *ud);
@@ -854,8 +853,9 @@ static void start_recorded(struct run *r);
 static int
 render_params(struct run *r, size_t i, const struct body *b, struct err *e)
 {
-	const struct tool *t = b->tool;
-	cJSON *given = b->tool_args != NULL ? render_in(r, i, NULL, b->tool_args, TMPL_VALUE, e) :
+	const struct ynode *args;
+	const struct tool *t = b->kind->calls(b, &args);
+	cJSON *given = args != NULL ? render_in(r, i, NULL, args, TMPL_VALUE, e) :
 	    cJSON_CreateObject();
 	cJSON *params;
 
@@ -900,7 +900,7 @@ attempt_begin(struct run *r, size_t i, enum step_phase phase, int number)
 	a->phase = phase;
 	a->number = number;
 	a->body = body_for(s, phase);
-	a->ops = ops_for(a->body->kind);
+	a->ops = a->body->kind->ops;
 	a->started_us = event_now();
 	rt->cur = a;
 	if (phase == PHASE_MAIN && rt->started_us == 0)
@@ -919,7 +919,7 @@ attempt_begin(struct run *r, size_t i, enum step_phase phase, int number)
 	}
 	a->begin_seq = r->next_seq;
 	emit_step(r, i, phase, ST_RUNNING, number, -1, payload);
-	if (raw->kind == WK_TOOL && raw->tool != NULL && render_params(r, i, raw, &e) < 0) {
+	if (a->body != raw && render_params(r, i, raw, &e) < 0) {
 		attempt_failed_to_start(r, a, e.msg);
 		return;
 	}
@@ -1236,42 +1236,6 @@ attempt_done(struct attempt *a, struct attempt_result *res)
 
 /* ---- deciding and starting steps ---- */
 
-static bool
-auto_approve(struct run *r, size_t i, const struct approval_spec *ap, cJSON **outputs,
-    struct err *e)
-{
-	struct event ev = { .type = EV_APPROVAL, .step = (int32_t)i, .exit_code = -1 };
-	cJSON *p = cJSON_CreateObject(), *inputs = NULL;
-	cJSON *empty = cJSON_CreateObject();
-	char at[40];
-
-	emit_step(r, i, PHASE_MAIN, ST_WAITING, 0, -1, NULL);
-	if (ap->inputs.n > 0) {
-		inputs = argspecs_resolve(&ap->inputs, empty, e);
-		if (inputs == NULL) {
-			cJSON_Delete(empty);
-			cJSON_Delete(p);
-			return false;
-		}
-	}
-	cJSON_Delete(empty);
-	event_time_rfc3339(event_now(), at, sizeof at);
-	cJSON_AddStringToObject(p, "decision", "approved");
-	cJSON_AddStringToObject(p, "by", r->o.user);
-	cJSON_AddStringToObject(p, "comment", "approved with --auto-approve");
-	emit_json(r, &ev, p);
-	if (outputs != NULL) {
-		*outputs = inputs != NULL ? inputs : cJSON_CreateObject();
-		cJSON_AddTrueToObject(*outputs, "approved");
-		cJSON_AddStringToObject(*outputs, "by", r->o.user);
-		cJSON_AddStringToObject(*outputs, "comment", "approved with --auto-approve");
-		cJSON_AddStringToObject(*outputs, "at", at);
-	} else {
-		cJSON_Delete(inputs);
-	}
-	return true;
-}
-
 /* Every dependency of step i is final: run it, or give it its final
  * status now (SPEC 4.2). */
 static void
@@ -1279,6 +1243,7 @@ step_decide(struct run *r, size_t i)
 {
 	const struct step *s = step_of(r, i);
 	struct step_rt *rt = &r->st[i];
+	const struct body *b;
 	bool all_ok = true, any_failed = false, go = true;
 	struct err e;
 
@@ -1353,7 +1318,7 @@ step_decide(struct run *r, size_t i)
 	case TRIGGER_ALWAYS:
 		break;
 	}
-	if (s->condition != NULL && eval_truth(r, s->condition, s->condition_node, &go, &e) < 0) {
+	if (s->condition != NULL && run_eval_truth(r, s->condition, s->condition_node, &go, &e) < 0) {
 		char *m = masked_msg(r, e.msg);
 
 		step_finish(r, i, ST_FAILED, -1, NULL, m, NULL);
@@ -1364,19 +1329,17 @@ step_decide(struct run *r, size_t i)
 		step_finish(r, i, ST_SKIPPED, -1, NULL, NULL, NULL);
 		return;
 	}
-	if (s->gate != NULL && !auto_approve(r, i, s->gate, NULL, &e)) {
+	if (s->gate != NULL && s->gate->kind->ops->decide(r, i, s->gate, NULL, &e) < 0) {
 		step_finish(r, i, ST_FAILED, -1, NULL, e.msg, NULL);
 		return;
 	}
-	if (s->body.kind == WK_APPROVAL || (s->body.kind == WK_TOOL && s->body.tool != NULL &&
-	    s->body.tool->body.kind == WK_APPROVAL)) {
-		const struct approval_spec *ap = s->body.kind == WK_APPROVAL ? s->body.approval :
-		    s->body.tool->body.approval;
+	b = body_for(s, PHASE_MAIN);
+	if (b->kind->ops->decide != NULL) {
 		cJSON *outputs = NULL;
 
 		rt->started_us = event_now();
 		rt->attempts = 1;
-		if (!auto_approve(r, i, ap, &outputs, &e))
+		if (b->kind->ops->decide(r, i, b, &outputs, &e) < 0)
 			step_finish(r, i, ST_FAILED, -1, NULL, e.msg, NULL);
 		else
 			step_finish(r, i, ST_SUCCEEDED, -1, outputs, NULL, NULL);
@@ -1787,11 +1750,12 @@ resources_given(const struct resources *res)
 	    res->open_files > 0;
 }
 
-/* Steps drover cannot run yet, fields it cannot honour yet, or gates
- * nobody can open: refuse before anything starts, rather than accept a
- * setting and ignore it. */
+/* Steps drover cannot run yet (a kind without ops), fields it cannot
+ * honour yet, or steps their kind refuses as things are (a gate nobody can
+ * open): refuse before anything starts, rather than accept a setting and
+ * ignore it. */
 static int
-check_runnable(const struct run *r, struct err *e)
+check_runnable(struct run *r, struct err *e)
 {
 	const struct workflow *wf = r->wf;
 
@@ -1810,17 +1774,15 @@ check_runnable(const struct run *r, struct err *e)
 		const struct body *bodies[] = { &s->body, s->fallback, s->rollback };
 
 		for (size_t k = 0; k < 3; k++) {
-			const struct body *b = bodies[k];
-			enum wf_kind kind;
+			const struct step_kind *kind;
 
-			if (b == NULL)
+			if (bodies[k] == NULL)
 				continue;
-			kind = b->kind == WK_TOOL && b->tool != NULL ? b->tool->body.kind : b->kind;
-			if (kind == WK_APPROVAL || ops_for(kind) != NULL)
+			kind = step_kinds_target(bodies[k])->kind;
+			if (kind->ops != NULL)
 				continue;
 			return err_set(e, "step '%s' is %s %s step, and this version of drover cannot "
-			    "run %s steps yet", s->id, kind == WK_HTTP || kind == WK_LLM ? "an" : "a",
-			    wf_kind_name(kind), wf_kind_name(kind));
+			    "run %s steps yet", s->id, kind->article, kind->key, kind->key);
 		}
 		if (s->for_each_node != NULL)
 			return err_set(e, "step '%s' uses for_each, which this version of drover cannot "
@@ -1835,38 +1797,16 @@ check_runnable(const struct run *r, struct err *e)
 			return err_set(e, "step '%s' sets resources, which this version of drover "
 			    "cannot apply to processes yet; remove it to run the workflow", s->id);
 	}
-	return 0;
-}
-
-static bool
-gate_possible(struct run *r, const struct step *s)
-{
-	bool go = true;
-	struct err e;
-
-	/* A gate behind a condition false from the start will never open. */
-	if (s->condition != NULL && eval_truth(r, s->condition, s->condition_node, &go, &e) == 0)
-		return go;
-	return true;
-}
-
-static int
-check_gates(struct run *r, struct err *e)
-{
-	const struct workflow *wf = r->wf;
-
-	if (r->o.auto_approve)
-		return 0;
+	/* Every body has ops by now (checked above), and each kind may refuse
+	 * its step as things are: a gate nobody can open. */
 	for (size_t i = 0; i < wf->n_steps; i++) {
 		const struct step *s = &wf->steps[i];
-		bool gated = s->gate != NULL || s->body.kind == WK_APPROVAL ||
-		    (s->body.kind == WK_TOOL && s->body.tool != NULL &&
-		    s->body.tool->body.kind == WK_APPROVAL);
+		const struct body *bodies[] = { s->gate, step_kinds_target(&s->body) };
 
-		if (gated && gate_possible(r, s))
-			return err_set(e, "step '%s' waits for an approval, and this version of drover "
-			    "cannot ask for one yet: run with --auto-approve to approve every gate "
-			    "as %s", s->id, r->o.user);
+		for (size_t k = 0; k < 2; k++)
+			if (bodies[k] != NULL && bodies[k]->kind->ops->check != NULL &&
+			    bodies[k]->kind->ops->check(r, i, bodies[k], e) < 0)
+				return -1;
 	}
 	return 0;
 }
@@ -1961,7 +1901,7 @@ engine_new(const struct engine_opts *o, struct err *e)
 	init_objects(r);
 	init_graph(r);
 	r->error_obj = cJSON_CreateNull();
-	if (check_runnable(r, e) < 0 || check_gates(r, e) < 0) {
+	if (check_runnable(r, e) < 0) {
 		engine_free(en);
 		return NULL;
 	}

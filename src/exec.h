@@ -2,8 +2,9 @@
  * (step_run.c, step_wait.c, step_approval.c, ...).
  *
  * The engine decides when an attempt of a step body starts and what its
- * outcome means; a kind does the work.  Each kind fills one struct
- * step_ops.  Everything here runs on the executor thread.
+ * outcome means; a kind does the work.  Each kind that drover can run
+ * fills one struct step_ops, which its descriptor (step_kinds.h) points
+ * to.  Everything here runs on the executor thread.
  */
 #ifndef DROVER_EXEC_H
 #define DROVER_EXEC_H
@@ -19,6 +20,8 @@
 #include "tmpl.h"
 
 struct body;
+struct engine_opts;
+struct expr;
 struct loop;
 struct loop_timer;
 struct proctrack_run;
@@ -50,8 +53,18 @@ struct attempt_result {
 	long long tokens_in, tokens_out;
 };
 
+/* A kind is either decided at once when its step's turn comes (decide),
+ * or runs attempts (start, stop, pause, free). */
 struct step_ops {
-	const char *name;
+	/* Before the run starts: refuses it when step i, whose body (or gate)
+	 * b is of this kind, could not go on (an approval nobody may give);
+	 * 0, or -1 with e set.  Optional. */
+	int (*check)(struct run *r, size_t i, const struct body *b, struct err *e);
+	/* Decides step i, whose body (or gate) b is of this kind, without an
+	 * attempt (an approval): 0 with *outputs set (outputs is NULL for a
+	 * gate), or -1 with e set (the step failed). */
+	int (*decide)(struct run *r, size_t i, const struct body *b, cJSON **outputs,
+	    struct err *e);
 	/* What the attempt will do, for people (the resolved command); NULL
 	 * when there is nothing to say.  Optional; caller frees. */
 	char *(*describe)(struct attempt *a);
@@ -65,10 +78,10 @@ struct step_ops {
 	void (*free)(struct attempt *a);
 };
 
-extern const struct step_ops step_run_ops, step_wait_ops;
-
 /* ---- what the engine offers the kinds ---- */
 
+/* How the run was started: its workflow, user, --auto-approve... */
+const struct engine_opts *run_opts(const struct run *r);
 struct loop *run_loop(struct run *r);
 /* Where the run's processes are tracked, and how long a stopped process
  * gets between SIGTERM and SIGKILL. */
@@ -82,6 +95,13 @@ void attempt_log(struct attempt *a, enum log_stream stream, const char *lines, s
 void attempt_done(struct attempt *a, struct attempt_result *res);
 /* True while output must not be read (back-pressure). */
 bool run_paused(const struct run *r);
+/* Publishes an event of the run with a JSON payload (masked; NULL for
+ * none), which it frees. */
+void run_emit(struct run *r, struct event *ev, cJSON *payload);
+/* Evaluates a bare expression (a step's condition) in the run's scope:
+ * 0 with *out set, or -1 with e set. */
+int run_eval_truth(struct run *r, const struct expr *ex, const struct ynode *n, bool *out,
+    struct err *e);
 /* Renders a templated node in the attempt's scope (args, steps, env, run,
  * workflow, item, index, error, params). */
 cJSON *attempt_render(struct attempt *a, const struct ynode *n, struct err *e);

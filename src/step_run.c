@@ -10,6 +10,9 @@
  * SIGKILL after the grace period): the step ends once none is left and
  * both pipes are drained (or a moment later, if something beyond its
  * tracking keeps them open).
+ *
+ * The body as written (the command, shell and workdir) is read and checked
+ * here too: a string's templates must sit where drover can quote them.
  */
 #include "config.h"
 
@@ -31,8 +34,10 @@
 #include "mask.h"
 #include "outfile.h"
 #include "proctrack.h"
+#include "shq.h"
+#include "step_kinds.h"
 #include "strbuf.h"
-#include "wf.h"
+#include "wf_read.h"
 #include "xmalloc.h"
 #include "ydoc.h"
 
@@ -47,6 +52,11 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
+
+struct run_spec {
+	struct ynode *run;	/* a templated string or list of them */
+	struct ynode *shell, *workdir;	/* templated, or NULL */
+};
 
 struct stream {
 	enum log_stream which;
@@ -436,13 +446,13 @@ on_exit_ready(struct loop *l, int fd, uint32_t events, void *ud)
 static char **
 build_argv(struct attempt *a, struct err *e)
 {
-	const struct body *b = a->body;
+	const struct run_spec *rs = a->body->spec;
 	char **argv;
 
-	if (b->run->kind == YNODE_SEQ) {
-		argv = xcalloc(b->run->n + 1, sizeof *argv);
-		for (size_t i = 0; i < b->run->n; i++) {
-			argv[i] = attempt_render_text(a, b->run->items[i], TMPL_TEXT, e);
+	if (rs->run->kind == YNODE_SEQ) {
+		argv = xcalloc(rs->run->n + 1, sizeof *argv);
+		for (size_t i = 0; i < rs->run->n; i++) {
+			argv[i] = attempt_render_text(a, rs->run->items[i], TMPL_TEXT, e);
 			if (argv[i] == NULL) {
 				for (size_t k = 0; k < i; k++)
 					free(argv[k]);
@@ -453,8 +463,8 @@ build_argv(struct attempt *a, struct err *e)
 		return argv;
 	}
 	{
-		char *cmd = attempt_render_text(a, b->run, TMPL_SHELL, e);
-		char *shell = b->shell != NULL ? attempt_render_text(a, b->shell, TMPL_TEXT, e) :
+		char *cmd = attempt_render_text(a, rs->run, TMPL_SHELL, e);
+		char *shell = rs->shell != NULL ? attempt_render_text(a, rs->shell, TMPL_TEXT, e) :
 		    xstrdup("/bin/sh");
 		size_t n = 0;
 		char *save = NULL, *tok;
@@ -524,6 +534,7 @@ spawn(struct proc *p, char **argv, char **env, const char *workdir, struct err *
 static int
 run_start(struct attempt *a, struct err *e)
 {
+	const struct run_spec *rs = a->body->spec;
 	struct proc *p = xcalloc(1, sizeof *p);
 	char **argv = NULL, **env = NULL, *workdir = NULL;
 	struct loop *l = run_loop(a->run);
@@ -537,8 +548,8 @@ run_start(struct attempt *a, struct err *e)
 	argv = build_argv(a, e);
 	if (argv == NULL)
 		goto out;
-	if (a->body->workdir != NULL &&
-	    (workdir = attempt_render_text(a, a->body->workdir, TMPL_TEXT, e)) == NULL)
+	if (rs->workdir != NULL &&
+	    (workdir = attempt_render_text(a, rs->workdir, TMPL_TEXT, e)) == NULL)
 		goto out;
 	p->output_name = attempt_output_name(a);
 	p->output_path = attempt_output_path(a);
@@ -636,14 +647,14 @@ run_free(struct attempt *a)
 static char *
 run_describe(struct attempt *a)
 {
-	const struct body *b = a->body;
+	const struct run_spec *rs = a->body->spec;
 	struct strbuf sb = STRBUF_INIT;
 	struct err e;
 
-	if (b->run->kind != YNODE_SEQ)
-		return attempt_render_shown(a, b->run, TMPL_SHELL, &e);
-	for (size_t i = 0; i < b->run->n; i++) {
-		char *arg = attempt_render_shown(a, b->run->items[i], TMPL_TEXT, &e);
+	if (rs->run->kind != YNODE_SEQ)
+		return attempt_render_shown(a, rs->run, TMPL_SHELL, &e);
+	for (size_t i = 0; i < rs->run->n; i++) {
+		char *arg = attempt_render_shown(a, rs->run->items[i], TMPL_TEXT, &e);
 
 		if (arg == NULL) {
 			sb_fini(&sb);
@@ -655,11 +666,115 @@ run_describe(struct attempt *a)
 	return sb_detach(&sb);
 }
 
-const struct step_ops step_run_ops = {
-	.name = "run",
+static const struct step_ops run_ops = {
 	.describe = run_describe,
 	.start = run_start,
 	.stop = run_stop,
 	.pause = run_pause,
 	.free = run_free,
+};
+
+/* ---- the body, as written ---- */
+
+static void
+run_load(struct ld *ld, struct ynode *n, struct body *b, const struct refctx *ctx)
+{
+	struct run_spec *rs = xcalloc(1, sizeof *rs);
+
+	b->spec = rs;
+	if (n->kind == YNODE_SEQ) {
+		if (n->n == 0) {
+			ld_err(ld, n, "'run' is an empty list: give the program and its arguments");
+			return;
+		}
+		for (size_t i = 0; i < n->n; i++) {
+			if (n->items[i]->kind != YNODE_SCALAR || n->items[i]->type == YS_NULL) {
+				ld_err(ld, n->items[i], "items of 'run' must be text, not %s",
+				    ynode_describe(n->items[i]));
+				return;
+			}
+		}
+	} else if (n->kind != YNODE_SCALAR || n->type == YS_NULL) {
+		ld_err(ld, n, "'run' must be a command (text) or a list of arguments, not %s",
+		    ynode_describe(n));
+		return;
+	} else if (strspn(n->str, " \t\r\n") == n->len) {
+		ld_err(ld, n, "'run' is empty: give the command to run");
+		return;
+	}
+	if (ld_tmpl(ld, n, ctx))
+		rs->run = n;
+}
+
+/* A `run` string's templates must sit where drover can quote them for
+ * the shell (SPEC 5.1): a shell it knows, and places it is sure of. */
+static void
+run_check_quoting(struct ld *ld, const struct run_spec *rs)
+{
+	struct tmpl *t = rs->run->aux;
+	const char *shell = rs->shell != NULL ? rs->shell->str : "/bin/sh";
+	struct err e;
+
+	if (t == NULL || !tmpl_has_quoted(t))
+		return;
+	if (rs->shell != NULL && rs->shell->aux != NULL)
+		ld_err(ld, rs->run, "'run' has templates and 'shell' is itself a template, so "
+		    "drover cannot know how to quote them; write the shell out, or use the list "
+		    "form of run");
+	else if (!shq_shell_is_posix(shell))
+		ld_err(ld, rs->run, "'run' has templates, and drover only knows how to quote them "
+		    "for POSIX shells (sh, dash, bash, ksh, zsh...), not for '%s'; use the list form "
+		    "of run, pass values in env, or mark a value you vouch for with | raw", shell);
+	else if (tmpl_shell_prepare(t, &e) < 0)
+		ld_err_in(ld, rs->run, e.col > 0 ? (size_t)e.col - 1 : 0, e.msg);
+}
+
+static const char *const run_beside_keys[] = { "shell", "workdir", NULL };
+
+/* shell and workdir are only meaningful next to run. */
+static void
+run_beside(struct ld *ld, struct ynode *map, void *spec, const struct refctx *ctx)
+{
+	struct run_spec *rs = spec;
+	struct ynode *v;
+
+	if (rs == NULL) {
+		for (size_t i = 0; run_beside_keys[i] != NULL; i++)
+			if ((v = ynode_key(map, run_beside_keys[i])) != NULL)
+				ld_err(ld, v, "'%s' goes with 'run' steps", run_beside_keys[i]);
+		return;
+	}
+	if ((v = ynode_get(map, "shell")) != NULL && ld_scalar_tmpl(ld, v, "shell", ctx))
+		rs->shell = v;
+	if ((v = ynode_get(map, "workdir")) != NULL && ld_scalar_tmpl(ld, v, "workdir", ctx))
+		rs->workdir = v;
+	if (rs->run != NULL && rs->run->kind == YNODE_SCALAR)
+		run_check_quoting(ld, rs);
+}
+
+/* The command as written: the string, or the list joined. */
+static void
+run_detail(const struct body *b, char *buf, size_t size)
+{
+	const struct ynode *run = ((const struct run_spec *)b->spec)->run;
+	size_t len = 0;
+
+	if (run != NULL && run->kind == YNODE_SCALAR) {
+		snprintf(buf, size, "%s", run->str);
+		return;
+	}
+	for (size_t i = 0; run != NULL && i < run->n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? " " : "",
+		    run->items[i]->kind == YNODE_SCALAR ? run->items[i]->str : "...");
+}
+
+const struct step_kind step_run_kind = {
+	.key = "run",
+	.article = "a",
+	.places = BODY_STEP | BODY_ALT | BODY_TOOL,
+	.beside_keys = run_beside_keys,
+	.load = run_load,
+	.beside = run_beside,
+	.detail = run_detail,
+	.ops = &run_ops,
 };

@@ -1,12 +1,19 @@
 /* step_wait.c - `wait` steps: nothing but time passing. */
 #include "config.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "exec.h"
 #include "loop.h"
-#include "wf.h"
+#include "step_kinds.h"
+#include "wf_read.h"
 #include "xmalloc.h"
+
+struct wait_spec {
+	int64_t ms;
+};
 
 struct waiting {
 	struct loop_timer *timer;
@@ -30,11 +37,12 @@ on_waited(struct loop *l, void *ud)
 static int
 wait_start(struct attempt *a, struct err *e)
 {
+	const struct wait_spec *ws = a->body->spec;
 	struct waiting *w = xcalloc(1, sizeof *w);
 
 	(void)e;
 	a->state = w;
-	w->timer = loop_timer_add(run_loop(a->run), a->body->wait_ms, on_waited, a);
+	w->timer = loop_timer_add(run_loop(a->run), ws->ms, on_waited, a);
 	return 0;
 }
 
@@ -65,10 +73,38 @@ wait_free(struct attempt *a)
 	a->state = NULL;
 }
 
-const struct step_ops step_wait_ops = {
-	.name = "wait",
+static const struct step_ops wait_ops = {
 	.start = wait_start,
 	.stop = wait_stop,
 	.pause = NULL,
 	.free = wait_free,
+};
+
+/* ---- the body, as written ---- */
+
+static void
+wait_load(struct ld *ld, struct ynode *n, struct body *b, const struct refctx *ctx)
+{
+	struct wait_spec *ws = xcalloc(1, sizeof *ws);
+
+	(void)ctx;
+	b->spec = ws;
+	ld_dur(ld, n, "wait", &ws->ms);
+}
+
+static void
+wait_detail(const struct body *b, char *buf, size_t size)
+{
+	const struct wait_spec *ws = b->spec;
+
+	snprintf(buf, size, "wait %lld ms", (long long)ws->ms);
+}
+
+const struct step_kind step_wait_kind = {
+	.key = "wait",
+	.article = "a",
+	.places = BODY_STEP | BODY_ALT,
+	.load = wait_load,
+	.detail = wait_detail,
+	.ops = &wait_ops,
 };

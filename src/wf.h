@@ -25,13 +25,9 @@
 #include "err.h"
 
 struct expr;
+struct step_kind;
 struct ydoc;
 struct ynode;
-
-enum wf_kind {
-	WK_NONE, WK_RUN, WK_HTTP, WK_LLM, WK_MCP, WK_TOOL, WK_APPROVAL, WK_WAIT, WK_WORKFLOW,
-};
-const char *wf_kind_name(enum wf_kind kind);
 
 /* Typed parameters: workflow args, tool params and approval inputs. */
 enum arg_type { ARG_STRING, ARG_INTEGER, ARG_NUMBER, ARG_BOOLEAN, ARG_ARRAY, ARG_OBJECT };
@@ -69,62 +65,17 @@ struct retry {
 	size_t n_on, n_except;
 };
 
-struct http_spec {
-	struct ynode *url, *headers, *json, *body;	/* templated */
-	char *method;
-	int *expect;		/* NULL: any 2xx */
-	size_t n_expect;
-	int64_t timeout_ms;
-};
-
-struct llm_spec {
-	char *provider;
-	struct ynode *base_url, *model, *system, *prompt;	/* templated */
-	char *api_key_env;
-	long long max_tokens;	/* 0: not set */
-	double temperature;
-	bool has_temperature, json_format;
-};
-
-struct mcp_spec {
-	char *server, *tool;
-	struct ynode *arguments;	/* templated mapping, or NULL */
-};
-
-struct body;
-
-struct approval_spec {
-	struct ynode *message;	/* templated, or NULL */
-	char **approvers;	/* users, or "@group"; none: anyone */
-	size_t n_approvers;
-	int min_approvals;
-	int64_t timeout_ms;	/* 0: wait forever */
-	bool approve_on_timeout, separate_duty;
-	struct body *notify;	/* an http body, or NULL */
-	struct arg_specs inputs;
-};
-
-struct tool;
-
+/* What a step, a fallback, a rollback or a tool does: a body of one kind
+ * (step_kinds.h), whose spec only the kind's own file reads. */
 struct body {
-	enum wf_kind kind;
+	const struct step_kind *kind;	/* NULL until its key is read */
+	void *spec;		/* the kind's own */
 	struct ynode *node;	/* the mapping that holds the body */
-	struct ynode *run;	/* WK_RUN: a templated string or list of them */
-	struct ynode *shell, *workdir;
-	struct http_spec http;
-	struct llm_spec llm;
-	struct mcp_spec mcp;
-	struct approval_spec *approval;	/* WK_APPROVAL */
-	int64_t wait_ms;	/* WK_WAIT */
-	char *tool_name;	/* WK_TOOL */
-	struct ynode *tool_args;	/* WK_TOOL: templated mapping, or NULL */
-	const struct tool *tool;	/* WK_TOOL, resolved; NULL for SERVER.TOOL */
-	char *file;		/* WK_WORKFLOW: as written */
-	char *file_path;	/* WK_WORKFLOW: resolved */
-	struct ynode *with;	/* WK_WORKFLOW: templated mapping, or NULL */
 	struct ynode *env;	/* templated mapping, or NULL */
 	int64_t timeout_ms;	/* 0: none; for a step, its `timeout` */
 };
+/* The key of a kind ("run", "http", ...), as the history and graph name it. */
+const char *wf_kind_name(const struct step_kind *kind);
 
 struct tool {
 	char *name;
@@ -177,7 +128,7 @@ struct step {
 	enum wf_section section;
 	char *name, *description;
 	struct body body;
-	struct approval_spec *gate;	/* approval accompanying another kind */
+	struct body *gate;	/* an approval accompanying another kind, or NULL */
 	/* order, as written */
 	bool has_depends_on;
 	char **depends_on, **parallel_with;
@@ -277,8 +228,10 @@ bool wf_is_tools_file(const char *path);
 
 /* Steps of one section: *first is the index of the first one. */
 size_t wf_section_steps(const struct workflow *wf, enum wf_section s, size_t *first);
-/* The step with this id, or NULL. */
+/* The step, tool or MCP server with this id or name, or NULL. */
 const struct step *wf_find_step(const struct workflow *wf, const char *id);
+const struct tool *wf_find_tool(const struct workflow *wf, const char *name);
+const struct mcp_server *wf_find_server(const struct workflow *wf, const char *name);
 /* True when step `up` is an ancestor of step `down` through the graph. */
 bool wf_is_upstream(const struct workflow *wf, size_t up, size_t down);
 

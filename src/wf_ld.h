@@ -1,10 +1,11 @@
-/* wf_ld.h - what the stages of loading a workflow share (private to
- * wf_load.c, wf_body.c, wf_graph.c and wf_check.c).
+/* wf_ld.h - the stages of loading a workflow, as wf_load.c calls them
+ * (private to the loader).
  *
- * Loading reads every field with the typed readers below, which report a
- * problem at the node's position and return false; templates are compiled
- * on the way and each is recorded with the names it may use (a struct
- * wf_tref), to be checked by wf_check once the graph exists.
+ * wf_load.c reads the workflow's own fields; typed params (wf_argspec.c),
+ * step bodies (wf_body.c, each kind in its step_<kind>.c) and tools and
+ * MCP servers (wf_tools.c) have files of their own, and wf_check.c checks
+ * the names templates use once the graph exists.  Every stage reads with
+ * the readers of wf_read.h.
  */
 #ifndef DROVER_WF_LD_H
 #define DROVER_WF_LD_H
@@ -13,118 +14,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wf.h"
+#include "step_kinds.h"
+#include "wf_read.h"
 
-struct tmpl;
-
-/* Roots an expression may read in a given place. */
-enum {
-	ROOT_ARGS = 1 << 0, ROOT_PARAMS = 1 << 1, ROOT_STEPS = 1 << 2, ROOT_ENV = 1 << 3,
-	ROOT_RUN = 1 << 4, ROOT_WORKFLOW = 1 << 5, ROOT_ITEM = 1 << 6, ROOT_ERROR = 1 << 7,
-};
-#define NO_STEP ((size_t)-1)
-
-struct refctx {
-	unsigned roots;
-	size_t step;		/* the step whose field this is, or NO_STEP */
-	size_t tool;		/* the tool whose body this is, or NO_STEP */
-	bool self_ok;		/* steps.<own id> is allowed (outputs, until, rollback) */
-	bool all_steps;		/* any main step may be read (top-level outputs) */
-};
-
-struct wf_tref {
-	const char *file;
-	struct ynode *node;
-	const struct tmpl *t;	/* a template, or */
-	const struct expr *e;	/* a bare expression */
-	struct refctx ctx;
-};
-
-struct ld {
-	struct workflow *wf;
-	struct diags *d;
-	const char *file;	/* the file the nodes being read come from */
-	struct wf_tref *refs;
-	size_t n_refs, cap_refs;
-	size_t nodes_seen;	/* bounds work on alias-heavy documents */
-};
-
-void ld_err(struct ld *ld, const struct ynode *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* A problem inside a scalar's text, at byte offset off of it. */
-void ld_err_in(struct ld *ld, const struct ynode *n, size_t off, const char *msg);
-/* Reports keys of map that are not in allowed (NULL-terminated), with a
- * "did you mean" hint; where names the map ("step 'build'"). */
-void ld_check_keys(struct ld *ld, const struct ynode *map, const char *const *allowed,
-    const char *where);
-
-/* Typed readers: each returns false (after reporting) when n has the wrong
- * type or value.  field is the key, for messages. */
-bool ld_map(struct ld *ld, const struct ynode *n, const char *field);
-bool ld_seq(struct ld *ld, const struct ynode *n, const char *field);
-bool ld_str(struct ld *ld, const struct ynode *n, const char *field, char **out);
-/* Any scalar but null, as text (version: 1.4). */
-bool ld_text(struct ld *ld, const struct ynode *n, const char *field, char **out);
-bool ld_bool(struct ld *ld, const struct ynode *n, const char *field, bool *out);
-bool ld_int(struct ld *ld, const struct ynode *n, const char *field, long long min,
-    long long max, long long *out);
-bool ld_num(struct ld *ld, const struct ynode *n, const char *field, double min, double max,
-    double *out);
-bool ld_dur(struct ld *ld, const struct ynode *n, const char *field, int64_t *out);
-/* A duration that must not be 0 (a timeout of 0 would stop at once). */
-bool ld_timeout(struct ld *ld, const struct ynode *n, const char *field, int64_t *out);
-bool ld_str_list(struct ld *ld, const struct ynode *n, const char *field, char ***out,
-    size_t *count);
-bool ld_int_list(struct ld *ld, const struct ynode *n, const char *field, long long min,
-    long long max, int **out, size_t *count);
-/* One of choices (NULL-terminated); *out is its index. */
-bool ld_choice(struct ld *ld, const struct ynode *n, const char *field,
-    const char *const *choices, int *out);
-
-/* Compiles every template under n (strings holding "{{") and records them
- * for wf_check with ctx.  Returns false on a syntax error. */
-bool ld_tmpl(struct ld *ld, struct ynode *n, const struct refctx *ctx);
-/* A templated mapping (env, headers, with...): checks it is a mapping with
- * scalar-or-any values, compiles it.  env_names: keys must be valid
- * environment variable names. */
-bool ld_tmpl_map(struct ld *ld, struct ynode *n, const char *field, bool env_names,
-    const struct refctx *ctx);
-/* A bare expression field (condition, for_each, repeat.until); a lone
- * "{{ EXPR }}" means EXPR.  Returns NULL after reporting a problem. */
-struct expr *ld_expr(struct ld *ld, struct ynode *n, const char *field,
-    const struct refctx *ctx);
-
+/* Typed params (wf_argspec.c): the args, params or inputs mapping n. */
 void ld_argspecs(struct ld *ld, struct ynode *n, const char *what, struct arg_specs *out);
+
+/* A retry or resources mapping (wf_load.c). */
 void ld_retry(struct ld *ld, struct ynode *n, struct retry *r);
 void ld_resources(struct ld *ld, struct ynode *n, struct resources *r);
 
-/* Step bodies (wf_body.c).  The kinds a place accepts: */
-enum {
-	BODY_STEP = 1,		/* every kind; approval may accompany another */
-	BODY_ALT,		/* fallback, rollback: no approval */
-	BODY_TOOL,		/* run, http, llm, mcp, approval, workflow */
-};
-/* Reads the kind and its companion keys (shell, workdir, args/with), env and
- * timeout from map into b.  Keys themselves are checked by the caller. */
+/* Step bodies (wf_body.c).  Reads the body's kind from map into b, with
+ * the keys that go with it (shell, args...), env and timeout; use is the
+ * place (BODY_STEP, BODY_ALT or BODY_TOOL, step_kinds.h).  In a step, an
+ * approval beside another kind becomes *gate.  The keys themselves are
+ * checked by the caller, against ld_body_keys. */
 void ld_body(struct ld *ld, struct ynode *map, int use, struct body *b, const struct refctx *ctx,
-    struct approval_spec **gate);
+    struct body **gate);
+/* Every key a body in place use may have: head, then the kinds and what
+ * goes with them, env and timeout, then tail (head and tail are
+ * NULL-terminated, or NULL).  NULL-terminated; caller frees the array. */
+const char **ld_body_keys(int use, const char *const *head, const char *const *tail);
 void body_fini(struct body *b);
-void approval_free(struct approval_spec *a);
-extern const char *const body_keys[];	/* every key ld_body reads */
 
-/* Tools and MCP servers (wf_body.c). */
+/* Tools and MCP servers (wf_tools.c). */
 void ld_tools(struct ld *ld, struct ynode *n);
 void ld_servers(struct ld *ld, struct ynode *n);
 /* A tools file's top level: only `tools:` and `mcp_servers:`. */
 void ld_tools_doc(struct ld *ld, struct ynode *root);
-/* Resolves tool steps against the workflow's tools, then tools.yaml beside
- * the workflow, then on the search path; checks their args. */
-void ld_resolve_tools(struct ld *ld);
-
-/* Parses text (which the workflow then owns) into a YAML document the
- * workflow keeps alive, and points ld->file at the workflow's copy of the
- * file name; NULL after reporting. */
-struct ydoc *wf_parse_doc(struct ld *ld, const char *file, char *text, size_t len);
+/* Reads the next place tools may come from: tools.yaml beside the
+ * workflow, then those on the search path; false when none is left. */
+bool ld_more_tools(struct ld *ld);
 
 /* Graph and reference checks. */
 void wf_check_refs(struct ld *ld);

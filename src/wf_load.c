@@ -2,528 +2,29 @@
  *
  * The YAML tree is walked field by field: every key is known (else "did you
  * mean"), every value has its type checked, and every problem is reported
- * with its position; loading never stops at the first problem.  Step
- * bodies, tools and MCP servers are read by wf_body.c, the graph is built
- * by wf_graph.c and names inside expressions are checked by wf_check.c.
+ * with its position; loading never stops at the first problem.  The
+ * readers themselves are in wf_read.c; typed params are read by
+ * wf_argspec.c, step bodies by wf_body.c (each kind by its step_<kind>.c),
+ * tools and MCP servers by wf_tools.c, the graph is built by wf_graph.c
+ * and names inside expressions are checked by wf_check.c.
  */
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "argspec.h"
 #include "dur.h"
 #include "expr.h"
 #include "fsutil.h"
-#include "strbuf.h"
-#include "suggest.h"
-#include "tmpl.h"
 #include "wf_ld.h"
 #include "xmalloc.h"
 #include "ydoc.h"
 
 #define WF_MAX_FILE (16u << 20)
-#define WF_MAX_NODES 2000000
-#define WF_MAX_ID 128		/* step ids and arg names: they go into the environment */
-
-void
-ld_err(struct ld *ld, const struct ynode *n, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	diags_add(ld->d, ld->file, n != NULL ? n->line : 0, n != NULL ? n->col : 0, "%s", msg);
-	free(msg);
-}
-
-void
-ld_err_in(struct ld *ld, const struct ynode *n, size_t off, const char *msg)
-{
-	int line, col;
-
-	ynode_pos_at(n, off, &line, &col);
-	diags_add(ld->d, ld->file, line, col, "%s", msg);
-}
-
-void
-ld_check_keys(struct ld *ld, const struct ynode *map, const char *const *allowed,
-    const char *where)
-{
-	for (size_t i = 0; i < map->n; i++) {
-		const struct ynode *k = map->pairs[i].key;
-		const char *hint;
-		size_t j;
-
-		if (strncmp(k->str, "x-", 2) == 0)
-			continue;	/* extension fields, a home for YAML anchors */
-		for (j = 0; allowed[j] != NULL; j++)
-			if (strcmp(k->str, allowed[j]) == 0)
-				break;
-		if (allowed[j] != NULL)
-			continue;
-		hint = suggest_from(k->str, allowed);
-		if (hint != NULL)
-			ld_err(ld, k, "unknown key '%s' in %s; did you mean '%s'?", k->str, where, hint);
-		else
-			ld_err(ld, k, "unknown key '%s' in %s", k->str, where);
-	}
-}
-
-static bool
-ld_type(struct ld *ld, const struct ynode *n, const char *field, bool ok, const char *want)
-{
-	if (!ok)
-		ld_err(ld, n, "'%s' must be %s, not %s", field, want, ynode_describe(n));
-	return ok;
-}
-
-bool
-ld_map(struct ld *ld, const struct ynode *n, const char *field)
-{
-	return ld_type(ld, n, field, n->kind == YNODE_MAP, "a mapping");
-}
-
-bool
-ld_seq(struct ld *ld, const struct ynode *n, const char *field)
-{
-	return ld_type(ld, n, field, n->kind == YNODE_SEQ, "a list");
-}
-
-bool
-ld_str(struct ld *ld, const struct ynode *n, const char *field, char **out)
-{
-	if (!ld_type(ld, n, field, ynode_is_str(n), "a string"))
-		return false;
-	*out = xstrdup(n->str);
-	return true;
-}
-
-bool
-ld_text(struct ld *ld, const struct ynode *n, const char *field, char **out)
-{
-	if (!ld_type(ld, n, field, n->kind == YNODE_SCALAR && n->type != YS_NULL, "a string"))
-		return false;
-	*out = xstrdup(n->str);
-	return true;
-}
-
-bool
-ld_bool(struct ld *ld, const struct ynode *n, const char *field, bool *out)
-{
-	if (!ld_type(ld, n, field, n->kind == YNODE_SCALAR && n->type == YS_BOOL,
-	    "true or false"))
-		return false;
-	*out = n->b;
-	return true;
-}
-
-bool
-ld_int(struct ld *ld, const struct ynode *n, const char *field, long long min, long long max,
-    long long *out)
-{
-	if (!ld_type(ld, n, field, n->kind == YNODE_SCALAR && n->type == YS_INT, "an integer"))
-		return false;
-	if (n->i < min || n->i > max) {
-		if (max == LLONG_MAX)
-			ld_err(ld, n, "'%s' must be at least %lld, not %lld", field, min, n->i);
-		else
-			ld_err(ld, n, "'%s' must be from %lld to %lld, not %lld", field, min, max, n->i);
-		return false;
-	}
-	*out = n->i;
-	return true;
-}
-
-bool
-ld_num(struct ld *ld, const struct ynode *n, const char *field, double min, double max,
-    double *out)
-{
-	if (!ld_type(ld, n, field, n->kind == YNODE_SCALAR &&
-	    (n->type == YS_INT || n->type == YS_FLOAT), "a number"))
-		return false;
-	if (!isfinite(n->f)) {
-		ld_err(ld, n, "'%s' must be a finite number, not %s", field, n->str);
-		return false;
-	}
-	if (!(n->f >= min && n->f <= max)) {
-		if (isinf(max))
-			ld_err(ld, n, "'%s' must be at least %g, not %s", field, min, n->str);
-		else
-			ld_err(ld, n, "'%s' must be from %g to %g, not %s", field, min, max, n->str);
-		return false;
-	}
-	*out = n->f;
-	return true;
-}
-
-bool
-ld_dur(struct ld *ld, const struct ynode *n, const char *field, int64_t *out)
-{
-	struct err e;
-
-	if (n->kind == YNODE_SCALAR && n->type == YS_INT) {
-		ld_err(ld, n, "'%s' needs a unit: write %llds for seconds (units: ms, s, m, h, d)",
-		    field, n->i);
-		return false;
-	}
-	if (!ld_type(ld, n, field, ynode_is_str(n), "a duration such as 30s or 5m"))
-		return false;
-	if (dur_parse(n->str, out, &e) < 0) {
-		ld_err(ld, n, "'%s': %s", field, e.msg);
-		return false;
-	}
-	return true;
-}
-
-bool
-ld_timeout(struct ld *ld, const struct ynode *n, const char *field, int64_t *out)
-{
-	if (!ld_dur(ld, n, field, out))
-		return false;
-	if (*out == 0) {
-		ld_err(ld, n, "'%s: %s' would end it before it starts; leave '%s' out for no time "
-		    "limit", field, n->str, field);
-		return false;
-	}
-	return true;
-}
-
-bool
-ld_str_list(struct ld *ld, const struct ynode *n, const char *field, char ***out, size_t *count)
-{
-	bool ok = true;
-
-	if (!ld_type(ld, n, field, n->kind == YNODE_SEQ, "a list of strings"))
-		return false;
-	*out = xcalloc(n->n + 1, sizeof **out);
-	*count = 0;
-	for (size_t i = 0; i < n->n; i++) {
-		if (!ynode_is_str(n->items[i])) {
-			ld_err(ld, n->items[i], "items of '%s' must be strings, not %s", field,
-			    ynode_describe(n->items[i]));
-			ok = false;
-			continue;
-		}
-		(*out)[(*count)++] = xstrdup(n->items[i]->str);
-	}
-	return ok;
-}
-
-bool
-ld_int_list(struct ld *ld, const struct ynode *n, const char *field, long long min,
-    long long max, int **out, size_t *count)
-{
-	const struct ynode *one = n;
-	struct ynode *const *items = n->kind == YNODE_SEQ ? n->items : (struct ynode *const *)&one;
-	size_t nitems = n->kind == YNODE_SEQ ? n->n : 1;
-	bool ok = true;
-
-	*out = xcalloc(nitems + 1, sizeof **out);
-	*count = 0;
-	for (size_t i = 0; i < nitems; i++) {
-		long long v;
-
-		if (!ld_int(ld, items[i], field, min, max, &v))
-			ok = false;
-		else
-			(*out)[(*count)++] = (int)v;
-	}
-	return ok;
-}
-
-bool
-ld_choice(struct ld *ld, const struct ynode *n, const char *field, const char *const *choices,
-    int *out)
-{
-	struct strbuf list = STRBUF_INIT;
-	const char *hint;
-
-	if (!ld_type(ld, n, field, ynode_is_str(n), "a string"))
-		return false;
-	for (int i = 0; choices[i] != NULL; i++) {
-		if (strcmp(n->str, choices[i]) == 0) {
-			*out = i;
-			return true;
-		}
-	}
-	for (int i = 0; choices[i] != NULL; i++)
-		sb_addf(&list, "%s%s", i ? ", " : "", choices[i]);
-	hint = suggest_from(n->str, choices);
-	if (hint != NULL)
-		ld_err(ld, n, "'%s' must be one of %s, not '%s'; did you mean '%s'?", field,
-		    sb_str(&list), n->str, hint);
-	else
-		ld_err(ld, n, "'%s' must be one of %s, not '%s'", field, sb_str(&list), n->str);
-	sb_fini(&list);
-	return false;
-}
-
-static void
-ld_add_ref(struct ld *ld, struct ynode *n, const struct tmpl *t, const struct expr *e,
-    const struct refctx *ctx)
-{
-	struct wf_tref *r;
-
-	xgrow(&ld->refs, &ld->cap_refs, ld->n_refs + 1, sizeof *ld->refs);
-	r = &ld->refs[ld->n_refs++];
-	r->file = ld->file;
-	r->node = n;
-	r->t = t;
-	r->e = e;
-	r->ctx = *ctx;
-}
-
-bool
-ld_tmpl(struct ld *ld, struct ynode *n, const struct refctx *ctx)
-{
-	bool ok = true;
-
-	if (++ld->nodes_seen > WF_MAX_NODES)
-		return false;
-	if (n->kind == YNODE_SEQ) {
-		for (size_t i = 0; i < n->n; i++)
-			ok &= ld_tmpl(ld, n->items[i], ctx);
-	} else if (n->kind == YNODE_MAP) {
-		for (size_t i = 0; i < n->n; i++)
-			ok &= ld_tmpl(ld, n->pairs[i].val, ctx);
-	} else if (n->type == YS_STR && n->aux == NULL && strstr(n->str, "{{") != NULL) {
-		struct err e;
-		struct tmpl *t = tmpl_parse(n->str, n->len, &e);
-
-		if (t == NULL) {
-			ld_err_in(ld, n, e.col > 0 ? (size_t)e.col - 1 : 0, e.msg);
-			return false;
-		}
-		n->aux = t;
-		ld_add_ref(ld, n, t, NULL, ctx);
-	} else if (n->type == YS_STR && n->aux != NULL) {
-		/* Shared through an alias: the same text, read in another place. */
-		ld_add_ref(ld, n, n->aux, NULL, ctx);
-	}
-	return ok;
-}
-
-static bool
-env_name_ok(const char *s)
-{
-	if (!isalpha((unsigned char)*s) && *s != '_')
-		return false;
-	if (strlen(s) > WF_MAX_ID)
-		return false;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_')
-			return false;
-	return true;
-}
-
-bool
-ld_tmpl_map(struct ld *ld, struct ynode *n, const char *field, bool env_names,
-    const struct refctx *ctx)
-{
-	bool ok = true;
-
-	if (!ld_map(ld, n, field))
-		return false;
-	for (size_t i = 0; i < n->n; i++) {
-		const struct ynode *k = n->pairs[i].key, *v = n->pairs[i].val;
-
-		if (env_names && !env_name_ok(k->str)) {
-			ld_err(ld, k, "'%.64s' is not a valid environment variable name "
-			    "(letters, digits and _, not starting with a digit, at most %d)", k->str,
-			    WF_MAX_ID);
-			ok = false;
-		}
-		if (env_names && v->kind != YNODE_SCALAR) {
-			ld_err(ld, v, "the value of %s '%s' must be text, not %s", field, k->str,
-			    ynode_describe(v));
-			ok = false;
-		}
-	}
-	return ld_tmpl(ld, n, ctx) && ok;
-}
-
-struct expr *
-ld_expr(struct ld *ld, struct ynode *n, const char *field, const struct refctx *ctx)
-{
-	const char *src;
-	size_t len, base = 0;
-	struct tmpl *t = NULL;
-	struct expr *ex;
-	struct err e;
-
-	if (n->kind == YNODE_SCALAR && n->type != YS_STR && n->type != YS_NULL) {
-		src = n->str;	/* true, false, 1 */
-		len = n->len;
-	} else if (!ld_type(ld, n, field, ynode_is_str(n), "an expression (text)")) {
-		return NULL;
-	} else if (strstr(n->str, "{{") != NULL) {
-		const struct expr *one;
-
-		t = tmpl_parse(n->str, n->len, &e);
-		if (t == NULL) {
-			ld_err_in(ld, n, e.col > 0 ? (size_t)e.col - 1 : 0, e.msg);
-			return NULL;
-		}
-		one = tmpl_single(t);
-		if (one == NULL) {
-			tmpl_free(t);
-			ld_err(ld, n, "'%s' is an expression: write it bare (args.x == 'y') or as "
-			    "one {{ }} with nothing around it", field);
-			return NULL;
-		}
-		src = expr_source(one);
-		len = strlen(src);
-		base = strstr(n->str, src) != NULL ? (size_t)(strstr(n->str, src) - n->str) : 0;
-	} else {
-		src = n->str;
-		len = n->len;
-	}
-	ex = expr_parse(src, len, &e);
-	tmpl_free(t);
-	if (ex == NULL) {
-		ld_err_in(ld, n, base + (e.col > 0 ? (size_t)e.col - 1 : 0), e.msg);
-		return NULL;
-	}
-	ld_add_ref(ld, n, NULL, ex, ctx);
-	return ex;
-}
-
-static const char *const argspec_keys[] = {
-	"type", "required", "default", "enum", "pattern", "minimum", "maximum", "min_length",
-	"max_length", "description", "examples", "secret", NULL,
-};
-
-/* Static checks of one spec: its default and enum values obey its rules. */
-static void
-ld_argspec_values(struct ld *ld, struct arg_spec *s)
-{
-	struct ynode *dn = ynode_get(s->node, "default"), *en = ynode_get(s->node, "enum");
-	struct err e;
-
-	if (s->has_min && s->has_max && s->min > s->max)
-		ld_err(ld, ynode_get(s->node, "minimum"), "minimum %g is above maximum %g", s->min,
-		    s->max);
-	if (s->min_len >= 0 && s->max_len >= 0 && s->min_len > s->max_len)
-		ld_err(ld, ynode_get(s->node, "min_length"), "min_length %lld is above max_length %lld",
-		    s->min_len, s->max_len);
-	if (en != NULL) {
-		cJSON *vals = s->enum_vals, *x;
-		size_t i = 0;
-
-		s->enum_vals = NULL;	/* each value on its own, then together */
-		cJSON_ArrayForEach(x, vals) {
-			if (argspec_check(s, x, &e) < 0)
-				ld_err(ld, en->items[i], "enum value does not fit the arg: %s", e.msg);
-			i++;
-		}
-		s->enum_vals = vals;
-	}
-	if (s->def != NULL && argspec_check(s, s->def, &e) < 0)
-		ld_err(ld, dn, "default does not fit the arg: %s", e.msg);
-}
-
-static void
-ld_argspec(struct ld *ld, struct ynode *k, struct ynode *n, struct arg_spec *s)
-{
-	struct ynode *v;
-	char *where = xasprintf("arg '%s'", k->str);
-	long long ll;
-
-	memset(s, 0, sizeof *s);
-	s->name = xstrdup(k->str);
-	s->node = n;
-	s->min_len = s->max_len = -1;
-	if (!ld_map(ld, n, where))
-		goto out;
-	ld_check_keys(ld, n, argspec_keys, where);
-	if ((v = ynode_get(n, "type")) != NULL) {
-		static const char *const types[] = {
-			"string", "integer", "number", "boolean", "array", "object", NULL,
-		};
-		int t;
-
-		if (ld_choice(ld, v, "type", types, &t))
-			s->type = (enum arg_type)t;
-	}
-	if ((v = ynode_get(n, "required")) != NULL)
-		ld_bool(ld, v, "required", &s->required);
-	if ((v = ynode_get(n, "secret")) != NULL)
-		ld_bool(ld, v, "secret", &s->secret);
-	if ((v = ynode_get(n, "description")) != NULL)
-		ld_str(ld, v, "description", &s->description);
-	if ((v = ynode_get(n, "default")) != NULL &&
-	    !(v->kind == YNODE_SCALAR && v->type == YS_NULL))
-		s->def = ynode_to_json(v);
-	if ((v = ynode_get(n, "examples")) != NULL && ld_seq(ld, v, "examples"))
-		s->examples = ynode_to_json(v);
-	if ((v = ynode_get(n, "enum")) != NULL && ld_seq(ld, v, "enum")) {
-		if (v->n == 0)
-			ld_err(ld, v, "'enum' must list at least one value");
-		else
-			s->enum_vals = ynode_to_json(v);
-	}
-	if ((v = ynode_get(n, "pattern")) != NULL && ld_str(ld, v, "pattern", &s->pattern)) {
-		struct err e;
-
-		if (s->type != ARG_STRING)
-			ld_err(ld, v, "'pattern' applies to string args, and this one is %s",
-			    argspec_type_name(s->type));
-		else if (argspec_compile(s, &e) < 0)
-			ld_err(ld, v, "%s", e.msg);
-	}
-	if ((v = ynode_get(n, "minimum")) != NULL && ld_num(ld, v, "minimum", -INFINITY,
-	    INFINITY, &s->min))
-		s->has_min = true;
-	if ((v = ynode_get(n, "maximum")) != NULL && ld_num(ld, v, "maximum", -INFINITY,
-	    INFINITY, &s->max))
-		s->has_max = true;
-	if ((s->has_min || s->has_max) && s->type != ARG_INTEGER && s->type != ARG_NUMBER)
-		ld_err(ld, ynode_get(n, s->has_min ? "minimum" : "maximum"),
-		    "'minimum' and 'maximum' apply to integer and number args, and this one is %s",
-		    argspec_type_name(s->type));
-	if ((v = ynode_get(n, "min_length")) != NULL && ld_int(ld, v, "min_length", 0, LLONG_MAX,
-	    &ll))
-		s->min_len = ll;
-	if ((v = ynode_get(n, "max_length")) != NULL && ld_int(ld, v, "max_length", 0, LLONG_MAX,
-	    &ll))
-		s->max_len = ll;
-	if ((s->min_len >= 0 || s->max_len >= 0) && s->type != ARG_STRING && s->type != ARG_ARRAY)
-		ld_err(ld, ynode_get(n, s->min_len >= 0 ? "min_length" : "max_length"),
-		    "'min_length' and 'max_length' apply to string and array args, and this one "
-		    "is %s", argspec_type_name(s->type));
-	ld_argspec_values(ld, s);
-out:
-	free(where);
-}
-
-void
-ld_argspecs(struct ld *ld, struct ynode *n, const char *what, struct arg_specs *out)
-{
-	if (!ld_map(ld, n, what))
-		return;
-	out->v = xcalloc(n->n, sizeof *out->v);
-	for (size_t i = 0; i < n->n; i++) {
-		struct ynode *k = n->pairs[i].key;
-
-		if (!env_name_ok(k->str)) {
-			ld_err(ld, k, "'%.64s' is not a valid name in %s (letters, digits and _, at "
-			    "most %d)", k->str, what, WF_MAX_ID);
-			continue;
-		}
-		ld_argspec(ld, k, n->pairs[i].val, &out->v[out->n++]);
-	}
-}
 
 void
 ld_retry(struct ld *ld, struct ynode *n, struct retry *r)
@@ -616,39 +117,17 @@ retry_copy(struct retry *dst, const struct retry *src)
 }
 
 static const char *const step_own_keys[] = {
-	"id", "name", "description", "approval", "depends_on", "parallel_with", "condition", "if",
+	"id", "name", "description", "depends_on", "parallel_with", "condition", "if",
 	"trigger", "retry", "allow_failure", "fallback", "rollback", "outputs", "cache", "pool",
 	"resources", "for_each", "max_parallel", "min_success", "repeat", "runner",
 	"store_result", "progress_tracking", NULL,
 };
 
-static bool
-step_id_ok(const char *s)
-{
-	if (!isalpha((unsigned char)*s) && *s != '_')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
-			return false;
-	return true;
-}
-
 static void
 ld_step_keys(struct ld *ld, const struct ynode *map, const char *where)
 {
-	const char **all;
-	size_t n = 0;
+	const char **all = ld_body_keys(BODY_STEP, NULL, step_own_keys);
 
-	for (size_t i = 0; body_keys[i] != NULL; i++)
-		n++;
-	for (size_t i = 0; step_own_keys[i] != NULL; i++)
-		n++;
-	all = xcalloc(n + 1, sizeof *all);
-	n = 0;
-	for (size_t i = 0; body_keys[i] != NULL; i++)
-		all[n++] = body_keys[i];
-	for (size_t i = 0; step_own_keys[i] != NULL; i++)
-		all[n++] = step_own_keys[i];
 	ld_check_keys(ld, map, all, where);
 	free(all);
 }
@@ -656,13 +135,16 @@ ld_step_keys(struct ld *ld, const struct ynode *map, const char *where)
 static struct body *
 ld_alt_body(struct ld *ld, struct ynode *n, const char *field, const struct refctx *ctx)
 {
+	const char **keys;
 	struct body *b;
 	char *where;
 
 	if (!ld_map(ld, n, field))
 		return NULL;
 	where = xasprintf("'%s'", field);
-	ld_check_keys(ld, n, body_keys, where);
+	keys = ld_body_keys(BODY_ALT, NULL, NULL);
+	ld_check_keys(ld, n, keys, where);
+	free(keys);
 	free(where);
 	b = xcalloc(1, sizeof *b);
 	ld_body(ld, n, BODY_ALT, b, ctx, NULL);
@@ -812,7 +294,7 @@ ld_step(struct ld *ld, struct ynode *map, struct step *st, enum wf_section sec)
 	} else if (ld_str(ld, v, "id", &st->id) && strlen(st->id) > WF_MAX_ID) {
 		ld_err(ld, v, "step id '%.32s...' has %zu characters; an id has at most %d",
 		    st->id, strlen(st->id), WF_MAX_ID);
-	} else if (st->id != NULL && !step_id_ok(st->id)) {
+	} else if (st->id != NULL && !ld_name_ok(st->id)) {
 		ld_err(ld, v, "step id '%s' must start with a letter or _ and hold only letters, "
 		    "digits, _ and -", st->id);
 	}
@@ -1205,43 +687,31 @@ ld_muster(struct ld *ld, struct ynode *root)
 }
 
 static void
-ld_problem(void *ud, int line, int col, const char *msg)
+resolve_body(struct ld *ld, struct body *b)
 {
-	struct ld *ld = ud;
-
-	diags_add(ld->d, ld->file, line, col, "%s", msg);
+	if (b != NULL && b->kind != NULL && b->kind->resolve != NULL)
+		b->kind->resolve(ld, b);
 }
 
+/* Once every body is read, each resolves the names it uses (a tool, an MCP
+ * server, a workflow file) against the whole workflow. */
 static void
-aux_free(void *p)
-{
-	tmpl_free(p);
-}
-
-struct ydoc *
-wf_parse_doc(struct ld *ld, const char *file, char *text, size_t len)
+resolve_bodies(struct ld *ld)
 {
 	struct workflow *wf = ld->wf;
-	struct ydoc *doc;
-	struct err e;
-	size_t i = wf->n_docs;
+	size_t ntools;
 
-	wf->docs = xreallocarray(wf->docs, i + 1, sizeof *wf->docs);
-	wf->doc_texts = xreallocarray(wf->doc_texts, i + 1, sizeof *wf->doc_texts);
-	wf->doc_files = xreallocarray(wf->doc_files, i + 1, sizeof *wf->doc_files);
-	wf->doc_files[i] = xstrdup(file);
-	wf->doc_texts[i] = text;
-	wf->docs[i] = NULL;
-	wf->n_docs++;
-	ld->file = wf->doc_files[i];
-	doc = ydoc_parse(text, len, ld_problem, ld, &e);
-	if (doc == NULL) {
-		diags_add(ld->d, file, e.line, e.col, "%s", e.msg);
-		return NULL;
+	/* tools.yaml beside the workflow is read whenever it exists, so its
+	 * problems show; the search path only when a name is still unknown. */
+	ld_more_tools(ld);
+	for (size_t i = 0; i < wf->n_steps; i++) {
+		resolve_body(ld, &wf->steps[i].body);
+		resolve_body(ld, wf->steps[i].fallback);
+		resolve_body(ld, wf->steps[i].rollback);
 	}
-	ydoc_set_aux_free(doc, aux_free);
-	wf->docs[i] = doc;
-	return doc;
+	ntools = wf->n_tools;
+	for (size_t i = 0; i < ntools; i++)
+		resolve_body(ld, &wf->tools[i].body);
 }
 
 static char *
@@ -1291,7 +761,7 @@ wf_load_text(const char *name, const char *text, size_t len, struct diags *d)
 	}
 	if (wf_is_tools_file(name)) {
 		ld_tools_doc(&ld, root);
-		ld_resolve_tools(&ld);
+		resolve_bodies(&ld);
 		wf_check_refs(&ld);
 		goto out;
 	}
@@ -1311,7 +781,7 @@ wf_load_text(const char *name, const char *text, size_t len, struct diags *d)
 	if (ld.nodes_seen > WF_MAX_NODES)
 		diags_add(d, name, 0, 0, "the workflow is too large (over %d values)", WF_MAX_NODES);
 	if (wf->n_steps > 0) {
-		ld_resolve_tools(&ld);
+		resolve_bodies(&ld);
 		wf_graph_build(wf, d);
 		wf_check_refs(&ld);
 	}
@@ -1348,7 +818,9 @@ step_fini(struct step *st)
 	free(st->name);
 	free(st->description);
 	body_fini(&st->body);
-	approval_free(st->gate);
+	if (st->gate != NULL)
+		body_fini(st->gate);
+	free(st->gate);
 	for (size_t i = 0; i < st->n_depends_on; i++)
 		free(st->depends_on[i]);
 	free(st->depends_on);
@@ -1419,57 +891,4 @@ wf_free(struct workflow *wf)
 	free(wf->dir);
 	free(wf->text);
 	free(wf);
-}
-
-size_t
-wf_section_steps(const struct workflow *wf, enum wf_section s, size_t *first)
-{
-	switch (s) {
-	case SECTION_MAIN:
-		*first = 0;
-		return wf->n_main;
-	case SECTION_ON_FAILURE:
-		*first = wf->n_main;
-		return wf->n_on_failure;
-	case SECTION_FINALLY:
-		*first = wf->n_main + wf->n_on_failure;
-		return wf->n_finally;
-	}
-	*first = 0;
-	return 0;
-}
-
-const struct step *
-wf_find_step(const struct workflow *wf, const char *id)
-{
-	for (size_t i = 0; i < wf->n_steps; i++)
-		if (wf->steps[i].id != NULL && strcmp(wf->steps[i].id, id) == 0)
-			return &wf->steps[i];
-	return NULL;
-}
-
-const char *
-wf_kind_name(enum wf_kind kind)
-{
-	static const char *const names[] = {
-		"none", "run", "http", "llm", "mcp", "tool", "approval", "wait", "workflow",
-	};
-
-	return names[kind];
-}
-
-const char *
-wf_trigger_name(enum trigger t)
-{
-	static const char *const names[] = { "all_success", "all_done", "any_failed", "always" };
-
-	return names[t];
-}
-
-const char *
-wf_section_name(enum wf_section s)
-{
-	static const char *const names[] = { "steps", "on_failure", "finally" };
-
-	return names[s];
 }

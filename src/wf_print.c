@@ -1,11 +1,12 @@
 /* wf_print.c - a workflow's steps by level, for reading (drover graph,
- * drover run --dry-run). */
+ * drover run --dry-run), and what each step does, as its kind says. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "step_kinds.h"
 #include "strbuf.h"
 #include "wf.h"
 #include "wf_print.h"
@@ -13,24 +14,22 @@
 
 #define ASCII_WIDTH 80
 
-/* What the step does, in a few words: "run", "tool deploy_app". */
 char *
 wf_step_what(const struct step *st)
 {
 	const struct body *b = &st->body;
 
-	switch (b->kind) {
-	case WK_TOOL:
-		return xasprintf("tool %s", b->tool_name);
-	case WK_MCP:
-		return xasprintf("mcp %s.%s", b->mcp.server, b->mcp.tool);
-	case WK_WORKFLOW:
-		return xasprintf("workflow %s", b->file);
-	case WK_HTTP:
-		return xasprintf("http %s", b->http.method);
-	default:
-		return xstrdup(wf_kind_name(b->kind));
-	}
+	return b->kind->what != NULL ? b->kind->what(b) : xstrdup(b->kind->key);
+}
+
+void
+wf_step_detail(const struct step *st, char *buf, size_t size)
+{
+	const struct body *b = &st->body;
+
+	buf[0] = '\0';
+	if (b->kind->detail != NULL)
+		b->kind->detail(b, buf, size);
 }
 
 static void
@@ -41,7 +40,7 @@ print_step_line(FILE *fp, const struct workflow *wf, const struct step *st, int 
 
 	sb_addf(&line, "  %-*s  %s", idw, st->id, what);
 	if (st->gate != NULL)
-		sb_adds(&line, " +approval");
+		sb_addf(&line, " +%s", st->gate->kind->key);
 	if (st->condition != NULL)
 		sb_adds(&line, " (if)");
 	if (st->for_each_node != NULL)

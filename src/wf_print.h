@@ -1,4 +1,4 @@
-/* wf_print.h - a workflow's steps by level, for reading. */
+/* wf_print.h - a workflow's steps by level, and what each does, for reading. */
 #ifndef DROVER_WF_PRINT_H
 #define DROVER_WF_PRINT_H
 
@@ -13,5 +13,9 @@ void wf_print_levels(FILE *fp, const struct workflow *wf);
 /* What a step does in a few words ("run", "tool deploy_app"); caller
  * frees. */
 char *wf_step_what(const struct step *st);
+/* What it does as written, on one line of at most size bytes (a command,
+ * a target), for the console's detail pane; "" when its kind says no more
+ * than its name. */
+void wf_step_detail(const struct step *st, char *buf, size_t size);
 
 #endif

@@ -16,8 +16,8 @@
 #include "source.h"
 #include "ui.h"
 #include "wf.h"
+#include "wf_print.h"
 #include "xmalloc.h"
-#include "ydoc.h"
 
 /* Columns of a node's label: glyph, space, section, id, space, elapsed. */
 #define NODE_ID_MAX 24
@@ -396,30 +396,6 @@ one_line(char *buf)
 			*p = ' ';
 }
 
-/* What the step does, on one line: its command, request or target. */
-static void
-detail_what(const struct step *s, char *buf, size_t size)
-{
-	const struct ynode *run = s->body.run;
-
-	buf[0] = '\0';
-	if (s->body.kind == WK_RUN && run != NULL && run->kind == YNODE_SCALAR) {
-		snprintf(buf, size, "%s", run->str);
-	} else if (s->body.kind == WK_RUN && run != NULL && run->kind == YNODE_SEQ) {
-		size_t len = 0;
-
-		for (size_t i = 0; i < run->n && len < size; i++)
-			len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? " " : "",
-			    run->items[i]->kind == YNODE_SCALAR ? run->items[i]->str : "...");
-	} else if (s->body.kind == WK_TOOL) {
-		snprintf(buf, size, "tool %s", s->body.tool_name);
-	} else if (s->body.kind == WK_WAIT) {
-		snprintf(buf, size, "wait %lld ms", (long long)s->body.wait_ms);
-	} else if (s->body.kind == WK_WORKFLOW) {
-		snprintf(buf, size, "workflow %s", s->body.file);
-	}
-}
-
 static int
 run_view_draw_detail(struct ui *ui, int y, int x, int h, int w)
 {
@@ -446,7 +422,7 @@ run_view_draw_detail(struct ui *ui, int y, int x, int h, int w)
 	if (ms->command != NULL)
 		snprintf(buf, sizeof buf, "%s", ms->command);
 	else
-		detail_what(s, buf, sizeof buf);
+		wf_step_detail(s, buf, sizeof buf);
 	one_line(buf);
 	snprintf(t, sizeof t, "%s", wf_kind_name(s->body.kind));
 	detail_line(&y, ymax, x, w, t, buf, A_NORMAL);
