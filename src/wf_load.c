@@ -693,6 +693,21 @@ resolve_body(struct ld *ld, struct body *b)
 		b->kind->resolve(ld, b);
 }
 
+/* A fallback or rollback that calls a tool must call one whose kind may
+ * stand there: a tool that is an approval gate cannot be a fallback. */
+static void
+resolve_alt(struct ld *ld, struct body *b, const char *what)
+{
+	const struct body *t;
+
+	resolve_body(ld, b);
+	if (b == NULL || b->kind == NULL || (t = step_kinds_target(b)) == b ||
+	    t->kind == NULL || (t->kind->places & BODY_ALT))
+		return;
+	ld_err(ld, b->node, "this %s calls a tool that is %s %s, and %s %s cannot be a %s",
+	    what, t->kind->article, t->kind->key, t->kind->article, t->kind->key, what);
+}
+
 /* Once every body is read, each resolves the names it uses (a tool, an MCP
  * server, a workflow file) against the whole workflow. */
 static void
@@ -706,8 +721,8 @@ resolve_bodies(struct ld *ld)
 	ld_more_tools(ld);
 	for (size_t i = 0; i < wf->n_steps; i++) {
 		resolve_body(ld, &wf->steps[i].body);
-		resolve_body(ld, wf->steps[i].fallback);
-		resolve_body(ld, wf->steps[i].rollback);
+		resolve_alt(ld, wf->steps[i].fallback, "fallback");
+		resolve_alt(ld, wf->steps[i].rollback, "rollback");
 	}
 	ntools = wf->n_tools;
 	for (size_t i = 0; i < ntools; i++)
