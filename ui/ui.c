@@ -218,7 +218,8 @@ ui_show_run(struct ui *ui, struct run_view *rv, bool owned)
 	ui->rv = rv;
 	ui->run_owned = owned;
 	ui->view = VIEW_RUN;
-	source_poll(rv->src, &rv->m, &e);
+	if (source_poll(rv->src, &rv->m, &e) < 0)
+		ui_message(ui, true, "%s", e.msg);
 	run_view_follow(ui);
 	ui->dirty = true;
 }
@@ -882,13 +883,15 @@ ui_tick(struct ui *ui, int64_t now)
 	if (ui->paused)
 		return;
 	if (ui->rv != NULL) {
-		bool news = source_poll(ui->rv->src, &ui->rv->m, &e);
+		int news = source_poll(ui->rv->src, &ui->rv->m, &e);
 
+		if (news < 0)
+			ui_message(ui, true, "%s", e.msg);
 		if (source_abandoned(ui->rv->src))
 			ui->quit = true;
-		if (news)
+		if (news > 0)
 			run_view_follow(ui);
-		if (news || !ui->rv->m.ended)
+		if (news > 0 || !ui->rv->m.ended)
 			ui->dirty = true;
 	}
 	if (ui->view == VIEW_RUNS)
