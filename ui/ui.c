@@ -10,21 +10,17 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <wchar.h>
 
-#include "argspec.h"
 #include "cmdline.h"
 #include "dag_layout.h"
 #include "glyph.h"
@@ -40,8 +36,6 @@
 #define MESSAGE_US 5000000
 #define PASTE_MAX (64 * 1024)	/* what a paste may put on the prompt */
 #define SEARCH_SLICE_US 10000	/* a log search's work per turn of the loop */
-
-extern char **environ;
 
 enum theme_role
 ui_status_role(enum step_status s)
@@ -250,7 +244,7 @@ ui_close_run(struct ui *ui)
 	ui->dirty = true;
 }
 
-/* ---- :run: a run of its own process ---- */
+/* ---- commands ---- */
 
 /* Splits line into words at spaces; modifies it. */
 static size_t
@@ -265,236 +259,24 @@ ui_split(char *line, char **words, size_t max)
 	return n;
 }
 
-/* The workflow in file, or NULL: the :run of it says what is wrong. */
-static struct workflow *
-ui_load_quietly(const char *file)
-{
-	struct diags d = DIAGS_INIT;
-	struct workflow *wf = wf_load_file(file, &d);
-
-	diags_fini(&d);
-	return wf;
-}
-
-/* Whether arg name of wf is a secret; every arg may be when the workflow
- * does not load (wf NULL), since nobody can tell. */
-static bool
-ui_arg_secret(const struct workflow *wf, const char *name)
-{
-	const struct arg_spec *s = wf != NULL ? argspecs_find(&wf->args, name) : NULL;
-
-	return wf == NULL || (s != NULL && s->secret);
-}
-
 /* The form of a ':' line that the history keeps (in memory and on disk):
- * a :run with the value of each secret arg as ***.  A *** recalled from
- * the history is refused, never run with (ui_start_run). */
+ * a :run with the value of each secret arg as ***. */
 static char *
 ui_history_form(void *ud, const char *line)
 {
 	struct ui *ui = ud;
-	struct strbuf sb = STRBUF_INIT;
-	struct workflow *wf;
-	char *copy, *words[64];
+	char *copy, *words[64], *form;
 	size_t n;
 
 	copy = xstrdup(line);
 	n = ui_split(copy, words, 64);
-	if (ui->prompt != PROMPT_COMMAND || n < 3 || strcmp(words[0], "run") != 0) {
-		free(copy);
-		return xstrdup(line);
-	}
-	wf = ui_load_quietly(words[1]);
-	sb_addf(&sb, "run %s", words[1]);
-	for (size_t i = 2; i < n; i++) {
-		char *eq = strchr(words[i], '=');
-
-		if (eq != NULL && eq != words[i]) {
-			*eq = '\0';
-			if (ui_arg_secret(wf, words[i])) {
-				sb_addf(&sb, " %s=***", words[i]);
-				continue;
-			}
-			*eq = '=';
-		}
-		sb_addf(&sb, " %s", words[i]);
-	}
-	wf_free(wf);
+	if (ui->prompt != PROMPT_COMMAND || n == 0 || strcmp(words[0], "run") != 0)
+		form = xstrdup(line);
+	else
+		form = child_history(line, (int)n, words);
 	free(copy);
-	return sb_detach(&sb);
+	return form;
 }
-
-/* The NAME=VALUE words as a JSON object of strings (what -a gives), or
- * NULL after saying what is wrong. */
-static char *
-ui_run_args(struct ui *ui, char **words, size_t n)
-{
-	struct workflow *wf = ui_load_quietly(words[0]);
-	cJSON *args = cJSON_CreateObject();
-	char *json = NULL;
-
-	for (size_t i = 1; i < n; i++) {
-		char *eq = strchr(words[i], '=');
-
-		if (eq == NULL || eq == words[i]) {
-			ui_message(ui, true, "usage: :run FILE [NAME=VALUE]... ('%s' is not "
-			    "NAME=VALUE)", words[i]);
-			goto out;
-		}
-		*eq = '\0';
-		if (wf != NULL && ui_arg_secret(wf, words[i]) && strcmp(eq + 1, "***") == 0) {
-			ui_message(ui, true, "%s is a secret: type its value (the history "
-			    "keeps *** in its place)", words[i]);
-			goto out;
-		}
-		cJSON_DeleteItemFromObjectCaseSensitive(args, words[i]);
-		cJSON_AddStringToObject(args, words[i], eq + 1);
-		*eq = '=';
-	}
-	json = cJSON_PrintUnformatted(args);
-out:
-	cJSON_Delete(args);
-	wf_free(wf);
-	return json;
-}
-
-/* A pipe whose read end holds text and then its end, or -1: the text is
- * written before anyone reads, so it must fit the pipe's buffer. */
-static int
-ui_pipe_text(struct ui *ui, const char *text)
-{
-	size_t len = strlen(text);
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
-		ui_message(ui, true, "cannot start the run: %s", strerror(errno));
-		return -1;
-	}
-	if (write(p[1], text, len) != (ssize_t)len) {
-		ui_message(ui, true, "the args are too long for :run (%zu bytes); use drover run "
-		    "--args-file", len);
-		close(p[0]);
-		p[0] = -1;
-	}
-	close(p[1]);
-	if (p[0] >= 0)
-		fcntl(p[0], F_SETFL, 0);	/* the child reads it blocking */
-	return p[0];
-}
-
-/* Starts `drover run FILE --no-tui --json --args-file /dev/stdin` in a
- * session of its own, so the run does not depend on this console; its
- * first output line says which run it is.  The args go through a pipe on
- * its stdin, never its command line, which every user can read in /proc. */
-static void
-ui_start_run(struct ui *ui, char **words, size_t n)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	char *argv[] = { "drover", "run", words[1], "--no-tui", "--json", "--args-file",
-	    "/dev/stdin", NULL };
-	char *json;
-	int p[2], in;
-	pid_t pid;
-
-	if (ui->child_fd >= 0) {
-		ui_message(ui, true, "the last :run is still starting; wait a moment");
-		return;
-	}
-	if ((json = ui_run_args(ui, words + 1, n - 1)) == NULL)
-		return;
-	in = ui_pipe_text(ui, json);
-	free(json);
-	if (in < 0)
-		return;
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		ui_message(ui, true, "cannot start the run: %s", strerror(errno));
-		close(in);
-		return;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in, 0);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-	if (posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv, environ) != 0) {
-		ui_message(ui, true, "cannot start the run: %s", strerror(errno));
-		close(p[0]);
-	} else {
-		ui->child_fd = p[0];
-		ui->child_pid = pid;
-		ui->child_len = 0;
-		ui_message(ui, false, "starting %s", words[1]);
-	}
-	close(p[1]);
-	close(in);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-}
-
-/* Done listening to the :run child; it goes on with its run. */
-static void
-ui_child_forget(struct ui *ui)
-{
-	close(ui->child_fd);
-	ui->child_fd = -1;
-	if (ui->n_reap < sizeof ui->reap / sizeof ui->reap[0])
-		ui->reap[ui->n_reap++] = ui->child_pid;
-	ui->child_pid = 0;
-}
-
-/* Reads what the :run child prints: the first event names the run (then
- * the console opens it), a "drover: ..." line is why it did not start. */
-static void
-ui_child_input(struct ui *ui)
-{
-	ssize_t r = read(ui->child_fd, ui->child_out + ui->child_len,
-	    sizeof ui->child_out - 1 - ui->child_len);
-	char *nl;
-
-	if (r <= 0) {
-		ui_child_forget(ui);
-		return;
-	}
-	ui->child_len += (size_t)r;
-	ui->child_out[ui->child_len] = '\0';
-	while ((nl = strchr(ui->child_out, '\n')) != NULL) {
-		*nl = '\0';
-		if (ui->child_out[0] == '{') {
-			cJSON *o = cJSON_Parse(ui->child_out);
-			const cJSON *run = cJSON_GetObjectItemCaseSensitive(o, "run");
-
-			if (cJSON_IsNumber(run)) {
-				ui_open_run(ui, (int64_t)run->valuedouble);
-				cJSON_Delete(o);
-				ui_child_forget(ui);
-				return;
-			}
-			cJSON_Delete(o);
-		} else if (ui->child_out[0] != '\0') {
-			ui_message(ui, true, "%s", ui->child_out);
-		}
-		ui->child_len -= (size_t)(nl + 1 - ui->child_out);
-		memmove(ui->child_out, nl + 1, ui->child_len + 1);
-	}
-	if (ui->child_len == sizeof ui->child_out - 1)
-		ui->child_len = 0;
-}
-
-/* Reaps :run children that exited.  Only those pids: waitpid(-1) would
- * take the exits of a run's steps from the engine of this process. */
-static void
-ui_reap_children(struct ui *ui)
-{
-	for (size_t i = 0; i < ui->n_reap; i++) {
-		if (waitpid(ui->reap[i], NULL, WNOHANG) == ui->reap[i])
-			ui->reap[i--] = ui->reap[--ui->n_reap];
-	}
-}
-
-
-/* ---- commands ---- */
 
 bool
 ui_can_cancel(const struct ui *ui)
@@ -549,7 +331,7 @@ ui_command(struct ui *ui, const char *text)
 		else if (n < 2)
 			ui_message(ui, true, "usage: :run FILE [NAME=VALUE]...");
 		else
-			ui_start_run(ui, words, n);
+			child_start(ui, (int)n, words);
 	} else if (strcmp(words[0], "cancel") == 0) {
 		if (ui->o.readonly)
 			ui_message(ui, true, "read-only console: :cancel is off");
@@ -921,8 +703,8 @@ ui_loop(struct ui *ui)
 		pfd[n++] = (struct pollfd){ .fd = 0, .events = POLLIN };
 		if (ui->rv != NULL && source_fd(ui->rv->src) >= 0)
 			pfd[n++] = (struct pollfd){ .fd = source_fd(ui->rv->src), .events = POLLIN };
-		if (ui->child_fd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = ui->child_fd, .events = POLLIN };
+		if (child_fd(ui->child) >= 0)
+			pfd[n++] = (struct pollfd){ .fd = child_fd(ui->child), .events = POLLIN };
 		if (term_signal_fd() >= 0)
 			pfd[n++] = (struct pollfd){ .fd = term_signal_fd(), .events = POLLIN };
 		t = ui_timeout_ms(ui, event_now(), last_frame);
@@ -944,12 +726,12 @@ ui_loop(struct ui *ui)
 				return 0;
 		}
 		for (nfds_t i = 1; i < n; i++) {
-			if (pfd[i].revents != 0 && pfd[i].fd == ui->child_fd)
-				ui_child_input(ui);
+			if (pfd[i].revents != 0 && pfd[i].fd == child_fd(ui->child))
+				child_input(ui);
 			else if (pfd[i].revents != 0 && pfd[i].fd == term_signal_fd())
 				term_signals(ui);
 		}
-		ui_reap_children(ui);
+		child_reap(ui->child);
 	}
 	return 0;
 }
@@ -1048,7 +830,7 @@ console_main(const struct console_opts *o, struct console_result *res)
 
 	memset(&ui, 0, sizeof ui);
 	ui.o = *o;
-	ui.child_fd = -1;
+	ui.child = child_new();
 	setlocale(LC_ALL, "");
 	if (!isatty(0) || !isatty(1)) {
 		fprintf(stderr, "drover: the console needs a terminal\n");
@@ -1078,8 +860,7 @@ console_main(const struct console_opts *o, struct console_result *res)
 		res->last_seq = ui.rv->m.last_seq;
 		res->run_ended = ui.rv->m.ended;
 	}
-	if (ui.child_fd >= 0)
-		close(ui.child_fd);
+	child_free(ui.child);
 	ui_close_run(&ui);
 	runs_fini(&ui);
 	sb_fini(&ui.paste);

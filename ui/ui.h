@@ -26,6 +26,7 @@
 #include "strbuf.h"
 #include "theme.h"
 
+struct child;
 struct dag_layout;
 struct source;
 struct store;
@@ -116,13 +117,7 @@ struct ui {
 	/* a bracketed paste coming in: text, never keys */
 	bool pasting;
 	struct strbuf paste;
-	/* the :run child until it names its run, and exited ones to reap */
-	int child_fd;
-	int child_pid;
-	char child_out[1024];
-	size_t child_len;
-	int reap[16];
-	size_t n_reap;
+	struct child *child;	/* :run */
 	sigset_t poll_mask;	/* the signal mask inside ppoll: SIGWINCH open */
 };
 
@@ -169,6 +164,22 @@ void term_signals(struct ui *ui);
 
 /* ---- complete.c: Tab on the ':' line ---- */
 char **complete_command(void *ud, const char *line, const char *word, int start);
+
+/* ---- child.c: :run, a run in a process of its own ---- */
+struct child *child_new(void);
+/* Stops listening; the runs go on. */
+void child_free(struct child *ch);
+/* The fd to poll while a :run is starting, or -1. */
+int child_fd(const struct child *ch);
+/* Reads what the starting run prints, and opens it once it is named. */
+void child_input(struct ui *ui);
+/* Reaps the :run processes that exited. */
+void child_reap(struct child *ch);
+/* :run FILE [NAME=VALUE]... */
+void child_start(struct ui *ui, int argc, char **argv);
+/* What the history keeps of a :run line: each secret arg as ***.  Caller
+ * frees. */
+char *child_history(const char *line, int argc, char **argv);
 
 /* ---- keys.c: the one binding table ---- */
 enum key_ctx ui_key_ctx(const struct ui *ui);
