@@ -22,7 +22,7 @@ struct binding {
 	unsigned ctx;
 	int keys[4];		/* 0-terminated when fewer */
 	const char *names;	/* as shown */
-	const char *what;
+	const char *what;	/* NULL: commands_summary() */
 	const char *footer;	/* short label, or NULL: only in the help */
 	unsigned flags;
 	void (*fn)(struct ui *ui, int key);
@@ -251,8 +251,8 @@ static const struct binding bindings[] = {
 	    act_log_move },
 	{ CTX_LOG, { '/' }, "/", "search the log", "search", 0, act_search },
 	{ CTX_LOG, { 'n', 'N' }, "n/N", "next / previous match", NULL, 0, act_search_next },
-	{ CTX_ALL, { ':' }, ":", "command line (:run, :cancel, :open, :step, :theme, :q)", "cmd",
-	    0, act_command },
+	/* What ':' is, the commands' table says (commands_summary). */
+	{ CTX_ALL, { ':' }, ":", NULL, "cmd", 0, act_command },
 	{ CTX_ALL, { 'Z' }, "Z", "pause / resume live updates", NULL, 0, act_pause },
 	{ CTX_ALL, { CTRL('l') }, "Ctrl-L", "redraw the screen", NULL, 0, act_redraw },
 	{ CTX_ALL, { CTRL('z') }, "Ctrl-Z", "suspend (the shell's fg resumes)", NULL, 0,
@@ -346,14 +346,16 @@ keys_draw_help(const struct ui *ui)
 	row = y0 + 2;
 	for (size_t i = 0; i < NBINDINGS && row < y0 + h - 1; i++) {
 		const struct binding *b = &bindings[i];
+		const char *what;
 
 		if (!binding_shown(ui, b, ctx))
 			continue;
 		attrset(theme_attr(ROLE_ACCENT) | A_BOLD);
 		mvaddnstr(row, x0 + 2, b->names, 10);
 		attrset(theme_attr(ROLE_NORMAL));
+		what = b->what != NULL ? b->what : commands_summary();
 		move(row, x0 + 13);
-		glyph_text(stdscr, b->what, strlen(b->what), w - 15);
+		glyph_text(stdscr, what, strlen(what), w - 15);
 		row++;
 	}
 	attrset(A_NORMAL);

@@ -244,39 +244,7 @@ ui_close_run(struct ui *ui)
 	ui->dirty = true;
 }
 
-/* ---- commands ---- */
-
-/* Splits line into words at spaces; modifies it. */
-static size_t
-ui_split(char *line, char **words, size_t max)
-{
-	size_t n = 0;
-	char *save = NULL;
-
-	for (char *w = strtok_r(line, " \t", &save); w != NULL && n < max;
-	    w = strtok_r(NULL, " \t", &save))
-		words[n++] = w;
-	return n;
-}
-
-/* The form of a ':' line that the history keeps (in memory and on disk):
- * a :run with the value of each secret arg as ***. */
-static char *
-ui_history_form(void *ud, const char *line)
-{
-	struct ui *ui = ud;
-	char *copy, *words[64], *form;
-	size_t n;
-
-	copy = xstrdup(line);
-	n = ui_split(copy, words, 64);
-	if (ui->prompt != PROMPT_COMMAND || n == 0 || strcmp(words[0], "run") != 0)
-		form = xstrdup(line);
-	else
-		form = child_history(line, (int)n, words);
-	free(copy);
-	return form;
-}
+/* ---- cancelling ---- */
 
 bool
 ui_can_cancel(const struct ui *ui)
@@ -306,60 +274,6 @@ ui_cancel(struct ui *ui)
 		return;
 	}
 	ui_ask(ui, "Cancel this run? Running steps get SIGTERM. (y/N)", ui_cancel_yes);
-}
-
-void
-ui_command(struct ui *ui, const char *text)
-{
-	char *line = xstrdup(text), *words[64];
-	size_t n = ui_split(line, words, 64);
-
-	if (n == 0)
-		goto out;
-	if (strcmp(words[0], "q") == 0 || strcmp(words[0], "quit") == 0) {
-		ui->quit = true;
-	} else if (strcmp(words[0], "theme") == 0) {
-		if (n != 2)
-			ui_message(ui, true, "usage: :theme NAME");
-		else
-			ui_set_theme(ui, words[1]);
-	} else if (strcmp(words[0], "help") == 0) {
-		ui->help = true;
-	} else if (strcmp(words[0], "run") == 0) {
-		if (ui->o.readonly)
-			ui_message(ui, true, "read-only console: :run is off");
-		else if (n < 2)
-			ui_message(ui, true, "usage: :run FILE [NAME=VALUE]...");
-		else
-			child_start(ui, (int)n, words);
-	} else if (strcmp(words[0], "cancel") == 0) {
-		if (ui->o.readonly)
-			ui_message(ui, true, "read-only console: :cancel is off");
-		else
-			ui_cancel(ui);
-	} else if (strcmp(words[0], "open") == 0) {
-		int64_t run;
-		struct err e;
-
-		if (n != 2)
-			ui_message(ui, true, "usage: :open RUN");
-		else if (store_find_run(ui->st, words[1], &run, &e) < 0)
-			ui_message(ui, true, "%s", e.msg);
-		else if (ui->rv == NULL || ui->run_owned)
-			ui_open_run(ui, run);
-		else
-			ui_message(ui, true, "leave this run first (q)");
-	} else if (strcmp(words[0], "step") == 0) {
-		if (ui->rv == NULL || n != 2)
-			ui_message(ui, true, ui->rv == NULL ? "no run is open" : "usage: :step ID");
-		else if (!run_view_find(ui, words[1]))
-			ui_message(ui, true, "no step matches '%s'", words[1]);
-	} else {
-		ui_message(ui, true, "unknown command ':%s' (commands: run, cancel, open, step, "
-		    "theme, help, q)", words[0]);
-	}
-out:
-	free(line);
 }
 
 /* ---- drawing ---- */
@@ -849,7 +763,7 @@ console_main(const struct console_opts *o, struct console_result *res)
 	}
 	hist = ui_history_path();
 	if (ui_start_curses(&ui) == 0) {
-		cmdline_init(hist, complete_command, ui_history_form, &ui);
+		cmdline_init(hist, complete_command, commands_history_form, &ui);
 		rc = ui_loop(&ui);
 		cmdline_fini();
 		term_stop(&ui);

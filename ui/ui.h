@@ -134,8 +134,6 @@ void ui_cancel(struct ui *ui);
 /* Whether there is a run ui_cancel could cancel: live, of this process,
  * not a replay. */
 bool ui_can_cancel(const struct ui *ui);
-/* Runs a command typed on the ':' line. */
-void ui_command(struct ui *ui, const char *line);
 enum theme_role ui_status_role(enum step_status s);
 enum theme_role ui_run_role(enum run_status s);
 /* "1.2s", "3m04s", "2h05m" */
@@ -162,8 +160,27 @@ void term_suspend(struct ui *ui);
 int term_signal_fd(void);
 void term_signals(struct ui *ui);
 
-/* ---- complete.c: Tab on the ':' line ---- */
+/* ---- commands.c: the one table of ':' commands ---- */
+/* Runs a command typed on the ':' line. */
+void ui_command(struct ui *ui, const char *line);
+/* Tab on the ':' line, and the form of a line the history keeps
+ * (cmdline.h's completer and history hooks; ud is the ui). */
 char **complete_command(void *ud, const char *line, const char *word, int start);
+char *commands_history_form(void *ud, const char *line);
+/* "command line (:run, ...)": what the help overlay says of ':'. */
+const char *commands_summary(void);
+
+/* ---- complete.c: Tab's candidates ---- */
+/* The candidates for word so far: malloc'd, NULL-terminated, as cmdline.h
+ * wants them; cands_add keeps only those that start with word. */
+struct cands {
+	char **v;
+	size_t n, cap;
+	const char *word;
+};
+void cands_add(struct cands *c, const char *s);
+void complete_workflows(struct ui *ui, struct cands *c);
+void complete_themes(struct ui *ui, struct cands *c);
 
 /* ---- child.c: :run, a run in a process of its own ---- */
 struct child *child_new(void);
