@@ -15,7 +15,6 @@
 #include "store.h"
 #include "strbuf.h"
 #include "ui.h"
-#include "wf.h"
 #include "xmalloc.h"
 
 #define WORDS_MAX 64
@@ -77,7 +76,7 @@ cmd_open(struct ui *ui, int argc, char **argv)
 
 	if (store_find_run(ui->st, argv[1], &run, &e) < 0)
 		ui_message(ui, true, "%s", e.msg);
-	else if (ui->rv == NULL || ui->run_owned)
+	else if (!ui_run_is_own(ui))
 		ui_open_run(ui, run);
 	else
 		ui_message(ui, true, "leave this run first (q)");
@@ -86,7 +85,7 @@ cmd_open(struct ui *ui, int argc, char **argv)
 static const char *
 need_run(const struct ui *ui)
 {
-	return ui->rv == NULL ? "no run is open" : NULL;
+	return ui_view_find(ui, &view_run) == NULL ? "no run is open" : NULL;
 }
 
 static void
@@ -96,33 +95,14 @@ cmd_step(struct ui *ui, int argc, char **argv)
 		ui_message(ui, true, "no step matches '%s'", argv[1]);
 }
 
-static void
-complete_runs(struct ui *ui, struct cands *c)
-{
-	for (size_t i = 0; i < ui->runs.n; i++) {
-		char num[32];
-
-		snprintf(num, sizeof num, "%.0f", cJSON_GetNumberValue(
-		    cJSON_GetObjectItemCaseSensitive(ui->runs.rows[i], "id")));
-		cands_add(c, num);
-	}
-}
-
-static void
-complete_steps(struct ui *ui, struct cands *c)
-{
-	for (size_t i = 0; ui->rv != NULL && i < ui->rv->m.wf->n_steps; i++)
-		cands_add(c, ui->rv->m.wf->steps[i].id);
-}
-
 /* ---- the table: in the order Tab, help and "unknown command" list them ---- */
 
 static const struct command commands[] = {
 	{ "run", NULL, "FILE [NAME=VALUE]...", 1, -1, C_CHANGES, NULL, cmd_run,
 	    complete_workflows, child_history },
 	{ "cancel", NULL, NULL, 0, -1, C_CHANGES, NULL, cmd_cancel, NULL, NULL },
-	{ "open", NULL, "RUN", 1, 1, 0, NULL, cmd_open, complete_runs, NULL },
-	{ "step", NULL, "ID", 1, 1, 0, need_run, cmd_step, complete_steps, NULL },
+	{ "open", NULL, "RUN", 1, 1, 0, NULL, cmd_open, runs_complete, NULL },
+	{ "step", NULL, "ID", 1, 1, 0, need_run, cmd_step, run_complete, NULL },
 	{ "theme", NULL, "NAME", 1, 1, 0, NULL, cmd_theme, complete_themes, NULL },
 	{ "help", NULL, NULL, 0, -1, C_NOT_IN_HELP, NULL, cmd_help, NULL, NULL },
 	{ "q", "quit", NULL, 0, -1, 0, NULL, cmd_quit, NULL, NULL },
