@@ -240,6 +240,18 @@ ui_view_back(struct ui *ui)
 }
 
 int
+ui_open(struct ui *ui, const struct view_ops *ops, const void *arg)
+{
+	struct err e;
+
+	if (ui_view_open(ui, ops, arg, &e) < 0) {
+		ui_message(ui, true, "%s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
 ui_earlier(int t, int ms)
 {
 	return ms >= 0 && (t < 0 || ms < t) ? ms : t;

@@ -82,7 +82,13 @@ struct ui {
 
 /* What a view is: each view_*.c exports one of these, and the console
  * calls nothing of a view but through it.  st is the view's state, as
- * open made it.  Hooks marked optional may be NULL. */
+ * open made it.  Hooks marked optional may be NULL.
+ *
+ * A new view is a ui/view_NAME.c with its state, its hooks, its bindings
+ * and its view_ops (view_runs.c is the smaller one to start from), its
+ * extern below, its line in Makefile.am's UI_CORE, and the key (a binding
+ * in keys.c or in a view's table) or the ':' command (commands.c) that
+ * calls ui_open with it. */
 struct view_ops {
 	/* Makes the state for arg (what the view's file says it takes), or
 	 * returns NULL with e set. */
@@ -147,6 +153,9 @@ void ui_ask(struct ui *ui, const char *question, void (*yes)(struct ui *ui));
  * is of the same kind (one run at a time).  -1 with e set when it cannot:
  * then nothing changed. */
 int ui_view_open(struct ui *ui, const struct view_ops *ops, const void *arg, struct err *e);
+/* The same, saying why not on the message line: what a key or a command
+ * that opens a view calls. */
+int ui_open(struct ui *ui, const struct view_ops *ops, const void *arg);
 /* q or Esc: what the top view does with it, else it closes; when it is
  * the first view, the console ends. */
 void ui_view_back(struct ui *ui);

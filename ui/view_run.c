@@ -201,13 +201,7 @@ run_view_open(struct ui *ui, const void *arg, struct err *e)
 int
 ui_open_run(struct ui *ui, int64_t run)
 {
-	struct err e;
-
-	if (ui_view_open(ui, &view_run, &run, &e) < 0) {
-		ui_message(ui, true, "%s", e.msg);
-		return -1;
-	}
-	return 0;
+	return ui_open(ui, &view_run, &run);
 }
 
 bool
