@@ -1,6 +1,7 @@
 /* complete.c - Tab on the ':' line: the candidates, and the completers
- * of words more than one command could take (workflow files, theme
- * names).  Which command completes with what is commands.c's table. */
+ * that need no view's state (workflow files, theme names); the views
+ * complete from theirs (run numbers, step ids).  Which command completes
+ * with what is commands.c's table. */
 #include "config.h"
 
 #include <dirent.h>

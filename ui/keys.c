@@ -14,8 +14,6 @@
 #include "glyph.h"
 #include "ui.h"
 
-#define CTRL(c) ((c) & 0x1f)
-
 /* The top view: the keys are its. */
 static const struct view *
 keys_view(const struct ui *ui)
@@ -67,7 +65,7 @@ act_back(struct ui *ui, void *st, int key)
 	ui_view_back(ui);
 }
 
-/* ---- the table ---- */
+/* ---- the keys every view has, after its own ---- */
 
 static const struct binding bindings[] = {
 	/* What ':' is, the commands' table says (commands_summary). */

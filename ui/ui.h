@@ -140,6 +140,11 @@ struct binding {
 	void (*fn)(struct ui *ui, void *st, int key);
 };
 
+/* The key Ctrl-c, for the tables (termios may have said so already). */
+#ifndef CTRL
+#define CTRL(c) ((c) & 0x1f)
+#endif
+
 /* A key that changes something (hidden with --readonly), and one that
  * acts on a live run of this process (the footer offers it only then,
  * ui_can_cancel). */

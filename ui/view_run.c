@@ -24,8 +24,9 @@
 #define NODE_ID_MAX 24
 #define NODE_TIME 7
 #define SEARCH_SLICE_US 10000	/* a log search's work per turn of the loop */
-#define CTRL(c) ((c) & 0x1f)
 
+/* The view's state, as only this file knows it: the run's model, its
+ * source and layout are the view's, freed with it. */
 struct run_view {
 	struct model m;
 	struct source *src;

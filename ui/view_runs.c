@@ -22,8 +22,8 @@
 
 #define RUNS_WINDOW 256	/* runs held around the selection */
 #define RUNS_POLL_MS 500
-#define CTRL(c) ((c) & 0x1f)
 
+/* The view's state, as only this file knows it. */
 struct runs_view {
 	cJSON **rows;		/* a window of the list, newest first, from store_list_runs */
 	size_t n, sel, top;	/* rows, the selected and the first shown one */
