@@ -1,5 +1,7 @@
-/* complete.c - Tab on the ':' line: command names, then what each
- * command takes (workflow files, run numbers, step ids, theme names). */
+/* complete.c - Tab on the ':' line: the candidates, and the completers
+ * that need no view's state (workflow files, theme names); the views
+ * complete from theirs (run numbers, step ids).  Which command completes
+ * with what is commands.c's table. */
 #include "config.h"
 
 #include <dirent.h>
@@ -12,13 +14,7 @@
 #include "wf.h"
 #include "xmalloc.h"
 
-struct cands {
-	char **v;
-	size_t n, cap;
-	const char *word;
-};
-
-static void
+void
 cands_add(struct cands *c, const char *s)
 {
 	if (strncmp(s, c->word, strlen(c->word)) != 0)
@@ -44,8 +40,8 @@ is_yaml(const char *name)
 }
 
 /* Workflow files: paths typed so far, and names on the search path. */
-static void
-complete_workflows(struct cands *c)
+void
+complete_workflows(struct ui *ui, struct cands *c)
 {
 	const char *slash = strrchr(c->word, '/');
 	char *dir = slash != NULL ? xstrndup(c->word, (size_t)(slash - c->word + 1)) : xstrdup("");
@@ -88,43 +84,12 @@ complete_workflows(struct cands *c)
 	free(dir);
 }
 
-char **
-complete_command(void *ud, const char *line, const char *word, int start)
+void
+complete_themes(struct ui *ui, struct cands *c)
 {
-	static const char *const commands[] = {
-		"run", "cancel", "open", "step", "theme", "help", "q", NULL,
-	};
-	struct ui *ui = ud;
-	struct cands c = { NULL, 0, 0, word };
-	size_t cmdlen;
+	char **names = theme_names();
 
-	while (*line == ' ')
-		line++, start--;
-	if (start <= 0 || ui->prompt != PROMPT_COMMAND) {
-		for (size_t i = 0; ui->prompt == PROMPT_COMMAND && commands[i] != NULL; i++)
-			cands_add(&c, commands[i]);
-		return c.v;
-	}
-	cmdlen = strcspn(line, " ");
-	if (cmdlen == 3 && strncmp(line, "run", 3) == 0) {
-		complete_workflows(&c);
-	} else if (cmdlen == 5 && strncmp(line, "theme", 5) == 0) {
-		char **names = theme_names();
-
-		for (size_t i = 0; names[i] != NULL; i++)
-			cands_add(&c, names[i]);
-		theme_names_free(names);
-	} else if (cmdlen == 4 && strncmp(line, "open", 4) == 0) {
-		for (size_t i = 0; i < ui->runs.n; i++) {
-			char num[32];
-
-			snprintf(num, sizeof num, "%.0f", cJSON_GetNumberValue(
-			    cJSON_GetObjectItemCaseSensitive(ui->runs.rows[i], "id")));
-			cands_add(&c, num);
-		}
-	} else if (cmdlen == 4 && strncmp(line, "step", 4) == 0 && ui->rv != NULL) {
-		for (size_t i = 0; i < ui->rv->m.wf->n_steps; i++)
-			cands_add(&c, ui->rv->m.wf->steps[i].id);
-	}
-	return c.v;
+	for (size_t i = 0; names[i] != NULL; i++)
+		cands_add(c, names[i]);
+	theme_names_free(names);
 }

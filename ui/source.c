@@ -147,7 +147,7 @@ source_fold(void *ud, const struct event *ev)
 	return 0;
 }
 
-static bool
+static int
 source_poll_ring(struct source *src, struct model *m, struct err *e)
 {
 	unsigned gen = m->gen;
@@ -155,7 +155,7 @@ source_poll_ring(struct source *src, struct model *m, struct err *e)
 	enum ring_rc rc;
 
 	if (src->done)
-		return false;
+		return 0;
 	while ((rc = ring_read(src->rd, &ev, 0)) != RING_EMPTY) {
 		if (rc == RING_END) {
 			src->done = true;	/* its fd stays readable: stop polling it */
@@ -167,7 +167,7 @@ source_poll_ring(struct source *src, struct model *m, struct err *e)
 
 			if (store_read_events(src->st, m->run, m->last_seq, STORE_STATE, -1, 0,
 			    source_fold, &f, e) < 0)
-				return false;
+				return -1;
 			continue;
 		}
 		model_apply(m, &ev);
@@ -178,17 +178,17 @@ source_poll_ring(struct source *src, struct model *m, struct err *e)
 /* Only the run's state is folded in: its log lines stay in the history,
  * where the log pane reads the chunks it shows, so a changed history is
  * news even when no state changed. */
-static bool
+static int
 source_poll_history(struct source *src, struct model *m, struct err *e)
 {
 	int64_t v = store_data_version(src->st);
 	struct fold f = { m, 0 };
 
 	if (v == src->data_version && v != -1)
-		return false;
+		return 0;
 	src->data_version = v;
 	return store_read_events(src->st, m->run, m->last_seq, STORE_STATE, -1, 0, source_fold, &f,
-	    e) == 0;
+	    e) < 0 ? -1 : 1;
 }
 
 static bool
@@ -205,13 +205,13 @@ source_poll_replay(struct source *src, struct model *m)
 	return m->gen != gen;
 }
 
-bool
+int
 source_poll(struct source *src, struct model *m, struct err *e)
 {
-	bool news = false;
+	int news = 0;
 
 	if (src->paused)
-		return false;
+		return 0;
 	switch (src->kind) {
 	case SOURCE_RING:
 		news = source_poll_ring(src, m, e);
@@ -223,7 +223,7 @@ source_poll(struct source *src, struct model *m, struct err *e)
 		news = source_poll_replay(src, m);
 		break;
 	}
-	src->changes += news;
+	src->changes += news > 0;
 	return news;
 }
 

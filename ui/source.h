@@ -32,11 +32,11 @@ int source_fd(const struct source *src);
 /* In how many ms the source wants to be polled again (-1: only when its
  * fd is readable, or never). */
 int source_timeout_ms(const struct source *src, const struct model *m);
-/* Folds in what is available now; true when there is something new to
+/* Folds in what is available now; 1 when there is something new to
  * show: the model changed, or (a run of another process) the history did,
- * as new log lines do.  An error reading the history is put in e and
- * returns false. */
-bool source_poll(struct source *src, struct model *m, struct err *e);
+ * as new log lines do; 0 when not; -1 with e set when the history could
+ * not be read. */
+int source_poll(struct source *src, struct model *m, struct err *e);
 /* A run of this process that was given up unrecorded (engine_abandoned):
  * the console must go, so the process can exit. */
 bool source_abandoned(const struct source *src);

@@ -1,5 +1,12 @@
-/* ui.c - the console's loop: input, event sources, frame pacing, and the
- * parts of the screen every view shares (header, message line, footer).
+/* ui.c - the console's loop: input, event sources, frame pacing, the
+ * stack of open views, and the parts of the screen every view shares
+ * (header, message line, footer).
+ *
+ * The views are a stack: the top one has the body of the screen, the keys
+ * and the ticks, all through its view_ops; nothing here knows which view
+ * is open.  Opening a view puts it on top (instead of the top one when
+ * that is of the same kind); q or Esc closes it and shows the one below,
+ * and closing the first view ends the console.
  *
  * The loop sleeps in poll() on the terminal and the event source with a
  * timeout that is the nearest of: the source's next poll, the next frame
@@ -10,38 +17,28 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <wchar.h>
 
-#include "argspec.h"
 #include "cmdline.h"
-#include "dag_layout.h"
 #include "glyph.h"
 #include "paths.h"
-#include "source.h"
 #include "store.h"
 #include "strbuf.h"
 #include "ui.h"
-#include "wf.h"
 #include "xmalloc.h"
 
 #define FRAME_US 33000		/* at most ~30 frames a second */
 #define MESSAGE_US 5000000
 #define PASTE_MAX (64 * 1024)	/* what a paste may put on the prompt */
-#define SEARCH_SLICE_US 10000	/* a log search's work per turn of the loop */
-
-extern char **environ;
 
 enum theme_role
 ui_status_role(enum step_status s)
@@ -137,19 +134,30 @@ ui_ask(struct ui *ui, const char *question, void (*yes)(struct ui *ui))
 	ui->dirty = true;
 }
 
-void
-ui_prompt(struct ui *ui, enum prompt p)
+/* Opens the bottom line after label. */
+static void
+ui_prompt_open(struct ui *ui, enum prompt p, const char *label)
 {
 	ui->msg[0] = '\0';
-	static const char *const prompts[] = {
-		[PROMPT_COMMAND] = ":", [PROMPT_FILTER] = "filter: ", [PROMPT_FIND] = "step: ",
-		[PROMPT_SEARCH] = "/",
-	};
-
 	ui->prompt = p;
-	cmdline_open(prompts[p]);
+	cmdline_open(label);
 	curs_set(1);
 	ui->dirty = true;
+}
+
+void
+ui_prompt(struct ui *ui)
+{
+	ui_prompt_open(ui, PROMPT_COMMAND, ":");
+}
+
+void
+ui_prompt_text(struct ui *ui, const char *label,
+    void (*done)(struct ui *ui, void *st, const char *line), const struct view_ops *ops)
+{
+	ui->prompt_done = done;
+	ui->prompt_view = ops;
+	ui_prompt_open(ui, PROMPT_TEXT, label);
 }
 
 void
@@ -169,414 +177,84 @@ ui_set_theme(struct ui *ui, const char *name)
 	ui->dirty = true;
 }
 
-/* ---- opening runs ---- */
+/* ---- the views ---- */
 
-static struct run_view *
-ui_run_from_history(struct ui *ui, int64_t run, struct err *e)
+static struct view *
+ui_top(const struct ui *ui)
 {
-	struct diags d = DIAGS_INIT;
-	struct workflow *wf;
-	struct model m;
-	struct source *src;
-	char *text = NULL, *file = NULL;
-	size_t len;
-
-	if (store_run_workflow(ui->st, run, &text, &len, &file, e) < 0)
-		return NULL;
-	wf = wf_load_text(file, text, len, &d);
-	if (wf == NULL) {
-		/* The file's tools.yaml may have changed since; say what is wrong. */
-		err_set(e, "run %lld: its workflow no longer loads: %s", (long long)run,
-		    d.n > 0 ? d.v[0].msg : "unknown problem");
-		diags_fini(&d);
-		free(text);
-		free(file);
-		return NULL;
-	}
-	diags_fini(&d);
-	free(text);
-	free(file);
-	model_init(&m, wf, run);
-	if (ui->o.replay && ui->rv == NULL)
-		src = source_replay(ui->st, run, ui->o.speed, e);
-	else
-		src = source_history(ui->st);
-	if (src == NULL) {
-		model_fini(&m);
-		return NULL;
-	}
-	return run_view_new(&m, src);
+	return (struct view *)&ui->views[ui->n_views - 1];
 }
 
-/* Makes rv the open run, with what its source already has. */
-static void
-ui_show_run(struct ui *ui, struct run_view *rv, bool owned)
+struct view *
+ui_view_find(const struct ui *ui, const struct view_ops *ops)
 {
-	struct err e;
+	for (size_t i = ui->n_views; i-- > 0;)
+		if (ui->views[i].ops == ops)
+			return (struct view *)&ui->views[i];
+	return NULL;
+}
 
-	ui_close_run(ui);
-	ui->rv = rv;
-	ui->run_owned = owned;
-	ui->view = VIEW_RUN;
-	source_poll(rv->src, &rv->m, &e);
-	run_view_follow(ui);
+/* Closes the top view; the one under it, if any, is shown again. */
+static void
+ui_view_pop(struct ui *ui, bool show)
+{
+	struct view *v = ui_top(ui);
+
+	v->ops->close(v->st);
+	ui->n_views--;
 	ui->dirty = true;
+	if (show && ui->n_views > 0)
+		ui_top(ui)->ops->show(ui, ui_top(ui)->st);
 }
 
 int
-ui_open_run(struct ui *ui, int64_t run)
+ui_view_open(struct ui *ui, const struct view_ops *ops, const void *arg, struct err *e)
 {
-	struct run_view *rv;
-	struct err e;
+	void *st;
 
-	rv = ui_run_from_history(ui, run, &e);
-	if (rv == NULL) {
-		ui_message(ui, true, "%s", e.msg);
+	if (ui->n_views == VIEWS_MAX && ui_top(ui)->ops != ops) {
+		err_set(e, "too many views open; leave one first (q)");
 		return -1;
 	}
-	ui_show_run(ui, rv, true);
+	if ((st = ops->open(ui, arg, e)) == NULL)
+		return -1;
+	if (ui->n_views > 0 && ui_top(ui)->ops == ops)
+		ui_view_pop(ui, false);
+	ui->views[ui->n_views++] = (struct view){ ops, st };
+	ops->show(ui, st);
+	ui->dirty = true;
 	return 0;
 }
 
 void
-ui_close_run(struct ui *ui)
+ui_view_back(struct ui *ui)
 {
-	if (ui->rv == NULL)
+	struct view *v = ui_top(ui);
+
+	if (v->ops->back != NULL && v->ops->back(ui, v->st))
 		return;
-	run_view_free(ui->rv);
-	ui->rv = NULL;
-	ui->view = VIEW_RUNS;
-	ui->dirty = true;
+	if (ui->n_views > 1)
+		ui_view_pop(ui, true);
+	else
+		ui->quit = true;
 }
 
-/* ---- :run: a run of its own process ---- */
-
-/* Splits line into words at spaces; modifies it. */
-static size_t
-ui_split(char *line, char **words, size_t max)
+int
+ui_open(struct ui *ui, const struct view_ops *ops, const void *arg)
 {
-	size_t n = 0;
-	char *save = NULL;
+	struct err e;
 
-	for (char *w = strtok_r(line, " \t", &save); w != NULL && n < max;
-	    w = strtok_r(NULL, " \t", &save))
-		words[n++] = w;
-	return n;
-}
-
-/* The workflow in file, or NULL: the :run of it says what is wrong. */
-static struct workflow *
-ui_load_quietly(const char *file)
-{
-	struct diags d = DIAGS_INIT;
-	struct workflow *wf = wf_load_file(file, &d);
-
-	diags_fini(&d);
-	return wf;
-}
-
-/* Whether arg name of wf is a secret; every arg may be when the workflow
- * does not load (wf NULL), since nobody can tell. */
-static bool
-ui_arg_secret(const struct workflow *wf, const char *name)
-{
-	const struct arg_spec *s = wf != NULL ? argspecs_find(&wf->args, name) : NULL;
-
-	return wf == NULL || (s != NULL && s->secret);
-}
-
-/* The form of a ':' line that the history keeps (in memory and on disk):
- * a :run with the value of each secret arg as ***.  A *** recalled from
- * the history is refused, never run with (ui_start_run). */
-static char *
-ui_history_form(void *ud, const char *line)
-{
-	struct ui *ui = ud;
-	struct strbuf sb = STRBUF_INIT;
-	struct workflow *wf;
-	char *copy, *words[64];
-	size_t n;
-
-	copy = xstrdup(line);
-	n = ui_split(copy, words, 64);
-	if (ui->prompt != PROMPT_COMMAND || n < 3 || strcmp(words[0], "run") != 0) {
-		free(copy);
-		return xstrdup(line);
-	}
-	wf = ui_load_quietly(words[1]);
-	sb_addf(&sb, "run %s", words[1]);
-	for (size_t i = 2; i < n; i++) {
-		char *eq = strchr(words[i], '=');
-
-		if (eq != NULL && eq != words[i]) {
-			*eq = '\0';
-			if (ui_arg_secret(wf, words[i])) {
-				sb_addf(&sb, " %s=***", words[i]);
-				continue;
-			}
-			*eq = '=';
-		}
-		sb_addf(&sb, " %s", words[i]);
-	}
-	wf_free(wf);
-	free(copy);
-	return sb_detach(&sb);
-}
-
-/* The NAME=VALUE words as a JSON object of strings (what -a gives), or
- * NULL after saying what is wrong. */
-static char *
-ui_run_args(struct ui *ui, char **words, size_t n)
-{
-	struct workflow *wf = ui_load_quietly(words[0]);
-	cJSON *args = cJSON_CreateObject();
-	char *json = NULL;
-
-	for (size_t i = 1; i < n; i++) {
-		char *eq = strchr(words[i], '=');
-
-		if (eq == NULL || eq == words[i]) {
-			ui_message(ui, true, "usage: :run FILE [NAME=VALUE]... ('%s' is not "
-			    "NAME=VALUE)", words[i]);
-			goto out;
-		}
-		*eq = '\0';
-		if (wf != NULL && ui_arg_secret(wf, words[i]) && strcmp(eq + 1, "***") == 0) {
-			ui_message(ui, true, "%s is a secret: type its value (the history "
-			    "keeps *** in its place)", words[i]);
-			goto out;
-		}
-		cJSON_DeleteItemFromObjectCaseSensitive(args, words[i]);
-		cJSON_AddStringToObject(args, words[i], eq + 1);
-		*eq = '=';
-	}
-	json = cJSON_PrintUnformatted(args);
-out:
-	cJSON_Delete(args);
-	wf_free(wf);
-	return json;
-}
-
-/* A pipe whose read end holds text and then its end, or -1: the text is
- * written before anyone reads, so it must fit the pipe's buffer. */
-static int
-ui_pipe_text(struct ui *ui, const char *text)
-{
-	size_t len = strlen(text);
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
-		ui_message(ui, true, "cannot start the run: %s", strerror(errno));
+	if (ui_view_open(ui, ops, arg, &e) < 0) {
+		ui_message(ui, true, "%s", e.msg);
 		return -1;
 	}
-	if (write(p[1], text, len) != (ssize_t)len) {
-		ui_message(ui, true, "the args are too long for :run (%zu bytes); use drover run "
-		    "--args-file", len);
-		close(p[0]);
-		p[0] = -1;
-	}
-	close(p[1]);
-	if (p[0] >= 0)
-		fcntl(p[0], F_SETFL, 0);	/* the child reads it blocking */
-	return p[0];
+	return 0;
 }
 
-/* Starts `drover run FILE --no-tui --json --args-file /dev/stdin` in a
- * session of its own, so the run does not depend on this console; its
- * first output line says which run it is.  The args go through a pipe on
- * its stdin, never its command line, which every user can read in /proc. */
-static void
-ui_start_run(struct ui *ui, char **words, size_t n)
+int
+ui_earlier(int t, int ms)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	char *argv[] = { "drover", "run", words[1], "--no-tui", "--json", "--args-file",
-	    "/dev/stdin", NULL };
-	char *json;
-	int p[2], in;
-	pid_t pid;
-
-	if (ui->child_fd >= 0) {
-		ui_message(ui, true, "the last :run is still starting; wait a moment");
-		return;
-	}
-	if ((json = ui_run_args(ui, words + 1, n - 1)) == NULL)
-		return;
-	in = ui_pipe_text(ui, json);
-	free(json);
-	if (in < 0)
-		return;
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		ui_message(ui, true, "cannot start the run: %s", strerror(errno));
-		close(in);
-		return;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in, 0);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
-	if (posix_spawn(&pid, "/proc/self/exe", &fa, &attr, argv, environ) != 0) {
-		ui_message(ui, true, "cannot start the run: %s", strerror(errno));
-		close(p[0]);
-	} else {
-		ui->child_fd = p[0];
-		ui->child_pid = pid;
-		ui->child_len = 0;
-		ui_message(ui, false, "starting %s", words[1]);
-	}
-	close(p[1]);
-	close(in);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-}
-
-/* Done listening to the :run child; it goes on with its run. */
-static void
-ui_child_forget(struct ui *ui)
-{
-	close(ui->child_fd);
-	ui->child_fd = -1;
-	if (ui->n_reap < sizeof ui->reap / sizeof ui->reap[0])
-		ui->reap[ui->n_reap++] = ui->child_pid;
-	ui->child_pid = 0;
-}
-
-/* Reads what the :run child prints: the first event names the run (then
- * the console opens it), a "drover: ..." line is why it did not start. */
-static void
-ui_child_input(struct ui *ui)
-{
-	ssize_t r = read(ui->child_fd, ui->child_out + ui->child_len,
-	    sizeof ui->child_out - 1 - ui->child_len);
-	char *nl;
-
-	if (r <= 0) {
-		ui_child_forget(ui);
-		return;
-	}
-	ui->child_len += (size_t)r;
-	ui->child_out[ui->child_len] = '\0';
-	while ((nl = strchr(ui->child_out, '\n')) != NULL) {
-		*nl = '\0';
-		if (ui->child_out[0] == '{') {
-			cJSON *o = cJSON_Parse(ui->child_out);
-			const cJSON *run = cJSON_GetObjectItemCaseSensitive(o, "run");
-
-			if (cJSON_IsNumber(run)) {
-				ui_open_run(ui, (int64_t)run->valuedouble);
-				cJSON_Delete(o);
-				ui_child_forget(ui);
-				return;
-			}
-			cJSON_Delete(o);
-		} else if (ui->child_out[0] != '\0') {
-			ui_message(ui, true, "%s", ui->child_out);
-		}
-		ui->child_len -= (size_t)(nl + 1 - ui->child_out);
-		memmove(ui->child_out, nl + 1, ui->child_len + 1);
-	}
-	if (ui->child_len == sizeof ui->child_out - 1)
-		ui->child_len = 0;
-}
-
-/* Reaps :run children that exited.  Only those pids: waitpid(-1) would
- * take the exits of a run's steps from the engine of this process. */
-static void
-ui_reap_children(struct ui *ui)
-{
-	for (size_t i = 0; i < ui->n_reap; i++) {
-		if (waitpid(ui->reap[i], NULL, WNOHANG) == ui->reap[i])
-			ui->reap[i--] = ui->reap[--ui->n_reap];
-	}
-}
-
-
-/* ---- commands ---- */
-
-bool
-ui_can_cancel(const struct ui *ui)
-{
-	return ui->o.cancel != NULL && ui->rv != NULL && !ui->run_owned && !ui->rv->m.ended;
-}
-
-static void
-ui_cancel_yes(struct ui *ui)
-{
-	if (ui_can_cancel(ui)) {
-		ui->o.cancel(ui->o.cancel_ud, false);
-		ui_message(ui, false, "cancelling run %lld", (long long)ui->rv->m.run);
-	}
-}
-
-void
-ui_cancel(struct ui *ui)
-{
-	if (ui->rv == NULL || ui->rv->m.ended) {
-		ui_message(ui, true, "no live run is open");
-		return;
-	}
-	if (ui->run_owned || ui->o.cancel == NULL) {
-		ui_message(ui, true, "run %lld belongs to another drover process; cancel it there",
-		    (long long)ui->rv->m.run);
-		return;
-	}
-	ui_ask(ui, "Cancel this run? Running steps get SIGTERM. (y/N)", ui_cancel_yes);
-}
-
-void
-ui_command(struct ui *ui, const char *text)
-{
-	char *line = xstrdup(text), *words[64];
-	size_t n = ui_split(line, words, 64);
-
-	if (n == 0)
-		goto out;
-	if (strcmp(words[0], "q") == 0 || strcmp(words[0], "quit") == 0) {
-		ui->quit = true;
-	} else if (strcmp(words[0], "theme") == 0) {
-		if (n != 2)
-			ui_message(ui, true, "usage: :theme NAME");
-		else
-			ui_set_theme(ui, words[1]);
-	} else if (strcmp(words[0], "help") == 0) {
-		ui->help = true;
-	} else if (strcmp(words[0], "run") == 0) {
-		if (ui->o.readonly)
-			ui_message(ui, true, "read-only console: :run is off");
-		else if (n < 2)
-			ui_message(ui, true, "usage: :run FILE [NAME=VALUE]...");
-		else
-			ui_start_run(ui, words, n);
-	} else if (strcmp(words[0], "cancel") == 0) {
-		if (ui->o.readonly)
-			ui_message(ui, true, "read-only console: :cancel is off");
-		else
-			ui_cancel(ui);
-	} else if (strcmp(words[0], "open") == 0) {
-		int64_t run;
-		struct err e;
-
-		if (n != 2)
-			ui_message(ui, true, "usage: :open RUN");
-		else if (store_find_run(ui->st, words[1], &run, &e) < 0)
-			ui_message(ui, true, "%s", e.msg);
-		else if (ui->rv == NULL || ui->run_owned)
-			ui_open_run(ui, run);
-		else
-			ui_message(ui, true, "leave this run first (q)");
-	} else if (strcmp(words[0], "step") == 0) {
-		if (ui->rv == NULL || n != 2)
-			ui_message(ui, true, ui->rv == NULL ? "no run is open" : "usage: :step ID");
-		else if (!run_view_find(ui, words[1]))
-			ui_message(ui, true, "no step matches '%s'", words[1]);
-	} else {
-		ui_message(ui, true, "unknown command ':%s' (commands: run, cancel, open, step, "
-		    "theme, help, q)", words[0]);
-	}
-out:
-	free(line);
+	return ms >= 0 && (t < 0 || ms < t) ? ms : t;
 }
 
 /* ---- drawing ---- */
@@ -587,11 +265,7 @@ ui_draw_header(struct ui *ui)
 	char buf[512];
 	attr_t a = theme_attr(ROLE_HEADER);
 
-	if (ui->view == VIEW_RUN && ui->rv != NULL)
-		run_view_header(ui, buf, sizeof buf);
-	else
-		snprintf(buf, sizeof buf, " drover  runs%s%s%s", ui->runs.filter[0] ? "  filter: " :
-		    "", ui->runs.filter, ui->paused ? "  [paused]" : "");
+	ui_top(ui)->ops->header(ui, ui_top(ui)->st, buf, sizeof buf);
 	ui_fill(0, 0, COLS, a);
 	attrset(a);
 	move(0, 0);
@@ -642,10 +316,7 @@ ui_draw(struct ui *ui)
 		return;
 	}
 	ui_draw_header(ui);
-	if (ui->view == VIEW_RUN && ui->rv != NULL)
-		run_view_draw(ui, 1, body);
-	else
-		runs_draw(ui, 1, body);
+	ui_top(ui)->ops->draw(ui, ui_top(ui)->st, 1, body);
 	if (ui->help)
 		keys_draw_help(ui);
 	ui_draw_bottom(ui);	/* last: it leaves the cursor on the ':' line */
@@ -668,33 +339,21 @@ ui_prompt_done(struct ui *ui, char *line)
 	curs_set(0);
 	if (line == NULL)
 		return;
-	switch (p) {
-	case PROMPT_COMMAND:
+	if (p == PROMPT_COMMAND) {
 		ui_command(ui, line);
-		break;
-	case PROMPT_FILTER:
-		runs_set_filter(ui, line);
-		break;
-	case PROMPT_FIND:
-		snprintf(ui->find, sizeof ui->find, "%s", line);
-		if (line[0] != '\0' && !run_view_find(ui, line))
-			ui_message(ui, true, "no step matches '%s'", line);
-		break;
-	case PROMPT_SEARCH:
-		if (ui->rv != NULL && line[0] != '\0') {
-			snprintf(ui->rv->log.search, sizeof ui->rv->log.search, "%s", line);
-			ui->rv->log.match = -1;
-			log_pane_search(&ui->rv->log, false);
-		}
-		break;
-	case PROMPT_NONE:
-		break;
+	} else if (p == PROMPT_TEXT) {
+		struct view *v = ui_view_find(ui, ui->prompt_view);
+
+		if (v != NULL)
+			ui->prompt_done(ui, v->st, line);
 	}
 }
 
 static void
 ui_key(struct ui *ui, int key, bool keycode)
 {
+	struct view *v = ui_top(ui);
+
 	ui->dirty = true;
 	if (keycode && key == KEY_RESIZE) {
 		/* The one place a resize is handled: everything is laid out per frame. */
@@ -735,23 +394,13 @@ ui_key(struct ui *ui, int key, bool keycode)
 		ui->help = false;
 		return;
 	}
-	if (!keycode && key == 27 && ui->rv != NULL && ui->rv->log.searching) {
-		log_pane_search_stop(&ui->rv->log);
-		ui_message(ui, false, "search stopped (%d%% looked at)",
-		    (int)(log_pane_search_progress(&ui->rv->log) * 100));
+	if (v->ops->key != NULL && v->ops->key(ui, v->st, key, keycode))
 		return;
-	}
 	if (keycode && key == KEY_MOUSE) {
 		MEVENT me;
 
-		if (getmouse(&me) == OK && ui->view == VIEW_RUN && ui->rv != NULL &&
-		    (me.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED))) {
-			size_t node = dag_layout_hit(ui->rv->lay, me.x + ui->rv->ox,
-			    me.y - 1 + ui->rv->oy);
-
-			if (node != (size_t)-1)
-				run_view_select(ui, node);
-		}
+		if (getmouse(&me) == OK && v->ops->mouse != NULL)
+			v->ops->mouse(ui, v->st, &me);
 		return;
 	}
 	if (!keys_dispatch(ui, keycode ? key : key < 256 ? key : -1)) {
@@ -830,69 +479,28 @@ ui_read_keys(struct ui *ui)
 static int
 ui_timeout_ms(struct ui *ui, int64_t now, int64_t last_frame)
 {
+	struct view *v = ui_top(ui);
 	int t = -1;
 	int64_t d;
 
-#define EARLIER(ms) do { int ms_ = (ms); if (ms_ >= 0 && (t < 0 || ms_ < t)) t = ms_; } while (0)
 	if (ui->dirty) {
 		d = last_frame + FRAME_US - now;
-		EARLIER(d <= 0 ? 0 : (int)(d / 1000) + 1);
+		t = ui_earlier(t, d <= 0 ? 0 : (int)(d / 1000) + 1);
 	}
 	if (ui->msg[0] != '\0')
-		EARLIER((int)((ui->msg_until - now) / 1000) + 1);
-	if (ui->rv != NULL && ui->rv->log.searching)
-		EARLIER(0);	/* the next slice, once the keys are read */
-	if (!ui->paused) {
-		if (ui->rv != NULL) {
-			EARLIER(source_timeout_ms(ui->rv->src, &ui->rv->m));
-			if (!ui->rv->m.ended && ui->view == VIEW_RUN)
-				EARLIER(1000 - (int)(now / 1000 % 1000));	/* the clocks */
-		}
-		if (ui->view == VIEW_RUNS)
-			EARLIER(runs_timeout_ms(ui));
-	}
-#undef EARLIER
-	return t < 0 ? -1 : t;
-}
-
-/* A slice of a log search, then back to the keys (Esc stops it). */
-static void
-ui_search_slice(struct ui *ui)
-{
-	struct log_pane *lp = &ui->rv->log;
-	bool again = lp->match >= 0;
-
-	if (log_pane_search_work(lp, ui->st, &ui->rv->m, SEARCH_SLICE_US) == SEARCH_MISSED)
-		ui_message(ui, true, again ? "no more matches for '%s'" : "not found: %s",
-		    lp->search);
-	ui->dirty = true;
+		t = ui_earlier(t, (int)((ui->msg_until - now) / 1000) + 1);
+	/* Only the top view is drawn, so only it is kept up to date. */
+	return ui_earlier(t, v->ops->timeout_ms(ui, v->st, now));
 }
 
 static void
 ui_tick(struct ui *ui, int64_t now)
 {
-	struct err e;
-
 	if (ui->msg[0] != '\0' && now >= ui->msg_until) {
 		ui->msg[0] = '\0';
 		ui->dirty = true;
 	}
-	if (ui->rv != NULL && ui->rv->log.searching)
-		ui_search_slice(ui);
-	if (ui->paused)
-		return;
-	if (ui->rv != NULL) {
-		bool news = source_poll(ui->rv->src, &ui->rv->m, &e);
-
-		if (source_abandoned(ui->rv->src))
-			ui->quit = true;
-		if (news)
-			run_view_follow(ui);
-		if (news || !ui->rv->m.ended)
-			ui->dirty = true;
-	}
-	if (ui->view == VIEW_RUNS)
-		runs_refresh(ui, false);
+	ui_top(ui)->ops->tick(ui, ui_top(ui)->st, now);
 }
 
 static int
@@ -905,6 +513,7 @@ ui_loop(struct ui *ui)
 	while (!ui->quit) {
 		struct pollfd pfd[4];
 		struct timespec ts;
+		struct view *v;
 		nfds_t n = 0;
 		int t, rc;
 
@@ -915,11 +524,12 @@ ui_loop(struct ui *ui)
 			ui->dirty = false;
 			last_frame = now;
 		}
+		v = ui_top(ui);
 		pfd[n++] = (struct pollfd){ .fd = 0, .events = POLLIN };
-		if (ui->rv != NULL && source_fd(ui->rv->src) >= 0)
-			pfd[n++] = (struct pollfd){ .fd = source_fd(ui->rv->src), .events = POLLIN };
-		if (ui->child_fd >= 0)
-			pfd[n++] = (struct pollfd){ .fd = ui->child_fd, .events = POLLIN };
+		if (v->ops->fd != NULL && v->ops->fd(v->st) >= 0)
+			pfd[n++] = (struct pollfd){ .fd = v->ops->fd(v->st), .events = POLLIN };
+		if (child_fd(ui->child) >= 0)
+			pfd[n++] = (struct pollfd){ .fd = child_fd(ui->child), .events = POLLIN };
 		if (term_signal_fd() >= 0)
 			pfd[n++] = (struct pollfd){ .fd = term_signal_fd(), .events = POLLIN };
 		t = ui_timeout_ms(ui, event_now(), last_frame);
@@ -941,12 +551,12 @@ ui_loop(struct ui *ui)
 				return 0;
 		}
 		for (nfds_t i = 1; i < n; i++) {
-			if (pfd[i].revents != 0 && pfd[i].fd == ui->child_fd)
-				ui_child_input(ui);
+			if (pfd[i].revents != 0 && pfd[i].fd == child_fd(ui->child))
+				child_input(ui);
 			else if (pfd[i].revents != 0 && pfd[i].fd == term_signal_fd())
 				term_signals(ui);
 		}
-		ui_reap_children(ui);
+		child_reap(ui->child);
 	}
 	return 0;
 }
@@ -999,40 +609,23 @@ ui_start_curses(struct ui *ui)
 	return 0;
 }
 
+/* The view the console opens on: the run of this process, a run of the
+ * history, or the runs list.  -1 with a message printed when it cannot. */
 static int
 ui_open_first(struct ui *ui)
 {
 	struct err e;
-	struct model m;
+	int rc;
 
-	if (ui->o.rd != NULL) {
-		/* The console's own copy: the run's workflow stays the engine's. */
-		struct diags d = DIAGS_INIT;
-		struct workflow *wf = wf_load_text(ui->o.wf->file, ui->o.wf->text,
-		    ui->o.wf->text_len, &d);
-
-		diags_fini(&d);
-		if (wf == NULL) {
-			fprintf(stderr, "drover: %s no longer loads\n", ui->o.wf->file);
-			return -1;
-		}
-		model_init(&m, wf, ui->o.run);
-		ui_show_run(ui, run_view_new(&m, source_ring(ui->o.rd, ui->st)), false);
-		return 0;
-	}
-	if (ui->o.run > 0) {
-		struct run_view *rv = ui_run_from_history(ui, ui->o.run, &e);
-
-		if (rv == NULL) {
-			fprintf(stderr, "drover: %s\n", e.msg);
-			return -1;
-		}
-		ui_show_run(ui, rv, true);
-		return 0;
-	}
-	ui->view = VIEW_RUNS;
-	runs_refresh(ui, true);
-	return 0;
+	if (ui->o.rd != NULL)
+		rc = ui_view_open(ui, &view_run, NULL, &e);
+	else if (ui->o.run > 0)
+		rc = ui_view_open(ui, &view_run, &ui->o.run, &e);
+	else
+		rc = ui_view_open(ui, &view_runs, NULL, &e);
+	if (rc < 0)
+		fprintf(stderr, "drover: %s\n", e.msg);
+	return rc;
 }
 
 int
@@ -1045,7 +638,7 @@ console_main(const struct console_opts *o, struct console_result *res)
 
 	memset(&ui, 0, sizeof ui);
 	ui.o = *o;
-	ui.child_fd = -1;
+	ui.child = child_new();
 	setlocale(LC_ALL, "");
 	if (!isatty(0) || !isatty(1)) {
 		fprintf(stderr, "drover: the console needs a terminal\n");
@@ -1064,21 +657,19 @@ console_main(const struct console_opts *o, struct console_result *res)
 	}
 	hist = ui_history_path();
 	if (ui_start_curses(&ui) == 0) {
-		cmdline_init(hist, complete_command, ui_history_form, &ui);
+		cmdline_init(hist, complete_command, commands_history_form, &ui);
 		rc = ui_loop(&ui);
 		cmdline_fini();
 		term_stop(&ui);
 	} else {
 		rc = -1;
 	}
-	if (res != NULL && ui.rv != NULL) {
-		res->last_seq = ui.rv->m.last_seq;
-		res->run_ended = ui.rv->m.ended;
-	}
-	if (ui.child_fd >= 0)
-		close(ui.child_fd);
-	ui_close_run(&ui);
-	runs_fini(&ui);
+	for (size_t i = 0; res != NULL && i < ui.n_views; i++)
+		if (ui.views[i].ops->result != NULL)
+			ui.views[i].ops->result(ui.views[i].st, res);
+	child_free(ui.child);
+	while (ui.n_views > 0)
+		ui_view_pop(&ui, false);
 	sb_fini(&ui.paste);
 	theme_free(ui.theme);
 	store_close(ui.st);

@@ -1,8 +1,12 @@
 /* ui.h - the console's insides, shared by its views (ui.c, keys.c,
- * view_*.c).
+ * commands.c, view_*.c).
  *
- *   poll(stdin, event source) ──► keys.c: one binding table ──► view actions
- *                            └──► source_poll ──► model ──► dirty ──► frame (<= 30/s)
+ *   poll(stdin, the top view's fd) ──► keys.c: its bindings, then every view's ──► actions
+ *                                 └──► its tick (run view: source_poll ──► model) ──► dirty
+ *                                                                  ──► frame (<= 30/s)
+ *
+ * Each view (view_*.c) is a struct view_ops and a state only its file
+ * knows; the console holds a stack of them (ui.c).
  *
  * One thread calls curses: the console's.  Each frame redraws the visible
  * part into curses' virtual screen and lets curses send only what changed;
@@ -22,88 +26,44 @@
 #include <curses.h>
 
 #include "console.h"
+#include "err.h"
 #include "model.h"
 #include "strbuf.h"
 #include "theme.h"
 
-struct dag_layout;
-struct source;
+struct child;
 struct store;
 
-enum view_id { VIEW_RUNS, VIEW_RUN };
+struct binding;
+struct view_ops;
 
-/* Where keys go: one context at a time. */
-enum key_ctx { CTX_RUNS = 1, CTX_GRAPH = 2, CTX_LIST = 4, CTX_LOG = 8 };
-
-struct runs_view {
-	cJSON **rows;		/* a window of the list, newest first, from store_list_runs */
-	size_t n, sel, top;	/* rows, the selected and the first shown one */
-	bool at_newest, at_oldest;	/* the window reaches that end of the list */
-	char filter[128];
-	int64_t data_version, loaded_us;
+/* An open view: what it is, and its state, which only its own file
+ * knows (view_*.c).  The view owns the state; ops->close frees it. */
+struct view {
+	const struct view_ops *ops;
+	void *st;
 };
 
-struct log_chunk {
-	uint64_t seq, start;	/* its first line's number in the pane, from 0 */
-	uint32_t n;
-	uint8_t stream;
-};
+#define VIEWS_MAX 8
 
-struct log_cached {
-	uint64_t seq;
-	char *text;
-	size_t *offs;		/* start of each line; offs[n] = len + 1 */
-	uint32_t n;
-	unsigned used;
-};
-
-struct log_pane {
-	int step;		/* -1: none */
-	struct log_chunk *chunks;
-	size_t n, cap;
-	uint64_t total, top, loaded_seq;
-	unsigned synced;	/* source_changes when the chunks were last read */
-	int rows;		/* lines the pane shows (its last draw): what scrolls */
-	bool follow;
-	struct log_cached cache[4];
-	unsigned tick;
-	char search[128];
-	int64_t match;		/* line of the last match, -1 none */
-	/* a search under way, a slice per turn of the loop: the next line to
-	 * look at, and the lines it covers (from, up to but not at end) */
-	bool searching, search_back;
-	int64_t search_next, search_from, search_end;
-};
-
-/* What a slice of a search came to. */
-enum log_search_rc { SEARCH_GOING, SEARCH_FOUND, SEARCH_MISSED };
-
-struct run_view {
-	struct model m;
-	struct source *src;
-	struct dag_layout *lay;
-	size_t sel;		/* selected step (= node) */
-	int ox, oy;		/* top-left of the DAG viewport in the canvas */
-	size_t list_top;
-	bool list, log_focus, log_max;
-	bool chosen;		/* the user selected a step: stop following the run */
-	struct log_pane log;
-	int64_t data_version;
-};
-
-/* What the bottom line is reading, if anything. */
-enum prompt { PROMPT_NONE, PROMPT_COMMAND, PROMPT_FILTER, PROMPT_FIND, PROMPT_SEARCH };
+/* What the bottom line is reading, if anything: a command, or a line a
+ * view asked for (ui_prompt_text). */
+enum prompt { PROMPT_NONE, PROMPT_COMMAND, PROMPT_TEXT };
 
 struct ui {
 	struct console_opts o;
 	SCREEN *screen;
 	enum prompt prompt;
-	char find[128];		/* the last step search */
+	/* PROMPT_TEXT: what gets the line, with the state of the topmost view
+	 * of the kind that asked (the view may have been replaced meanwhile) */
+	void (*prompt_done)(struct ui *ui, void *st, const char *line);
+	const struct view_ops *prompt_view;
+	char find[128];		/* the last step search, kept from run to run */
 	struct store *st;
-	enum view_id view;
-	struct runs_view runs;
-	struct run_view *rv;	/* the open run, or NULL */
-	bool run_owned;		/* rv came from the history (q returns to runs) */
+	/* The open views, the top one last: it has the screen and the keys.
+	 * The first is the one the console opened on; Esc pops the others. */
+	struct view views[VIEWS_MAX];
+	size_t n_views;
 	struct theme *theme;
 	enum color_depth depth;
 	bool quit, dirty, help, paused;
@@ -116,31 +76,99 @@ struct ui {
 	/* a bracketed paste coming in: text, never keys */
 	bool pasting;
 	struct strbuf paste;
-	/* the :run child until it names its run, and exited ones to reap */
-	int child_fd;
-	int child_pid;
-	char child_out[1024];
-	size_t child_len;
-	int reap[16];
-	size_t n_reap;
+	struct child *child;	/* :run */
 	sigset_t poll_mask;	/* the signal mask inside ppoll: SIGWINCH open */
 };
+
+/* What a view is: each view_*.c exports one of these, and the console
+ * calls nothing of a view but through it.  st is the view's state, as
+ * open made it.  Hooks marked optional may be NULL.
+ *
+ * A new view is a ui/view_NAME.c with its state, its hooks, its bindings
+ * and its view_ops (view_runs.c is the smaller one to start from), its
+ * extern below, its line in Makefile.am's UI_CORE, and the key (a binding
+ * in keys.c or in a view's table) or the ':' command (commands.c) that
+ * calls ui_open with it. */
+struct view_ops {
+	/* Makes the state for arg (what the view's file says it takes), or
+	 * returns NULL with e set. */
+	void *(*open)(struct ui *ui, const void *arg, struct err *e);
+	void (*close)(void *st);
+	/* It became the top view: just opened, or the one above it closed. */
+	void (*show)(struct ui *ui, void *st);
+	/* The header's text, and the body: h rows from row y. */
+	void (*header)(struct ui *ui, void *st, char *buf, size_t size);
+	void (*draw)(struct ui *ui, void *st, int y, int h);
+	/* When the top view next wants a tick, in ms (-1: only on input),
+	 * and the tick.  Both mind ui->paused themselves. */
+	int (*timeout_ms)(struct ui *ui, void *st, int64_t now);
+	void (*tick)(struct ui *ui, void *st, int64_t now);
+	/* optional: an fd that wakes the console, or -1 */
+	int (*fd)(const void *st);
+	/* optional: a key before the bindings see it; true when it took it */
+	bool (*key)(struct ui *ui, void *st, int key, bool keycode);
+	/* optional: a click */
+	void (*mouse)(struct ui *ui, void *st, const MEVENT *me);
+	/* optional: q or Esc; true when the view took it (else it closes) */
+	bool (*back)(struct ui *ui, void *st);
+	/* optional: Z */
+	void (*pause)(void *st, bool paused);
+	/* optional: what the console tells its caller as it ends */
+	void (*result)(const void *st, struct console_result *res);
+	/* Its keys: mode (optional: always 0) picks titles[mode], the help's
+	 * heading, and the bindings whose modes have 1 << mode (or are 0). */
+	unsigned (*mode)(const void *st);
+	const char *const *titles;
+	const struct binding *bindings;
+	size_t n_bindings;
+};
+
+/* The views (view_*.c).  view_run's arg: the int64_t run to open from the
+ * history, or NULL for the run of this process the console was opened on
+ * (console_opts.rd). */
+extern const struct view_ops view_runs, view_run;
+
+/* One key binding of a view, or of every view (keys.c).  The table a view
+ * holds is the one source of its keys' dispatch, help and footer. */
+struct binding {
+	unsigned modes;		/* 1 << ops->mode(st) it works in; 0: all */
+	int keys[4];		/* 0-terminated when fewer */
+	const char *names;	/* as shown */
+	const char *what;	/* NULL: commands_summary() */
+	const char *footer;	/* short label, or NULL: only in the help */
+	unsigned flags;
+	void (*fn)(struct ui *ui, void *st, int key);
+};
+
+/* The key Ctrl-c, for the tables (termios may have said so already). */
+#ifndef CTRL
+#define CTRL(c) ((c) & 0x1f)
+#endif
+
+/* A key that changes something (hidden with --readonly), and one that
+ * acts on a live run of this process (the footer offers it only then,
+ * ui_can_cancel). */
+enum { K_CHANGES = 1, K_LIVE_RUN = 2 };
 
 /* ---- ui.c ---- */
 void ui_message(struct ui *ui, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void ui_ask(struct ui *ui, const char *question, void (*yes)(struct ui *ui));
-/* Opens run in the run view, following it while it goes on. */
-int ui_open_run(struct ui *ui, int64_t run);
-void ui_close_run(struct ui *ui);
+/* Opens a view on top of the others, or instead of the top one when that
+ * is of the same kind (one run at a time).  -1 with e set when it cannot:
+ * then nothing changed. */
+int ui_view_open(struct ui *ui, const struct view_ops *ops, const void *arg, struct err *e);
+/* The same, saying why not on the message line: what a key or a command
+ * that opens a view calls. */
+int ui_open(struct ui *ui, const struct view_ops *ops, const void *arg);
+/* q or Esc: what the top view does with it, else it closes; when it is
+ * the first view, the console ends. */
+void ui_view_back(struct ui *ui);
+/* The topmost open view of that kind, or NULL. */
+struct view *ui_view_find(const struct ui *ui, const struct view_ops *ops);
+/* The nearer of two timeouts in ms, either -1: none. */
+int ui_earlier(int t, int ms);
 void ui_set_theme(struct ui *ui, const char *name);
-/* Asks, then cancels the open run when it belongs to this process. */
-void ui_cancel(struct ui *ui);
-/* Whether there is a run ui_cancel could cancel: live, of this process,
- * not a replay. */
-bool ui_can_cancel(const struct ui *ui);
-/* Runs a command typed on the ':' line. */
-void ui_command(struct ui *ui, const char *line);
 enum theme_role ui_status_role(enum step_status s);
 enum theme_role ui_run_role(enum run_status s);
 /* "1.2s", "3m04s", "2h05m" */
@@ -148,8 +176,12 @@ void ui_fmt_duration(int64_t us, char *buf, size_t size);
 /* Fills the rest of row y from column x with spaces in attr. */
 void ui_fill(int y, int x, int width, attr_t attr);
 
-/* Opens the bottom line for a command, a filter or a search. */
-void ui_prompt(struct ui *ui, enum prompt p);
+/* Opens the bottom line for a command; for a line a view of kind ops
+ * wants (a filter, a search), after label: done gets it, and that view's
+ * state, unless it was cancelled. */
+void ui_prompt(struct ui *ui);
+void ui_prompt_text(struct ui *ui, const char *label,
+    void (*done)(struct ui *ui, void *st, const char *line), const struct view_ops *ops);
 
 /* ---- term.c: the terminal under curses ---- */
 /* What term_get_key returns, besides wget_wch's OK, KEY_CODE_YES and ERR,
@@ -167,65 +199,72 @@ void term_suspend(struct ui *ui);
 int term_signal_fd(void);
 void term_signals(struct ui *ui);
 
-/* ---- complete.c: Tab on the ':' line ---- */
+/* ---- commands.c: the one table of ':' commands ---- */
+/* Runs a command typed on the ':' line. */
+void ui_command(struct ui *ui, const char *line);
+/* Tab on the ':' line, and the form of a line the history keeps
+ * (cmdline.h's completer and history hooks; ud is the ui). */
 char **complete_command(void *ud, const char *line, const char *word, int start);
+char *commands_history_form(void *ud, const char *line);
+/* "command line (:run, ...)": what the help overlay says of ':'. */
+const char *commands_summary(void);
 
-/* ---- keys.c: the one binding table ---- */
-enum key_ctx ui_key_ctx(const struct ui *ui);
+/* ---- complete.c: Tab's candidates ---- */
+/* The candidates for word so far: malloc'd, NULL-terminated, as cmdline.h
+ * wants them; cands_add keeps only those that start with word. */
+struct cands {
+	char **v;
+	size_t n, cap;
+	const char *word;
+};
+void cands_add(struct cands *c, const char *s);
+void complete_workflows(struct ui *ui, struct cands *c);
+void complete_themes(struct ui *ui, struct cands *c);
+
+/* ---- child.c: :run, a run in a process of its own ---- */
+struct child *child_new(void);
+/* Stops listening; the runs go on. */
+void child_free(struct child *ch);
+/* The fd to poll while a :run is starting, or -1. */
+int child_fd(const struct child *ch);
+/* Reads what the starting run prints, and opens it once it is named. */
+void child_input(struct ui *ui);
+/* Reaps the :run processes that exited. */
+void child_reap(struct child *ch);
+/* :run FILE [NAME=VALUE]... */
+void child_start(struct ui *ui, int argc, char **argv);
+/* What the history keeps of a :run line: each secret arg as ***.  Caller
+ * frees. */
+char *child_history(const char *line, int argc, char **argv);
+
+/* ---- keys.c: the bindings of every view, and the top view's ---- */
 /* Runs the key's action; false when no binding has it. */
 bool keys_dispatch(struct ui *ui, int key);
 void keys_draw_footer(const struct ui *ui, int y);
 void keys_draw_help(const struct ui *ui);
 
 /* ---- view_runs.c ---- */
-void runs_refresh(struct ui *ui, bool force);
-void runs_fini(struct ui *ui);
-void runs_draw(struct ui *ui, int y, int h);
-void runs_move(struct ui *ui, long delta);
-/* The newest run, or the oldest in the whole history. */
-void runs_edge(struct ui *ui, bool oldest);
-void runs_open(struct ui *ui);
-void runs_set_filter(struct ui *ui, const char *text);
-int runs_timeout_ms(const struct ui *ui);
+/* Tab's run numbers: those of the runs list, when it is open. */
+void runs_complete(struct ui *ui, struct cands *c);
 
 /* ---- view_run.c ---- */
-struct run_view *run_view_new(struct model *m, struct source *src);
-void run_view_free(struct run_view *rv);
-void run_view_draw(struct ui *ui, int y, int h);
-void run_view_move(struct ui *ui, int dir);
-/* Selects a step as the user's choice. */
-void run_view_select(struct ui *ui, size_t step);
-/* Until the user chose a step, the selection follows the run: its first
- * running (or waiting) step, else the first that failed. */
-void run_view_follow(struct ui *ui);
-/* Selects the next step whose id contains text. */
+/* Opens run in the run view, following it while it goes on; says why
+ * not on the message line. */
+int ui_open_run(struct ui *ui, int64_t run);
+/* Whether the open run is the one of this process the console was opened
+ * on: no other run takes its place. */
+bool ui_run_is_own(const struct ui *ui);
+/* Asks, then cancels the open run when it belongs to this process. */
+void ui_cancel(struct ui *ui);
+/* Whether there is a run ui_cancel could cancel: live, of this process,
+ * not a replay. */
+bool ui_can_cancel(const struct ui *ui);
+/* Selects the open run's next step whose id contains text; false when
+ * none does (or no run is open). */
 bool run_view_find(struct ui *ui, const char *text);
-void run_view_header(struct ui *ui, char *buf, size_t size);
+/* Tab's step ids: those of the open run. */
+void run_complete(struct ui *ui, struct cands *c);
 
-/* ---- view_log.c ---- */
-void log_pane_reset(struct log_pane *lp, int step);
-void log_pane_fini(struct log_pane *lp);
-/* Takes the chunks the history has for the step, up to what the run
- * view's source lets it show, when the source had news since. */
-void log_pane_sync(struct log_pane *lp, struct store *st, const struct source *src,
-    const struct model *m);
-/* Draws h rows (a heading, then lines) and makes h - 1 the pane's rows;
- * following, the last line is on the last row. */
-void log_pane_draw(struct ui *ui, struct log_pane *lp, int y, int x, int h, int w);
-/* Scrolling, in the pane's rows as last drawn. */
-void log_pane_scroll(struct log_pane *lp, int64_t delta);
-void log_pane_page(struct log_pane *lp, int dir);
-void log_pane_edge(struct log_pane *lp, bool bottom);
-/* Starts looking for lp->search from the line after the last match (or
- * before it); log_pane_search_work does the looking, a slice at a time,
- * and a match scrolls the pane to it. */
-void log_pane_search(struct log_pane *lp, bool backward);
-/* Looks through chunks of the log for about budget_us (at least one
- * chunk), then returns; SEARCH_GOING while there is more to look at. */
-enum log_search_rc log_pane_search_work(struct log_pane *lp, struct store *st,
-    const struct model *m, int64_t budget_us);
-void log_pane_search_stop(struct log_pane *lp);
-/* How much of the search is done, 0..1. */
-double log_pane_search_progress(const struct log_pane *lp);
+#include "log_pane.h"
 
 #endif

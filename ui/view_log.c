@@ -296,9 +296,9 @@ log_pane_search_work(struct log_pane *lp, struct store *st, const struct model *
 }
 
 void
-log_pane_draw(struct ui *ui, struct log_pane *lp, int y, int x, int h, int w)
+log_pane_draw(struct ui *ui, struct log_pane *lp, const struct model *m, bool focus,
+    int y, int x, int h, int w)
 {
-	const struct model *m = &ui->rv->m;
 	char head[320];
 
 	if (h <= 0)
@@ -321,7 +321,7 @@ log_pane_draw(struct ui *ui, struct log_pane *lp, int y, int x, int h, int w)
 	move(y, x);
 	for (int i = 0; i < w; i++)
 		addstr(glyph_hline());
-	attrset(theme_attr(ui->rv->log_focus ? ROLE_ACCENT : ROLE_DIM));
+	attrset(theme_attr(focus ? ROLE_ACCENT : ROLE_DIM));
 	move(y, x + 1);
 	glyph_text(stdscr, head, strlen(head), w - 2);
 	attrset(A_NORMAL);

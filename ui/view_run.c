@@ -14,6 +14,7 @@
 #include "dag_layout.h"
 #include "glyph.h"
 #include "source.h"
+#include "store.h"
 #include "ui.h"
 #include "wf.h"
 #include "wf_print.h"
@@ -22,6 +23,28 @@
 /* Columns of a node's label: glyph, space, section, id, space, elapsed. */
 #define NODE_ID_MAX 24
 #define NODE_TIME 7
+#define SEARCH_SLICE_US 10000	/* a log search's work per turn of the loop */
+
+/* The view's state, as only this file knows it: the run's model, its
+ * source and layout are the view's, freed with it. */
+struct run_view {
+	struct model m;
+	struct source *src;
+	struct dag_layout *lay;
+	bool owned;		/* from the history, not the run of this process */
+	size_t sel;		/* selected step (= node) */
+	int ox, oy;		/* top-left of the DAG viewport in the canvas */
+	size_t list_top;
+	bool list, log_focus, log_max;
+	bool chosen;		/* the user selected a step: stop following the run */
+	struct log_pane log;
+	int64_t data_version;
+};
+
+/* The run view's modes: which keys work, and the help's heading. */
+enum { MODE_GRAPH, MODE_LIST, MODE_LOG };
+#define M_RUN ((1u << MODE_GRAPH) | (1u << MODE_LIST))
+#define M_LOG (1u << MODE_LOG)
 
 /* What is written before the id of a step that runs only when the run
  * failed, or at its very end: the graph and the list both say so. */
@@ -77,23 +100,25 @@ run_view_layout(const struct workflow *wf)
 	return l;
 }
 
-struct run_view *
-run_view_new(struct model *m, struct source *src)
+/* Takes m (the view's from now on) and src. */
+static struct run_view *
+run_view_new(struct model *m, struct source *src, bool owned)
 {
 	struct run_view *rv = xcalloc(1, sizeof *rv);
 
 	rv->m = *m;
 	rv->src = src;
+	rv->owned = owned;
 	rv->lay = run_view_layout(m->wf);
 	log_pane_reset(&rv->log, 0);
 	return rv;
 }
 
-void
-run_view_free(struct run_view *rv)
+static void
+run_view_close(void *st)
 {
-	if (rv == NULL)
-		return;
+	struct run_view *rv = st;
+
 	log_pane_fini(&rv->log);
 	dag_layout_free(rv->lay);
 	source_free(rv->src);
@@ -101,11 +126,97 @@ run_view_free(struct run_view *rv)
 	free(rv);
 }
 
+/* The open run view's state, or NULL. */
+static struct run_view *
+run_view_of(const struct ui *ui)
+{
+	struct view *v = ui_view_find(ui, &view_run);
+
+	return v != NULL ? v->st : NULL;
+}
+
+/* The run of this process the console was opened on, in the console's own
+ * copy of its workflow: the run's stays the engine's. */
+static struct run_view *
+run_view_from_ring(struct ui *ui, struct err *e)
+{
+	struct diags d = DIAGS_INIT;
+	struct workflow *wf = wf_load_text(ui->o.wf->file, ui->o.wf->text, ui->o.wf->text_len,
+	    &d);
+	struct model m;
+
+	diags_fini(&d);
+	if (wf == NULL) {
+		err_set(e, "%s no longer loads", ui->o.wf->file);
+		return NULL;
+	}
+	model_init(&m, wf, ui->o.run);
+	return run_view_new(&m, source_ring(ui->o.rd, ui->st), false);
+}
+
+static struct run_view *
+run_view_from_history(struct ui *ui, int64_t run, struct err *e)
+{
+	struct diags d = DIAGS_INIT;
+	struct workflow *wf;
+	struct model m;
+	struct source *src;
+	char *text = NULL, *file = NULL;
+	size_t len;
+
+	if (store_run_workflow(ui->st, run, &text, &len, &file, e) < 0)
+		return NULL;
+	wf = wf_load_text(file, text, len, &d);
+	if (wf == NULL) {
+		/* The file's tools.yaml may have changed since; say what is wrong. */
+		err_set(e, "run %lld: its workflow no longer loads: %s", (long long)run,
+		    d.n > 0 ? d.v[0].msg : "unknown problem");
+		diags_fini(&d);
+		free(text);
+		free(file);
+		return NULL;
+	}
+	diags_fini(&d);
+	free(text);
+	free(file);
+	model_init(&m, wf, run);
+	/* A replay is of the run the console opened on; others are as they are. */
+	if (ui->o.replay && run_view_of(ui) == NULL)
+		src = source_replay(ui->st, run, ui->o.speed, e);
+	else
+		src = source_history(ui->st);
+	if (src == NULL) {
+		model_fini(&m);
+		return NULL;
+	}
+	return run_view_new(&m, src, true);
+}
+
+static void *
+run_view_open(struct ui *ui, const void *arg, struct err *e)
+{
+	return arg == NULL ? run_view_from_ring(ui, e) :
+	    run_view_from_history(ui, *(const int64_t *)arg, e);
+}
+
+int
+ui_open_run(struct ui *ui, int64_t run)
+{
+	return ui_open(ui, &view_run, &run);
+}
+
+bool
+ui_run_is_own(const struct ui *ui)
+{
+	const struct run_view *rv = run_view_of(ui);
+
+	return rv != NULL && !rv->owned;
+}
+
 /* Shows the step's detail and log. */
 static void
-run_view_show(struct ui *ui, size_t step)
+run_view_show(struct ui *ui, struct run_view *rv, size_t step)
 {
-	struct run_view *rv = ui->rv;
 
 	if (step >= rv->m.wf->n_steps)
 		return;
@@ -119,11 +230,11 @@ run_view_show(struct ui *ui, size_t step)
 	ui->dirty = true;
 }
 
-void
-run_view_select(struct ui *ui, size_t step)
+static void
+run_view_select(struct ui *ui, struct run_view *rv, size_t step)
 {
-	ui->rv->chosen = true;
-	run_view_show(ui, step);
+	rv->chosen = true;
+	run_view_show(ui, rv, step);
 }
 
 /* Where the run is: its first running (or waiting) step, else the first
@@ -144,22 +255,20 @@ run_view_current(const struct model *m)
 	return failed;
 }
 
-void
-run_view_follow(struct ui *ui)
+static void
+run_view_follow(struct ui *ui, struct run_view *rv)
 {
-	struct run_view *rv = ui->rv;
 	size_t at;
 
 	if (rv->chosen)
 		return;
 	if ((at = run_view_current(&rv->m)) != (size_t)-1 && at != rv->sel)
-		run_view_show(ui, at);
+		run_view_show(ui, rv, at);
 }
 
-void
-run_view_move(struct ui *ui, int dir)
+static void
+run_view_move(struct ui *ui, struct run_view *rv, int dir)
 {
-	struct run_view *rv = ui->rv;
 	size_t n = rv->m.wf->n_steps, to = rv->sel;
 
 	if (n == 0)
@@ -191,38 +300,38 @@ run_view_move(struct ui *ui, int dir)
 		case 'G': to = n - 1; break;
 		}
 	}
-	run_view_select(ui, to);
+	run_view_select(ui, rv, to);
 }
 
-bool
-run_view_find(struct ui *ui, const char *text)
+static bool
+run_find(struct ui *ui, struct run_view *rv, const char *text)
 {
-	struct run_view *rv = ui->rv;
 	size_t n = rv->m.wf->n_steps;
 
 	for (size_t k = 1; k <= n; k++) {
 		size_t i = (rv->sel + k) % n;
 
 		if (strstr(rv->m.wf->steps[i].id, text) != NULL) {
-			run_view_select(ui, i);
+			run_view_select(ui, rv, i);
 			return true;
 		}
 	}
 	return false;
 }
 
-void
-run_view_header(struct ui *ui, char *buf, size_t size)
+static void
+run_view_header(struct ui *ui, void *st, char *buf, size_t size)
 {
-	struct model *m = &ui->rv->m;
+	struct run_view *rv = st;
+	struct model *m = &rv->m;
 	size_t counts[ST_CANCELLED + 1], done;
 	char dur[32];
-	double progress = source_progress(ui->rv->src);
+	double progress = source_progress(rv->src);
 
 	model_counts(m, counts);
 	done = counts[ST_SUCCEEDED] + counts[ST_FAILED] + counts[ST_TIMED_OUT] +
 	    counts[ST_SKIPPED] + counts[ST_UPSTREAM_FAILED] + counts[ST_CANCELLED];
-	ui_fmt_duration(model_elapsed_us(m, source_now(ui->rv->src)), dur, sizeof dur);
+	ui_fmt_duration(model_elapsed_us(m, source_now(rv->src)), dur, sizeof dur);
 	snprintf(buf, size, " drover  run %lld  %s  %s %s  %s  %zu/%zu done%s%s%s",
 	    (long long)m->run, m->wf->name, glyph_run_status(m->status),
 	    m->ended || m->started_us == 0 ? run_status_name(m->status) : "running", dur, done,
@@ -233,9 +342,8 @@ run_view_header(struct ui *ui, char *buf, size_t size)
 /* ---- the graph ---- */
 
 static void
-run_view_draw_node(struct ui *ui, size_t i, int y, int x, int x0, int x1)
+run_view_draw_node(struct ui *ui, struct run_view *rv, size_t i, int y, int x, int x0, int x1)
 {
-	struct run_view *rv = ui->rv;
 	const struct step *s = &rv->m.wf->steps[i];
 	const struct model_step *ms = &rv->m.steps[i];
 	const struct dag_pos *p = dag_layout_pos(rv->lay, i);
@@ -286,9 +394,8 @@ run_view_scroll_to(struct run_view *rv, int w, int h)
 }
 
 static void
-run_view_draw_graph(struct ui *ui, int y, int x, int h, int w)
+run_view_draw_graph(struct ui *ui, struct run_view *rv, int y, int x, int h, int w)
 {
-	struct run_view *rv = ui->rv;
 	int cw, ch;
 
 	attr_t border = theme_attr(ROLE_BORDER);
@@ -312,7 +419,7 @@ run_view_draw_graph(struct ui *ui, int y, int x, int h, int w)
 		if (p->y < rv->oy || p->y >= rv->oy + h || p->x + p->width <= rv->ox ||
 		    p->x >= rv->ox + w)
 			continue;
-		run_view_draw_node(ui, i, y + p->y - rv->oy, x + p->x - rv->ox, x, x + w);
+		run_view_draw_node(ui, rv, i, y + p->y - rv->oy, x + p->x - rv->ox, x, x + w);
 	}
 }
 
@@ -322,9 +429,8 @@ run_view_draw_graph(struct ui *ui, int y, int x, int h, int w)
 #define LIST_FIXED (3 + 1 + 16 + 1 + 3 + 1 + 8 + 1 + 5)
 
 static void
-run_view_draw_list(struct ui *ui, int y, int x, int h, int w)
+run_view_draw_list(struct ui *ui, struct run_view *rv, int y, int x, int h, int w)
 {
-	struct run_view *rv = ui->rv;
 	size_t n = rv->m.wf->n_steps;
 	char line[256], t[32], label[128];
 	/* The step column takes what the others leave, so no heading is cut. */
@@ -397,9 +503,8 @@ one_line(char *buf)
 }
 
 static int
-run_view_draw_detail(struct ui *ui, int y, int x, int h, int w)
+run_view_draw_detail(struct ui *ui, struct run_view *rv, int y, int x, int h, int w)
 {
-	struct run_view *rv = ui->rv;
 	const struct step *s = &rv->m.wf->steps[rv->sel];
 	const struct model_step *ms = &rv->m.steps[rv->sel];
 	char buf[1024], t[32];
@@ -437,16 +542,16 @@ run_view_draw_detail(struct ui *ui, int y, int x, int h, int w)
 	return y - y0;
 }
 
-void
-run_view_draw(struct ui *ui, int y, int h)
+static void
+run_view_draw(struct ui *ui, void *st, int y, int h)
 {
-	struct run_view *rv = ui->rv;
+	struct run_view *rv = st;
 	int gw, gh, dx, dy, dw, dh, used;
 
 	if (rv->log_max) {
-		used = run_view_draw_detail(ui, y, 0, 3, COLS);
+		used = run_view_draw_detail(ui, rv, y, 0, 3, COLS);
 		log_pane_sync(&rv->log, ui->st, rv->src, &rv->m);
-		log_pane_draw(ui, &rv->log, y + used, 0, h - used, COLS);
+		log_pane_draw(ui, &rv->log, &rv->m, rv->log_focus, y + used, 0, h - used, COLS);
 		return;
 	}
 	if (COLS >= 120) {
@@ -469,10 +574,371 @@ run_view_draw(struct ui *ui, int y, int h)
 		dh = h - gh;
 	}
 	if (rv->list)
-		run_view_draw_list(ui, y, 0, gh, gw);
+		run_view_draw_list(ui, rv, y, 0, gh, gw);
 	else
-		run_view_draw_graph(ui, y, 0, gh, gw);
-	used = run_view_draw_detail(ui, dy, dx, dh > 4 ? 4 : dh, dw);
+		run_view_draw_graph(ui, rv, y, 0, gh, gw);
+	used = run_view_draw_detail(ui, rv, dy, dx, dh > 4 ? 4 : dh, dw);
 	log_pane_sync(&rv->log, ui->st, rv->src, &rv->m);
-	log_pane_draw(ui, &rv->log, dy + used, dx, dh - used, dw);
+	log_pane_draw(ui, &rv->log, &rv->m, rv->log_focus, dy + used, dx, dh - used, dw);
 }
+
+/* ---- the console's calls ---- */
+
+/* What the source already has, and the step the run is at. */
+static void
+run_view_show_hook(struct ui *ui, void *st)
+{
+	struct run_view *rv = st;
+	struct err e;
+
+	if (source_poll(rv->src, &rv->m, &e) < 0)
+		ui_message(ui, true, "%s", e.msg);
+	run_view_follow(ui, rv);
+	ui->dirty = true;
+}
+
+static int
+run_view_timeout_ms(struct ui *ui, void *st, int64_t now)
+{
+	struct run_view *rv = st;
+	int t = -1;
+
+	if (rv->log.searching)
+		t = 0;	/* the next slice, once the keys are read */
+	if (!ui->paused) {
+		t = ui_earlier(t, source_timeout_ms(rv->src, &rv->m));
+		if (!rv->m.ended)
+			t = ui_earlier(t, 1000 - (int)(now / 1000 % 1000));	/* the clocks */
+	}
+	return t;
+}
+
+/* A slice of a log search, then back to the keys (Esc stops it). */
+static void
+run_view_search_slice(struct ui *ui, struct run_view *rv)
+{
+	struct log_pane *lp = &rv->log;
+	bool again = lp->match >= 0;
+
+	if (log_pane_search_work(lp, ui->st, &rv->m, SEARCH_SLICE_US) == SEARCH_MISSED)
+		ui_message(ui, true, again ? "no more matches for '%s'" : "not found: %s",
+		    lp->search);
+	ui->dirty = true;
+}
+
+static void
+run_view_tick(struct ui *ui, void *st, int64_t now)
+{
+	struct run_view *rv = st;
+	struct err e;
+	int news;
+
+	if (rv->log.searching)
+		run_view_search_slice(ui, rv);
+	if (ui->paused)
+		return;
+	news = source_poll(rv->src, &rv->m, &e);
+	if (news < 0)
+		ui_message(ui, true, "%s", e.msg);
+	if (source_abandoned(rv->src))
+		ui->quit = true;
+	if (news > 0)
+		run_view_follow(ui, rv);
+	if (news > 0 || !rv->m.ended)
+		ui->dirty = true;
+}
+
+static int
+run_view_fd(const void *st)
+{
+	const struct run_view *rv = st;
+
+	return source_fd(rv->src);
+}
+
+/* Esc stops a log search before it means back. */
+static bool
+run_view_key(struct ui *ui, void *st, int key, bool keycode)
+{
+	struct run_view *rv = st;
+
+	if (keycode || key != 27 || !rv->log.searching)
+		return false;
+	log_pane_search_stop(&rv->log);
+	ui_message(ui, false, "search stopped (%d%% looked at)",
+	    (int)(log_pane_search_progress(&rv->log) * 100));
+	return true;
+}
+
+static void
+run_view_mouse(struct ui *ui, void *st, const MEVENT *me)
+{
+	struct run_view *rv = st;
+	size_t node;
+
+	if (!(me->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
+		return;
+	if ((node = dag_layout_hit(rv->lay, me->x + rv->ox, me->y - 1 + rv->oy)) != (size_t)-1)
+		run_view_select(ui, rv, node);
+}
+
+/* Back from the full-size log is to the graph, not out of the run. */
+static bool
+run_view_back(struct ui *ui, void *st)
+{
+	struct run_view *rv = st;
+
+	if (!rv->log_focus)
+		return false;
+	rv->log_focus = false;
+	rv->log_max = false;
+	return true;
+}
+
+static void
+run_view_pause(void *st, bool paused)
+{
+	struct run_view *rv = st;
+
+	source_pause(rv->src, paused);
+}
+
+static void
+run_view_result(const void *st, struct console_result *res)
+{
+	const struct run_view *rv = st;
+
+	res->last_seq = rv->m.last_seq;
+	res->run_ended = rv->m.ended;
+}
+
+static unsigned
+run_view_mode(const void *st)
+{
+	const struct run_view *rv = st;
+
+	if (rv->log_focus)
+		return MODE_LOG;
+	return rv->list ? MODE_LIST : MODE_GRAPH;
+}
+
+/* ---- what the commands ask of the open run ---- */
+
+bool
+run_view_find(struct ui *ui, const char *text)
+{
+	struct run_view *rv = run_view_of(ui);
+
+	return rv != NULL && run_find(ui, rv, text);
+}
+
+void
+run_complete(struct ui *ui, struct cands *c)
+{
+	const struct run_view *rv = run_view_of(ui);
+
+	for (size_t i = 0; rv != NULL && i < rv->m.wf->n_steps; i++)
+		cands_add(c, rv->m.wf->steps[i].id);
+}
+
+bool
+ui_can_cancel(const struct ui *ui)
+{
+	const struct run_view *rv = run_view_of(ui);
+
+	return ui->o.cancel != NULL && rv != NULL && !rv->owned && !rv->m.ended;
+}
+
+static void
+ui_cancel_yes(struct ui *ui)
+{
+	if (ui_can_cancel(ui)) {
+		ui->o.cancel(ui->o.cancel_ud, false);
+		ui_message(ui, false, "cancelling run %lld",
+		    (long long)run_view_of(ui)->m.run);
+	}
+}
+
+void
+ui_cancel(struct ui *ui)
+{
+	const struct run_view *rv = run_view_of(ui);
+
+	if (rv == NULL || rv->m.ended) {
+		ui_message(ui, true, "no live run is open");
+		return;
+	}
+	if (rv->owned || ui->o.cancel == NULL) {
+		ui_message(ui, true, "run %lld belongs to another drover process; cancel it there",
+		    (long long)rv->m.run);
+		return;
+	}
+	ui_ask(ui, "Cancel this run? Running steps get SIGTERM. (y/N)", ui_cancel_yes);
+}
+
+/* ---- keys ---- */
+
+static void
+act_move(struct ui *ui, void *st, int key)
+{
+	switch (key) {
+	case 'h': case KEY_LEFT: run_view_move(ui, st, 'h'); break;
+	case 'j': case KEY_DOWN: run_view_move(ui, st, 'j'); break;
+	case 'k': case KEY_UP: run_view_move(ui, st, 'k'); break;
+	case 'l': case KEY_RIGHT: run_view_move(ui, st, 'l'); break;
+	case 'g': case KEY_HOME: run_view_move(ui, st, 'g'); break;
+	case 'G': case KEY_END: run_view_move(ui, st, 'G'); break;
+	case KEY_NPAGE: run_view_move(ui, st, 'J'); break;
+	case KEY_PPAGE: run_view_move(ui, st, 'K'); break;
+	}
+}
+
+static void
+act_list(struct ui *ui, void *st, int key)
+{
+	struct run_view *rv = st;
+
+	rv->list = !rv->list;
+}
+
+static void
+act_log_open(struct ui *ui, void *st, int key)
+{
+	struct run_view *rv = st;
+
+	rv->log_focus = true;
+	rv->log_max = true;
+}
+
+static void
+find_done(struct ui *ui, void *st, const char *line)
+{
+	snprintf(ui->find, sizeof ui->find, "%s", line);
+	if (line[0] != '\0' && !run_find(ui, st, line))
+		ui_message(ui, true, "no step matches '%s'", line);
+}
+
+static void
+act_find(struct ui *ui, void *st, int key)
+{
+	ui_prompt_text(ui, "step: ", find_done, &view_run);
+}
+
+static void
+act_find_next(struct ui *ui, void *st, int key)
+{
+	if (ui->find[0] == '\0')
+		ui_message(ui, true, "no search yet (/)");
+	else if (!run_find(ui, st, ui->find))
+		ui_message(ui, true, "no step matches '%s'", ui->find);
+}
+
+static void
+act_cancel(struct ui *ui, void *st, int key)
+{
+	ui_cancel(ui);
+}
+
+static void
+act_follow(struct ui *ui, void *st, int key)
+{
+	struct log_pane *lp = &((struct run_view *)st)->log;
+
+	lp->follow = !lp->follow;
+	if (lp->follow)
+		log_pane_edge(lp, true);
+	ui_message(ui, false, lp->follow ? "following the log" : "log follow off");
+}
+
+static void
+act_log_move(struct ui *ui, void *st, int key)
+{
+	struct log_pane *lp = &((struct run_view *)st)->log;
+
+	switch (key) {
+	case 'j': case KEY_DOWN: log_pane_scroll(lp, 1); break;
+	case 'k': case KEY_UP: log_pane_scroll(lp, -1); break;
+	case KEY_NPAGE: case ' ': case CTRL('f'): log_pane_page(lp, 1); break;
+	case KEY_PPAGE: case 'b': case CTRL('b'): log_pane_page(lp, -1); break;
+	case 'g': case KEY_HOME: log_pane_edge(lp, false); break;
+	case 'G': case KEY_END: log_pane_edge(lp, true); break;
+	}
+}
+
+static void
+search_done(struct ui *ui, void *st, const char *line)
+{
+	struct log_pane *lp = &((struct run_view *)st)->log;
+
+	if (line[0] == '\0')
+		return;
+	snprintf(lp->search, sizeof lp->search, "%s", line);
+	lp->match = -1;
+	log_pane_search(lp, false);
+}
+
+static void
+act_search(struct ui *ui, void *st, int key)
+{
+	ui_prompt_text(ui, "/", search_done, &view_run);
+}
+
+static void
+act_search_next(struct ui *ui, void *st, int key)
+{
+	struct log_pane *lp = &((struct run_view *)st)->log;
+
+	if (lp->search[0] == '\0')
+		ui_message(ui, true, "no search yet (/)");
+	else
+		log_pane_search(lp, key == 'N');
+}
+
+static const struct binding run_bindings[] = {
+	{ M_RUN, { 'h', 'j', 'k', 'l' }, "hjkl", "move between steps (arrows too)", "move", 0,
+	    act_move },
+	{ M_RUN, { KEY_LEFT, KEY_DOWN, KEY_UP, KEY_RIGHT }, "arrows", "move between steps", NULL,
+	    0, act_move },
+	{ M_RUN, { 'g', 'G', KEY_HOME, KEY_END }, "g/G", "first / last step", NULL, 0,
+	    act_move },
+	{ M_RUN, { KEY_NPAGE, KEY_PPAGE }, "PgDn/PgUp", "page down / up", NULL, 0, act_move },
+	{ M_RUN, { '\r', '\n', KEY_ENTER, 'L' }, "Enter/L", "the step's log, full size", "log",
+	    0, act_log_open },
+	{ M_RUN, { 'v' }, "v", "graph or list of steps", "list", 0, act_list },
+	{ M_RUN, { '/' }, "/", "find a step by id", "find", 0, act_find },
+	{ M_RUN, { 'n' }, "n", "next step matching the search", NULL, 0, act_find_next },
+	{ M_RUN | M_LOG, { 'f' }, "f", "follow the log as it grows", "follow", 0, act_follow },
+	{ M_RUN | M_LOG, { 'c' }, "c", "cancel the run (asks first)", "cancel",
+	    K_CHANGES | K_LIVE_RUN, act_cancel },
+	{ M_LOG, { 'j', 'k', KEY_DOWN, KEY_UP }, "j/k", "scroll a line", NULL, 0, act_log_move },
+	{ M_LOG, { KEY_NPAGE, KEY_PPAGE, ' ', 'b' }, "Space/b", "page down / up (PgDn/PgUp)",
+	    NULL, 0, act_log_move },
+	{ M_LOG, { 'g', 'G', KEY_HOME, KEY_END }, "g/G", "top / bottom", NULL, 0, act_log_move },
+	{ M_LOG, { '/' }, "/", "search the log", "search", 0, act_search },
+	{ M_LOG, { 'n', 'N' }, "n/N", "next / previous match", NULL, 0, act_search_next },
+};
+
+static const char *const run_titles[] = {
+	[MODE_GRAPH] = "Keys: run (graph)", [MODE_LIST] = "Keys: run (list)",
+	[MODE_LOG] = "Keys: log",
+};
+
+const struct view_ops view_run = {
+	.open = run_view_open,
+	.close = run_view_close,
+	.show = run_view_show_hook,
+	.header = run_view_header,
+	.draw = run_view_draw,
+	.timeout_ms = run_view_timeout_ms,
+	.tick = run_view_tick,
+	.fd = run_view_fd,
+	.key = run_view_key,
+	.mouse = run_view_mouse,
+	.back = run_view_back,
+	.pause = run_view_pause,
+	.result = run_view_result,
+	.mode = run_view_mode,
+	.titles = run_titles,
+	.bindings = run_bindings,
+	.n_bindings = sizeof run_bindings / sizeof run_bindings[0],
+};

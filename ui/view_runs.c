@@ -23,6 +23,15 @@
 #define RUNS_WINDOW 256	/* runs held around the selection */
 #define RUNS_POLL_MS 500
 
+/* The view's state, as only this file knows it. */
+struct runs_view {
+	cJSON **rows;		/* a window of the list, newest first, from store_list_runs */
+	size_t n, sel, top;	/* rows, the selected and the first shown one */
+	bool at_newest, at_oldest;	/* the window reaches that end of the list */
+	char filter[128];
+	int64_t data_version, loaded_us;
+};
+
 /* A run's field as text ("" when missing) and as a number (0). */
 static const char *
 run_str(const cJSON *r, const char *key)
@@ -48,10 +57,11 @@ run_id(const cJSON *r)
  * after (0: no bound), newest first unless oldest_first; NULL, with the
  * reason shown, when the history cannot say. */
 static cJSON *
-runs_query(struct ui *ui, int64_t before, int64_t after, bool oldest_first, int limit)
+runs_query(struct ui *ui, const struct runs_view *v, int64_t before, int64_t after,
+    bool oldest_first, int limit)
 {
 	struct store_filter f = {
-		.text = ui->runs.filter[0] != '\0' ? ui->runs.filter : NULL,
+		.text = v->filter[0] != '\0' ? v->filter : NULL,
 		.before = before, .after = after, .oldest_first = oldest_first, .limit = limit,
 	};
 	struct err e;
@@ -70,12 +80,20 @@ runs_clear(struct runs_view *v)
 	v->n = v->sel = v->top = 0;
 }
 
-void
-runs_fini(struct ui *ui)
+static void *
+runs_view_open(struct ui *ui, const void *arg, struct err *e)
 {
-	runs_clear(&ui->runs);
-	free(ui->runs.rows);
-	ui->runs.rows = NULL;
+	return xcalloc(1, sizeof(struct runs_view));
+}
+
+static void
+runs_view_close(void *st)
+{
+	struct runs_view *v = st;
+
+	runs_clear(v);
+	free(v->rows);
+	free(v);
 }
 
 /* Moves the runs of list (freed) to the window: after its last row (list
@@ -127,10 +145,9 @@ runs_trim(struct runs_view *v)
 /* Fills the window with the newest runs, or the oldest, from before
  * (0: the top; else the runs numbered below it). */
 static void
-runs_load(struct ui *ui, bool oldest, int64_t before)
+runs_load(struct ui *ui, struct runs_view *v, bool oldest, int64_t before)
 {
-	struct runs_view *v = &ui->runs;
-	cJSON *list = runs_query(ui, before, 0, oldest, RUNS_WINDOW);
+	cJSON *list = runs_query(ui, v, before, 0, oldest, RUNS_WINDOW);
 	size_t k;
 
 	if (list == NULL)
@@ -152,10 +169,9 @@ runs_any_live(const struct runs_view *v)
 	return false;
 }
 
-void
-runs_refresh(struct ui *ui, bool force)
+static void
+runs_refresh(struct ui *ui, struct runs_view *v, bool force)
 {
-	struct runs_view *v = &ui->runs;
 	int64_t now = event_now(), dv, sel_id;
 
 	if (!force && now - v->loaded_us < RUNS_POLL_MS * 1000)
@@ -171,9 +187,9 @@ runs_refresh(struct ui *ui, bool force)
 	/* The same stretch of the list again, new runs on top when it starts
 	 * there, and the same run selected. */
 	sel_id = v->n > 0 ? run_id(v->rows[v->sel]) : 0;
-	runs_load(ui, false, v->at_newest || v->n == 0 ? 0 : run_id(v->rows[0]) + 1);
+	runs_load(ui, v, false, v->at_newest || v->n == 0 ? 0 : run_id(v->rows[0]) + 1);
 	if (sel_id != 0 && v->n > 0 && run_id(v->rows[v->n - 1]) > sel_id)
-		runs_load(ui, false, sel_id + 1);	/* pushed out by new runs */
+		runs_load(ui, v, false, sel_id + 1);	/* pushed out by new runs */
 	for (size_t i = 0; i < v->n && sel_id != 0; i++) {
 		v->sel = i;
 		if (run_id(v->rows[i]) <= sel_id)
@@ -181,27 +197,46 @@ runs_refresh(struct ui *ui, bool force)
 	}
 }
 
-int
-runs_timeout_ms(const struct ui *ui)
+/* The list is read again each time it is shown: a run opened from it may
+ * have changed it. */
+static void
+runs_view_show(struct ui *ui, void *st)
 {
-	int64_t left = ui->runs.loaded_us + RUNS_POLL_MS * 1000 - event_now();
+	runs_refresh(ui, st, true);
+}
 
+static int
+runs_view_timeout_ms(struct ui *ui, void *st, int64_t now)
+{
+	const struct runs_view *v = st;
+	int64_t left = v->loaded_us + RUNS_POLL_MS * 1000 - event_now();
+
+	if (ui->paused)
+		return -1;
 	return left <= 0 ? 0 : (int)(left / 1000) + 1;
 }
 
-void
-runs_set_filter(struct ui *ui, const char *text)
+static void
+runs_view_tick(struct ui *ui, void *st, int64_t now)
 {
-	snprintf(ui->runs.filter, sizeof ui->runs.filter, "%s", text);
-	runs_load(ui, false, 0);
-	if (ui->runs.n == 0 && text[0] != '\0')
+	if (!ui->paused)
+		runs_refresh(ui, st, false);
+}
+
+static void
+runs_filter_done(struct ui *ui, void *st, const char *text)
+{
+	struct runs_view *v = st;
+
+	snprintf(v->filter, sizeof v->filter, "%s", text);
+	runs_load(ui, v, false, 0);
+	if (v->n == 0 && text[0] != '\0')
 		ui_message(ui, true, "no run matches '%s'", text);
 }
 
-void
-runs_move(struct ui *ui, long delta)
+static void
+runs_move(struct ui *ui, struct runs_view *v, long delta)
 {
-	struct runs_view *v = &ui->runs;
 	long want = (long)v->sel + delta, room = RUNS_WINDOW / 2;
 	cJSON *list;
 	size_t k;
@@ -211,7 +246,7 @@ runs_move(struct ui *ui, long delta)
 
 		if (ask > RUNS_WINDOW)
 			ask = RUNS_WINDOW;
-		list = runs_query(ui, run_id(v->rows[v->n - 1]), 0, false, (int)ask);
+		list = runs_query(ui, v, run_id(v->rows[v->n - 1]), 0, false, (int)ask);
 		if (list != NULL && (long)runs_take(v, list, true) < ask)
 			v->at_oldest = true;
 	}
@@ -220,7 +255,7 @@ runs_move(struct ui *ui, long delta)
 
 		if (ask > RUNS_WINDOW)
 			ask = RUNS_WINDOW;
-		if ((list = runs_query(ui, 0, run_id(v->rows[0]), true, (int)ask)) != NULL) {
+		if ((list = runs_query(ui, v, 0, run_id(v->rows[0]), true, (int)ask)) != NULL) {
 			k = runs_take(v, list, false);
 			v->at_newest = (long)k < ask;
 			want += (long)k;
@@ -233,25 +268,28 @@ runs_move(struct ui *ui, long delta)
 	runs_trim(v);
 }
 
-void
-runs_edge(struct ui *ui, bool oldest)
+/* The newest run, or the oldest in the whole history. */
+static void
+runs_edge(struct ui *ui, struct runs_view *v, bool oldest)
 {
-	struct runs_view *v = &ui->runs;
-
 	if (oldest ? v->at_oldest : v->at_newest)
 		v->sel = oldest && v->n > 0 ? v->n - 1 : 0;
 	else
-		runs_load(ui, oldest, 0);
+		runs_load(ui, v, oldest, 0);
 }
 
 void
-runs_open(struct ui *ui)
+runs_complete(struct ui *ui, struct cands *c)
 {
-	struct runs_view *v = &ui->runs;
+	const struct view *view = ui_view_find(ui, &view_runs);
+	const struct runs_view *v = view != NULL ? view->st : NULL;
 
-	if (v->n == 0)
-		return;
-	ui_open_run(ui, run_id(v->rows[v->sel]));
+	for (size_t i = 0; v != NULL && i < v->n; i++) {
+		char num[32];
+
+		snprintf(num, sizeof num, "%.0f", run_num(v->rows[i], "id"));
+		cands_add(c, num);
+	}
 }
 
 /* "14:02:03" today, "11-20 14:02" before. */
@@ -303,10 +341,19 @@ runs_draw_row(const cJSON *r, int y, bool selected)
 	attrset(A_NORMAL);
 }
 
-void
-runs_draw(struct ui *ui, int y, int h)
+static void
+runs_view_header(struct ui *ui, void *st, char *buf, size_t size)
 {
-	struct runs_view *v = &ui->runs;
+	const struct runs_view *v = st;
+
+	snprintf(buf, size, " drover  runs%s%s%s", v->filter[0] ? "  filter: " : "", v->filter,
+	    ui->paused ? "  [paused]" : "");
+}
+
+static void
+runs_view_draw(struct ui *ui, void *st, int y, int h)
+{
+	struct runs_view *v = st;
 	char head[256];
 
 	snprintf(head, sizeof head, "   %5s %-11s %-20s %-11s %7s %7s  %s", "RUN", "STATUS",
@@ -339,3 +386,60 @@ runs_draw(struct ui *ui, int y, int h)
 		runs_draw_row(v->rows[i], y + row, i == v->sel);
 	}
 }
+
+/* ---- keys ---- */
+
+static void
+act_move(struct ui *ui, void *st, int key)
+{
+	long page = LINES - 5;
+
+	switch (key) {
+	case 'j': case KEY_DOWN: runs_move(ui, st, 1); break;
+	case 'k': case KEY_UP: runs_move(ui, st, -1); break;
+	case KEY_NPAGE: case CTRL('f'): runs_move(ui, st, page); break;
+	case KEY_PPAGE: case CTRL('b'): runs_move(ui, st, -page); break;
+	case 'g': case KEY_HOME: runs_edge(ui, st, false); break;
+	case 'G': case KEY_END: runs_edge(ui, st, true); break;
+	}
+}
+
+static void
+act_open(struct ui *ui, void *st, int key)
+{
+	struct runs_view *v = st;
+
+	if (v->n > 0)
+		ui_open_run(ui, run_id(v->rows[v->sel]));
+}
+
+static void
+act_filter(struct ui *ui, void *st, int key)
+{
+	ui_prompt_text(ui, "filter: ", runs_filter_done, &view_runs);
+}
+
+static const struct binding runs_bindings[] = {
+	{ 0, { 'j', 'k', KEY_DOWN, KEY_UP }, "j/k", "move down / up", NULL, 0, act_move },
+	{ 0, { 'g', 'G', KEY_HOME, KEY_END }, "g/G", "first / last run", NULL, 0, act_move },
+	{ 0, { KEY_NPAGE, KEY_PPAGE, CTRL('f'), CTRL('b') }, "PgDn/PgUp", "page down / up",
+	    NULL, 0, act_move },
+	{ 0, { '\r', '\n', KEY_ENTER }, "Enter", "open the run", "open", 0, act_open },
+	{ 0, { '/' }, "/", "filter by text, status or workflow (empty: all)", "filter", 0,
+	    act_filter },
+};
+
+static const char *const runs_titles[] = { "Keys: runs" };
+
+const struct view_ops view_runs = {
+	.open = runs_view_open,
+	.close = runs_view_close,
+	.show = runs_view_show,
+	.header = runs_view_header,
+	.draw = runs_view_draw,
+	.timeout_ms = runs_view_timeout_ms,
+	.tick = runs_view_tick,
+	.titles = runs_titles,
+	.bindings = runs_bindings,
+	.n_bindings = sizeof runs_bindings / sizeof runs_bindings[0],
+};
