@@ -70,12 +70,12 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "json.h"
+#include "monotime.h"
 #include "ring.h"
 #include "runlock.h"
 #include "store.h"
@@ -947,15 +947,6 @@ struct store_writer {
 	bool gave_up;
 };
 
-static int64_t
-store_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 store_batch_add(struct store_batch *b, const struct event *ev)
 {
@@ -966,7 +957,7 @@ store_batch_add(struct store_batch *b, const struct event *ev)
 		xgrow(&b->off, &b->cap, b->n + 1, sizeof *b->off);
 	}
 	if (b->n == 0)
-		b->began_ms = store_mono_ms();
+		b->began_ms = monotime_ms();
 	b->ev[b->n] = *ev;
 	b->ev[b->n].data = NULL;
 	b->off[b->n] = b->buf.len;
@@ -1030,15 +1021,6 @@ store_writer_report(struct store_writer *w)
 		w->on_error(w->ud, w->msg);
 }
 
-static void
-store_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* While another connection holds the lock: wait as long as any
  * connection does, unless the run was given up (ring_abandon), when the
  * process is about to exit and must not wait at all. */
@@ -1049,7 +1031,7 @@ store_writer_busy(void *ud, int count)
 
 	if (ring_reader_abandoned(w->gate) || count * 10 >= STORE_BUSY_MS)
 		return 0;
-	store_sleep_ms(10);
+	monotime_sleep_ms(10);
 	return 1;
 }
 
@@ -1501,13 +1483,13 @@ store_writer_main(void *arg)
 			store_writer_report(w);
 			if (ended) {
 				if (end_failing_since == 0)
-					end_failing_since = store_mono_ms();
-				else if (store_mono_ms() - end_failing_since >= STORE_GIVE_UP_MS) {
+					end_failing_since = monotime_ms();
+				else if (monotime_ms() - end_failing_since >= STORE_GIVE_UP_MS) {
 					w->gave_up = true;
 					break;
 				}
 			}
-			store_sleep_ms(STORE_RETRY_MS);
+			monotime_sleep_ms(STORE_RETRY_MS);
 			if (!ended)
 				ended = store_writer_take(w);
 			if (w->b.n == 0 || store_writer_redo(w) == 0) {
@@ -1523,7 +1505,7 @@ store_writer_main(void *arg)
 			if (store_writer_add(w, &ev) < 0)
 				failing = true;
 			else if ((store_batch_full(&w->b) ||
-			    store_mono_ms() - w->b.began_ms >= STORE_BATCH_MS) &&
+			    monotime_ms() - w->b.began_ms >= STORE_BATCH_MS) &&
 			    store_writer_commit(w) < 0)
 				failing = true;
 			break;
