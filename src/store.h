@@ -113,10 +113,12 @@ struct store_filter {
 /* Runs, newest first (or oldest first), each as in `drover ls --json`;
  * runs of this host whose owner is gone (nobody holds their lock) show as
  * "interrupted".  Everything is chosen in SQL from the runs' index, so a
- * page costs the same at any depth of the history. */
+ * page costs the same at any depth of the history.  A new array the caller
+ * frees (cJSON_Delete), nothing of f kept; NULL with e set. */
 cJSON *store_list_runs(struct store *s, const struct store_filter *f, struct err *e);
 /* One run as in `drover show --json`: args, steps in file order with their
- * attempts, approvals. */
+ * attempts, approvals.  A new object the caller frees (cJSON_Delete);
+ * NULL with e set. */
 cJSON *store_get_run(struct store *s, int64_t run, struct err *e);
 /* The workflow text and file of a run; caller frees both. */
 int store_run_workflow(struct store *s, int64_t run, char **text, size_t *len, char **file,
