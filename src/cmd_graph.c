@@ -13,6 +13,22 @@
 #include "wf_print.h"
 #include "xmalloc.h"
 
+static int cmd_graph_exec(const struct cmd_ctx *, int, char **);
+
+const struct command cmd_graph_entry = {
+	.name = "graph",
+	.usage = "FILE [--format ascii|dot|json]",
+	.summary = "print a workflow's step graph",
+	.help = "  -f, --format FORMAT  ascii (default): levels for reading; dot: for Graphviz;\n"
+	    "                       json: {\"steps\": [...], \"levels\": [[...]]}\n",
+	.handler = cmd_graph_exec,
+};
+
+static const struct option options[] = {
+	{ "format", required_argument, NULL, 'f' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static void
 dot_quote(const char *s)
 {
@@ -113,19 +129,15 @@ print_json(const struct workflow *wf)
 	cJSON_Delete(root);
 }
 
-int
-cmd_graph(int argc, char **argv)
+static int
+cmd_graph_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *format = "ascii";
 	struct diags d = DIAGS_INIT;
 	struct workflow *wf;
 	int c, status = EXIT_OK;
 
-	while ((c = cmd_getopt(argc, argv, "f:", opts)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "f:", options)) != -1) {
 		if (c == '?')
 			return EXIT_USAGE;
 		format = optarg;

@@ -19,6 +19,28 @@
 
 #define FOLLOW_POLL_MS 200
 
+static int cmd_logs_exec(const struct cmd_ctx *, int, char **);
+
+const struct command cmd_logs_entry = {
+	.name = "logs",
+	.usage = "RUN [STEP] [-f] [--stream stdout|stderr] [--raw]",
+	.summary = "print the output of a run's steps",
+	.help = "Without STEP every line is prefixed with its step (| stdout, ! stderr).\n"
+	    "On a terminal, control characters from the steps are shown harmless\n"
+	    "(^[ for ESC, <U+202E> for a bidi control, \\x9b for a stray byte).\n"
+	    "  -f, --follow     keep printing while the run goes on\n"
+	    "  --stream S       only stdout or only stderr\n"
+	    "  --raw            the exact bytes even on a terminal (colours from tools)\n",
+	.handler = cmd_logs_exec,
+};
+
+static const struct option options[] = {
+	{ "follow", no_argument, NULL, 'f' },
+	{ "stream", required_argument, NULL, 's' },
+	{ "raw", no_argument, NULL, 'r' },
+	{ NULL, 0, NULL, 0 },
+};
+
 struct log_out {
 	char **ids;		/* step ids by index */
 	size_t n_ids;
@@ -84,15 +106,9 @@ load_ids(struct log_out *lo, const cJSON *run)
 	}
 }
 
-int
-cmd_logs(int argc, char **argv)
+static int
+cmd_logs_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "follow", no_argument, NULL, 'f' },
-		{ "stream", required_argument, NULL, 's' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct log_out lo = { 0 };
 	bool follow = false, raw = false;
 	int stream = 0, step = -1, c, status = EXIT_OK;
@@ -101,7 +117,7 @@ cmd_logs(int argc, char **argv)
 	int64_t run;
 	cJSON *r;
 
-	while ((c = cmd_getopt(argc, argv, "f", opts)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "f", options)) != -1) {
 		if (c == 'f') {
 			follow = true;
 		} else if (c == 'r') {

@@ -11,17 +11,33 @@
 #include "show.h"
 #include "store.h"
 
-int
-cmd_ls(int argc, char **argv)
+static int cmd_ls_exec(const struct cmd_ctx *, int, char **);
+
+const struct command cmd_ls_entry = {
+	.name = "ls",
+	.usage = "[--status S] [--workflow W] [--since DUR] [--limit N] [--json]",
+	.summary = "list runs, newest first",
+	.help = "  --status S       only runs with this status (running, succeeded, failed,\n"
+	    "                   cancelled, rejected, timed_out, budget_exceeded, interrupted)\n"
+	    "  --workflow W     only runs of this workflow\n"
+	    "  --since DUR      only runs started within DUR (30m, 7d)\n"
+	    "  -n, --limit N    at most N runs (default 50; 0: all)\n"
+	    "  --json           a JSON array\n",
+	.handler = cmd_ls_exec,
+};
+
+static const struct option options[] = {
+	{ "status", required_argument, NULL, 's' },
+	{ "workflow", required_argument, NULL, 'w' },
+	{ "since", required_argument, NULL, 'S' },
+	{ "limit", required_argument, NULL, 'n' },
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cmd_ls_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "status", required_argument, NULL, 's' },
-		{ "workflow", required_argument, NULL, 'w' },
-		{ "since", required_argument, NULL, 'S' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct store_filter f = { .limit = 50 };
 	bool json = false;
 	struct store *s;
@@ -31,7 +47,7 @@ cmd_ls(int argc, char **argv)
 	int c;
 	int64_t ms;
 
-	while ((c = cmd_getopt(argc, argv, "n:", opts)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "n:", options)) != -1) {
 		switch (c) {
 		case 's':
 			if (run_status_parse(optarg) < 0)

@@ -19,7 +19,26 @@
 #include "runlock.h"
 #include "runner.h"
 #include "store.h"
-#include "xmalloc.h"
+
+static int cmd_resume_exec(const struct cmd_ctx *, int, char **);
+
+const struct command cmd_resume_entry = {
+	.name = "resume",
+	.usage = "RUN [-a NAME=VALUE]... [--json] [-v]",
+	.summary = "continue an interrupted run from its history",
+	.help = "Steps that succeeded keep their outputs and do not run again; the others run.\n"
+	    "Secret args are not in the history: give them again with -a.\n"
+	    "  -a, --arg NAME=VALUE   a secret arg's value\n"
+	    "      --auto-approve     approve every gate as the invoking user\n"
+	    "      --json             one JSON object per event\n"
+	    "  -v, --verbose          print the steps' output lines too\n",
+	.handler = cmd_resume_exec,
+};
+
+static const struct option options[] = {
+	RERUN_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
 
 /* Checks run ref can be resumed here and takes its lock; prints why not
  * and returns NULL. */
@@ -61,50 +80,37 @@ take_run(const char *ref)
 	return lock;
 }
 
-int
-cmd_resume(int argc, char **argv)
+static int
+cmd_resume_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "arg", required_argument, NULL, 'a' },
-		{ "auto-approve", no_argument, NULL, 'A' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char **assign = xcalloc((size_t)argc + 1, sizeof *assign);
-	struct runner_opts ro;
+	struct rerun_request rq;
+	struct runner_opts *ro = &rq.ro;
 	struct rerun rr;
 	const cJSON *uuid, *started;
-	size_t n_assign = 0;
-	int c, rc = EXIT_USAGE;
+	int rc;
 
-	memset(&ro, 0, sizeof ro);
-	while ((c = cmd_getopt(argc, argv, "a:v", opts)) != -1)
-		if (!rerun_option(c, &ro, assign, &n_assign))
-			goto out;
-	if (optind != argc - 1) {
-		rc = cmd_usage_error("resume", "give the run to resume");
+	if ((rc = rerun_request_parse(&rq, ctx, argc, argv, options)) != EXIT_OK)
 		goto out;
-	}
-	if ((ro.lock = take_run(argv[optind])) == NULL)
+	rc = EXIT_USAGE;
+	if ((ro->lock = take_run(rq.ref)) == NULL)
 		goto out;
-	if (rerun_load(&rr, argv[optind], assign, n_assign) < 0) {
-		runlock_release(ro.lock, false);
+	if (rerun_load(&rr, rq.ref, rq.assign, rq.n_assign) < 0) {
+		runlock_release(ro->lock, false);
 		goto out;
 	}
 	uuid = cJSON_GetObjectItemCaseSensitive(rr.json, "uuid");
 	started = cJSON_GetObjectItemCaseSensitive(rr.json, "started_at");
-	ro.wf = rr.wf;
-	ro.args = rr.args;
-	ro.resume_run = rr.run;
-	ro.uuid = uuid->valuestring;
-	ro.first_seq = rr.last_seq;
-	if (!cJSON_IsString(started) || event_time_parse(started->valuestring, &ro.started_at) < 0)
-		ro.started_at = 0;
-	ro.prior = rr.prior;
-	rc = runner_run(&ro);
+	ro->wf = rr.wf;
+	ro->args = rr.args;
+	ro->resume_run = rr.run;
+	ro->uuid = uuid->valuestring;
+	ro->first_seq = rr.last_seq;
+	if (!cJSON_IsString(started) || event_time_parse(started->valuestring, &ro->started_at) < 0)
+		ro->started_at = 0;
+	ro->prior = rr.prior;
+	rc = runner_run(ro);
 	rerun_fini(&rr);
 out:
-	free(assign);
+	rerun_request_fini(&rq);
 	return rc;
 }

@@ -11,7 +11,28 @@
 #include "runner.h"
 #include "suggest.h"
 #include "wf.h"
-#include "xmalloc.h"
+
+static int cmd_retry_exec(const struct cmd_ctx *, int, char **);
+
+const struct command cmd_retry_entry = {
+	.name = "retry",
+	.usage = "RUN [--from STEP] [-a NAME=VALUE]... [--json] [-v]",
+	.summary = "run a finished run again, reusing what succeeded",
+	.help = "A new run with the same workflow text and args; steps that succeeded keep\n"
+	    "their outputs (all of them, or with --from only those STEP does not lead to).\n"
+	    "  --from STEP            run STEP and everything after it again\n"
+	    "  -a, --arg NAME=VALUE   a secret arg's value\n"
+	    "      --auto-approve     approve every gate as the invoking user\n"
+	    "      --json             one JSON object per event\n"
+	    "  -v, --verbose          print the steps' output lines too\n",
+	.handler = cmd_retry_exec,
+};
+
+static const struct option options[] = {
+	{ "from", required_argument, NULL, 'f' },
+	RERUN_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
 
 /* Reused: main steps that succeeded, except STEP and what depends on it. */
 static int
@@ -45,50 +66,31 @@ choose_reused(struct rerun *rr, const char *from)
 	return 0;
 }
 
-int
-cmd_retry(int argc, char **argv)
+static int
+cmd_retry_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "arg", required_argument, NULL, 'a' },
-		{ "auto-approve", no_argument, NULL, 'A' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char **assign = xcalloc((size_t)argc + 1, sizeof *assign);
-	struct runner_opts ro;
+	struct rerun_request rq;
 	struct rerun rr;
-	const char *from = NULL;
 	const cJSON *status;
-	size_t n_assign = 0;
-	int c, rc = EXIT_USAGE;
+	int rc;
 
-	memset(&ro, 0, sizeof ro);
-	while ((c = cmd_getopt(argc, argv, "a:v", opts)) != -1) {
-		if (c == 'f')
-			from = optarg;
-		else if (!rerun_option(c, &ro, assign, &n_assign))
-			goto out;
-	}
-	if (optind != argc - 1) {
-		rc = cmd_usage_error("retry", "give the run to retry");
+	if ((rc = rerun_request_parse(&rq, ctx, argc, argv, options)) != EXIT_OK)
 		goto out;
-	}
-	if (rerun_load(&rr, argv[optind], assign, n_assign) < 0)
+	rc = EXIT_USAGE;
+	if (rerun_load(&rr, rq.ref, rq.assign, rq.n_assign) < 0)
 		goto out;
 	status = cJSON_GetObjectItemCaseSensitive(rr.json, "status");
 	if (cJSON_IsString(status) && strcmp(status->valuestring, "running") == 0) {
 		cmd_error("run %lld is still running", (long long)rr.run);
-	} else if (choose_reused(&rr, from) == 0) {
-		ro.wf = rr.wf;
-		ro.args = rr.args;
-		ro.retry_of = rr.run;
-		ro.prior = rr.prior;
-		rc = runner_run(&ro);
+	} else if (choose_reused(&rr, rq.from) == 0) {
+		rq.ro.wf = rr.wf;
+		rq.ro.args = rr.args;
+		rq.ro.retry_of = rr.run;
+		rq.ro.prior = rr.prior;
+		rc = runner_run(&rq.ro);
 	}
 	rerun_fini(&rr);
 out:
-	free(assign);
+	rerun_request_fini(&rq);
 	return rc;
 }

@@ -20,6 +20,37 @@
 #include "xmalloc.h"
 #include "ydoc.h"
 
+static int cmd_run_exec(const struct cmd_ctx *, int, char **);
+
+const struct command cmd_run_entry = {
+	.name = "run",
+	.usage = "FILE [-a NAME=VALUE]... [--args-file F] [OPTIONS]",
+	.summary = "run a workflow",
+	.help = "  -a, --arg NAME=VALUE   give an arg (converted to its declared type)\n"
+	    "      --args-file F      read args from a YAML or JSON mapping\n"
+	    "      --dry-run          check, resolve args, print the plan; run nothing\n"
+	    "      --auto-approve     approve every gate as the invoking user\n"
+	    "      --json             one JSON object per event on standard output\n"
+	    "      --no-tui           line output, not the console (the default off a terminal)\n"
+	    "  -v, --verbose          print the steps' output lines too (line output)\n"
+	    CMD_CONSOLE_HELP
+	    "Exit status: 0 succeeded, 1 failed, 2 usage or validation error, 3 cancelled\n"
+	    "or rejected, 4 timed out, 5 over budget, 70 internal error.\n",
+	.handler = cmd_run_exec,
+};
+
+static const struct option options[] = {
+	{ "arg", required_argument, NULL, 'a' },
+	{ "args-file", required_argument, NULL, 'F' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "auto-approve", no_argument, NULL, 'A' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "no-tui", no_argument, NULL, 'T' },
+	{ "verbose", no_argument, NULL, 'v' },
+	CMD_CONSOLE_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
 /* Adds the values of an args file (a YAML or JSON mapping) to given. */
 static int
 read_args_file(const char *path, cJSON *given)
@@ -72,9 +103,10 @@ add_assignment(const char *text, cJSON *given)
 	return 0;
 }
 
-/* -a values and an args file, resolved against the workflow's args. */
-cJSON *
-cmd_resolve_args(const struct workflow *wf, const char *args_file, char **assign, size_t n)
+/* -a values and an args file, resolved against the workflow's args; NULL
+ * after printing why they do not fit.  Caller frees. */
+static cJSON *
+resolve_args(const struct workflow *wf, const char *args_file, char **assign, size_t n)
 {
 	cJSON *given = cJSON_CreateObject(), *args;
 	struct err e;
@@ -115,20 +147,10 @@ print_plan(const struct workflow *wf, const cJSON *args)
 	printf("\n\nnothing was run (--dry-run)\n");
 }
 
-int
-cmd_run(int argc, char **argv)
+static int
+cmd_run_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "arg", required_argument, NULL, 'a' },
-		{ "args-file", required_argument, NULL, 'F' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "auto-approve", no_argument, NULL, 'A' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "no-tui", no_argument, NULL, 'T' },
-		{ "verbose", no_argument, NULL, 'v' },
-		CMD_CONSOLE_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
+	const struct cmd_console *console = ctx->console;
 	struct runner_opts ro;
 	struct diags d = DIAGS_INIT;
 	struct workflow *wf;
@@ -140,7 +162,7 @@ cmd_run(int argc, char **argv)
 	int c, status = EXIT_USAGE;
 
 	memset(&ro, 0, sizeof ro);
-	while ((c = cmd_getopt(argc, argv, "a:v", opts)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "a:v", options)) != -1) {
 		switch (c) {
 		case 'a':
 			assign[n_assign++] = optarg;
@@ -164,7 +186,7 @@ cmd_run(int argc, char **argv)
 			no_tui = true;
 			break;
 		default:
-			if (cmd_console_option(c, optarg) > 0)
+			if (console->option(c, optarg) > 0)
 				break;
 			free(assign);
 			return EXIT_USAGE;
@@ -181,7 +203,7 @@ cmd_run(int argc, char **argv)
 		diags_print(&d, stderr);
 	} else if (wf->n_steps == 0) {
 		cmd_error("%s holds tools, not a workflow", argv[optind]);
-	} else if ((args = cmd_resolve_args(wf, args_file, assign, n_assign)) != NULL) {
+	} else if ((args = resolve_args(wf, args_file, assign, n_assign)) != NULL) {
 		ro.wf = wf;
 		ro.args = args;
 		if (dry) {
@@ -191,11 +213,11 @@ cmd_run(int argc, char **argv)
 		} else {
 			/* Checked before the run exists: a console that cannot
 			 * start must not leave it behind. */
-			if (!no_tui && !ro.json && cmd_console_possible())
-				ro.view = cmd_console_view;
-			else if (!no_tui && !ro.json && cmd_console_term_problem() != NULL)
+			if (!no_tui && !ro.json && console->possible())
+				ro.view = console->view;
+			else if (!no_tui && !ro.json && console->term_problem() != NULL)
 				cmd_error("no console: %s; the run shows in line mode",
-				    cmd_console_term_problem());
+				    console->term_problem());
 			status = runner_run(&ro);
 		}
 	}

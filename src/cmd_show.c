@@ -8,34 +8,25 @@
 #include "show.h"
 #include "store.h"
 
-/* Opens the history for reading and finds RUN; NULL after printing why. */
-struct store *
-cmd_open_run(const char *ref, int64_t *run)
-{
-	char *db = store_default_path();
-	struct err e;
-	struct store *s = store_open(db, true, &e);
+static int cmd_show_exec(const struct cmd_ctx *, int, char **);
 
-	free(db);
-	if (s == NULL) {
-		cmd_error("%s", e.msg);
-		return NULL;
-	}
-	if (store_find_run(s, ref, run, &e) < 0) {
-		cmd_error("%s", e.msg);
-		store_close(s);
-		return NULL;
-	}
-	return s;
-}
+const struct command cmd_show_entry = {
+	.name = "show",
+	.usage = "RUN [--json]",
+	.summary = "show one run: args, steps, attempts, approvals",
+	.help = "RUN is the run's number or a unique prefix of its UUID.\n"
+	    "  --json           the run as a JSON object\n",
+	.handler = cmd_show_exec,
+};
 
-int
-cmd_show(int argc, char **argv)
+static const struct option options[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cmd_show_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	bool json = false;
 	struct store *s;
 	struct err e;
@@ -43,7 +34,7 @@ cmd_show(int argc, char **argv)
 	cJSON *r;
 	int c;
 
-	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "", options)) != -1) {
 		if (c != 'j')
 			return EXIT_USAGE;
 		json = true;

@@ -6,13 +6,25 @@
 #include "cmd.h"
 #include "wf.h"
 
-int
-cmd_validate(int argc, char **argv)
+static int cmd_validate_exec(const struct cmd_ctx *, int, char **);
+
+const struct command cmd_validate_entry = {
+	.name = "validate",
+	.usage = "FILE...",
+	.summary = "check workflow files and print every problem",
+	.help = "Prints each problem as FILE:LINE:COL: error: message.\n"
+	    "Exit status: 0 when every file is valid, 2 otherwise.\n",
+	.handler = cmd_validate_exec,
+};
+
+static const struct option options[] = { { NULL, 0, NULL, 0 } };
+
+static int
+cmd_validate_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
 	int status = EXIT_OK, c;
 
-	while ((c = cmd_getopt(argc, argv, "", opts)) != -1)
+	while ((c = cmd_getopt(ctx, argc, argv, "", options)) != -1)
 		if (c == '?')
 			return EXIT_USAGE;
 	if (optind >= argc)

@@ -1906,8 +1906,12 @@ engine_new(const struct engine_opts *o, struct err *e)
 		return NULL;
 	}
 	r->cmd_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (r->cmd_fd < 0)
-		fatal("eventfd: %s", strerror(errno));
+	if (r->cmd_fd < 0) {
+		err_set(e, "cannot start the run (eventfd: %s)%s", strerror(errno),
+		    err_sys_hint(errno));
+		engine_free(en);
+		return NULL;
+	}
 	loop_watch(r->loop, r->cmd_fd, EPOLLIN, on_command, r);
 	return en;
 }

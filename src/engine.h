@@ -47,7 +47,9 @@ struct engine;
 
 /* Checks what the run needs (step kinds drover can run, approvers) and
  * prepares it; NULL with e set when it cannot start.  Nothing is recorded
- * yet, so a refusal leaves no run behind. */
+ * yet, so a refusal leaves no run behind.  The engine copies o's args;
+ * what else o points to stays the caller's and must outlive the engine.
+ * Free with engine_free. */
 struct engine *engine_new(const struct engine_opts *o, struct err *e);
 /* Starts the executor thread for the run recorded as number run with this
  * UUID, publishing its events into ring.  From here on every failure is

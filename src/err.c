@@ -1,6 +1,7 @@
 /* err.c - filling struct err. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,4 +60,25 @@ err_prefix(struct err *e, const char *fmt, ...)
 	free(prefix);
 	free(full);
 	return -1;
+}
+
+const char *
+err_sys_hint(int errnum)
+{
+	switch (errnum) {
+	case EMFILE:
+		return "; drover has as many files open as it may: raise the limit (ulimit -n) "
+		    "or run fewer steps at once (max_parallel)";
+	case ENFILE:
+		return "; the system has as many files open as it may: close some programs, or "
+		    "raise fs.file-max";
+	case EAGAIN:
+		return "; there are as many threads or processes as the limit allows: raise it "
+		    "(ulimit -u) or run fewer steps at once (max_parallel)";
+	case ENOMEM:
+		return "; the system is out of memory";
+	case ENOSYS:
+		return "; this kernel is too old: drover needs Linux 5.3 or later";
+	}
+	return "";
 }

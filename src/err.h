@@ -23,4 +23,9 @@ int err_set_at(struct err *e, int line, int col, const char *fmt, ...)
 /* Puts "prefix" (printf-style) before the message already in e. */
 int err_prefix(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What a user can do when a system call fails with errnum for want of a
+ * resource, as a clause to end a message with ("; raise the limit..."),
+ * or "" when the reason says it all. */
+const char *err_sys_hint(int errnum);
+
 #endif

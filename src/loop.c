@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "loop.h"
+#include "monotime.h"
 #include "xmalloc.h"
 
 #define LOOP_BATCH 64
@@ -44,15 +44,6 @@ struct loop {
 	int64_t now;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct loop *
 loop_new(void)
 {
@@ -61,7 +52,7 @@ loop_new(void)
 	l->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (l->ep < 0)
 		fatal("epoll_create1: %s", strerror(errno));
-	l->now = mono_ms();
+	l->now = monotime_ms();
 	return l;
 }
 
@@ -223,7 +214,7 @@ loop_run_once(struct loop *l, int max_wait_ms)
 	uint32_t gens[LOOP_BATCH];
 	int wait = max_wait_ms, n;
 
-	l->now = mono_ms();
+	l->now = monotime_ms();
 	if (l->n_heap > 0) {
 		int64_t until = l->heap[0]->when - l->now;
 
@@ -235,7 +226,7 @@ loop_run_once(struct loop *l, int max_wait_ms)
 	n = epoll_wait(l->ep, evs, LOOP_BATCH, wait);
 	if (n < 0 && errno != EINTR)
 		fatal("epoll_wait: %s", strerror(errno));
-	l->now = mono_ms();
+	l->now = monotime_ms();
 	for (int i = 0; i < n; i++)
 		gens[i] = l->watches[evs[i].data.u64].gen;
 	for (int i = 0; i < n; i++) {

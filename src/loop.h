@@ -15,6 +15,8 @@ struct loop_timer;
 typedef void loop_fd_fn(struct loop *l, int fd, uint32_t events, void *ud);
 typedef void loop_timer_fn(struct loop *l, void *ud);
 
+/* Free with loop_free: timers still set go with it; watched descriptors
+ * stay their owners' to close. */
 struct loop *loop_new(void);
 void loop_free(struct loop *l);
 

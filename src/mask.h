@@ -26,6 +26,7 @@
 
 struct mask;
 
+/* An empty mask; free with mask_free. */
 struct mask *mask_new(void);
 void mask_free(struct mask *m);
 /* Adds a secret and its other forms; an empty value is nothing to hide.

@@ -30,12 +30,12 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "proctrack.h"
 #include "ptable.h"
 #include "launch.h"
+#include "monotime.h"
 #include "xmalloc.h"
 
 #define PROCTRACK_EMPTY_WAIT_MS 2000	/* for a killed cgroup to empty */
@@ -75,15 +75,6 @@ static pid_t *proctrack_waited;		/* children drover reaps itself */
 static size_t proctrack_n_waited, proctrack_cap_waited;
 static struct pinfo *proctrack_signalled;	/* orphans it signalled: reaped here */
 static size_t proctrack_n_signalled, proctrack_cap_signalled;
-
-static void
-proctrack_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
 
 static bool
 proctrack_is_waited(pid_t pid)
@@ -367,7 +358,7 @@ proctrack_cgroup_kill(const char *dir)
 		for (size_t i = 0; i < n; i++)
 			kill(pids[i], SIGKILL);
 		free(pids);
-		proctrack_sleep_ms(10);
+		monotime_sleep_ms(10);
 	}
 }
 
@@ -378,7 +369,7 @@ proctrack_cgroup_wait_empty(const char *dir)
 	for (int waited = 0; waited < PROCTRACK_EMPTY_WAIT_MS; waited += 10) {
 		if (proctrack_populated_at(dir) <= 0)
 			return true;
-		proctrack_sleep_ms(10);
+		monotime_sleep_ms(10);
 	}
 	return false;
 }

@@ -54,7 +54,8 @@ struct proctrack_run;
 struct proctrack;
 
 /* Sets up tracking for the processes of run uuid; NULL with e set when
- * the mode asked for cannot be had (cgroup, without a cgroup to write). */
+ * the mode asked for cannot be had (cgroup, without a cgroup to write).
+ * Free with proctrack_run_free. */
 struct proctrack_run *proctrack_run_new(enum proctrack_mode mode, const char *uuid,
     struct err *e);
 /* The mode in use: never auto. */
@@ -66,7 +67,8 @@ const char *proctrack_run_cgroup(const struct proctrack_run *tr);
 void proctrack_run_free(struct proctrack_run *tr);
 
 /* Tracking for one attempt whose processes get env (it names the
- * attempt); NULL with e set when its cgroup leaf cannot be made. */
+ * attempt); NULL with e set when its cgroup leaf cannot be made.  env is
+ * not kept; free with proctrack_free, before tr. */
 struct proctrack *proctrack_new(struct proctrack_run *tr, char *const *env, struct err *e);
 /* Starts the attempt's first process (in its leaf): launch_process. */
 pid_t proctrack_launch(struct proctrack *t, struct launch_opts *lo, struct err *e);

@@ -1,4 +1,5 @@
-/* rerun.c - loading a past run back from the history. */
+/* rerun.c - loading a past run back from the history, and the command
+ * line that asks for it. */
 #include "config.h"
 
 #include <stdio.h>
@@ -148,22 +149,43 @@ rerun_fini(struct rerun *rr)
 	memset(rr, 0, sizeof *rr);
 }
 
-bool
-rerun_option(int c, struct runner_opts *ro, char **assign, size_t *n_assign)
+int
+rerun_request_parse(struct rerun_request *rq, const struct cmd_ctx *ctx, int argc, char **argv,
+    const struct option *opts)
 {
-	switch (c) {
-	case 'a':
-		assign[(*n_assign)++] = optarg;
-		return true;
-	case 'A':
-		ro->auto_approve = true;
-		return true;
-	case 'j':
-		ro->json = true;
-		return true;
-	case 'v':
-		ro->verbose = true;
-		return true;
+	int c;
+
+	memset(rq, 0, sizeof *rq);
+	rq->assign = xcalloc((size_t)argc + 1, sizeof *rq->assign);
+	while ((c = cmd_getopt(ctx, argc, argv, "a:v", opts)) != -1) {
+		switch (c) {
+		case 'a':
+			rq->assign[rq->n_assign++] = optarg;
+			break;
+		case 'A':
+			rq->ro.auto_approve = true;
+			break;
+		case 'j':
+			rq->ro.json = true;
+			break;
+		case 'v':
+			rq->ro.verbose = true;
+			break;
+		case 'f':
+			rq->from = optarg;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
 	}
-	return false;
+	if (optind != argc - 1)
+		return cmd_usage_error(ctx->cmd->name, "give the run to %s", ctx->cmd->name);
+	rq->ref = argv[optind];
+	return EXIT_OK;
+}
+
+void
+rerun_request_fini(struct rerun_request *rq)
+{
+	free(rq->assign);
 }

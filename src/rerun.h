@@ -9,8 +9,10 @@
 #include <cjson/cJSON.h>
 
 #include "engine.h"
+#include "runner.h"
 
-struct store;
+struct cmd_ctx;
+struct option;
 struct workflow;
 
 struct rerun {
@@ -27,9 +29,29 @@ struct rerun {
  * wrong and returns -1. */
 int rerun_load(struct rerun *rr, const char *ref, char **assign, size_t n_assign);
 void rerun_fini(struct rerun *rr);
-struct runner_opts;
-/* The options resume and retry share (-a, --auto-approve, --json, -v):
- * applies option c and returns true, or false when c is not one of them. */
-bool rerun_option(int c, struct runner_opts *ro, char **assign, size_t *n_assign);
+
+/* The command line of resume and retry: one parser for both. */
+struct rerun_request {
+	const char *ref;	/* RUN, as given */
+	const char *from;	/* retry --from STEP, or NULL */
+	char **assign;		/* -a NAME=VALUE texts, from argv */
+	size_t n_assign;
+	struct runner_opts ro;	/* --auto-approve, --json and -v set */
+};
+
+/* The options both take, for their option tables; retry adds --from as
+ * 'f'. */
+#define RERUN_OPTIONS \
+	{ "arg", required_argument, NULL, 'a' }, \
+	{ "auto-approve", no_argument, NULL, 'A' }, \
+	{ "json", no_argument, NULL, 'j' }, \
+	{ "verbose", no_argument, NULL, 'v' }
+
+/* Parses argv with the command's option table into rq: EXIT_OK, or the
+ * exit status after printing a usage error.  Free rq with
+ * rerun_request_fini either way. */
+int rerun_request_parse(struct rerun_request *rq, const struct cmd_ctx *ctx, int argc,
+    char **argv, const struct option *opts);
+void rerun_request_fini(struct rerun_request *rq);
 
 #endif

@@ -55,6 +55,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "ring.h"
 #include "xmalloc.h"
 
@@ -517,16 +518,14 @@ ring_reader_copy(struct ring_reader *rd, struct event *ev, size_t *len)
 	return 0;
 }
 
+/* timeout_ms from now on the condition variables' clock (monotonic). */
 static void
 ring_deadline(struct timespec *ts, int timeout_ms)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
+	int64_t at = monotime_ms() + timeout_ms;
+
+	ts->tv_sec = (time_t)(at / 1000);
+	ts->tv_nsec = (long)(at % 1000) * 1000000;
 }
 
 /* Sleeps on the reader's condition variable; false when the time is up. */

@@ -60,7 +60,8 @@ void ring_close(struct ring *r);
 enum ring_rc { RING_EVENT, RING_EMPTY, RING_LAPPED, RING_END };
 
 /* A reader starting at the oldest event still held.  gate: this is the
- * ring's one gate reader (at most one). */
+ * ring's one gate reader (at most one).  Free with ring_reader_free,
+ * before the ring. */
 struct ring_reader *ring_reader_new(struct ring *r, bool gate);
 void ring_reader_free(struct ring_reader *rd);
 

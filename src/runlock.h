@@ -40,7 +40,8 @@ void runlock_owner_self(struct runlock_owner *me, const char *user, const char *
 /* Takes the lock of run uuid in the history db_path without waiting and
  * records me in it; prev gets what the file said before (the last owner,
  * or pid 0).  NULL with e set when it cannot be taken: *held tells that
- * another process owns the run (prev then names it). */
+ * another process owns the run (prev then names it).  The caller holds the
+ * lock until runlock_release; nothing of me is kept. */
 struct runlock *runlock_take(const char *db_path, const char *uuid,
     const struct runlock_owner *me, struct runlock_owner *prev, bool *held, struct err *e);
 /* Records a new description of the owner (its cgroup is now known). */

@@ -340,7 +340,11 @@ runner_run(const struct runner_opts *o)
 	ring = ring_new_at(RING_BYTES, o->first_seq + 1);
 	gate = ring_reader_new(ring, true);
 	view = ring_reader_new(ring, false);
-	w = store_writer_start(s, run, gate, on_history_error, NULL);
+	if ((w = store_writer_start(s, run, gate, on_history_error, NULL, &e)) == NULL) {
+		cmd_error("run %lld did not start: %s; then 'drover resume %lld' starts it",
+		    (long long)run, e.msg, (long long)run);
+		goto out;
+	}
 	printer_init(&pr, stdout, o->wf, run, o->json, o->verbose);
 	if (engine_start(en, ring, run, uuid, &e) < 0) {
 		cmd_error("%s", e.msg);

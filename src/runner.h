@@ -52,7 +52,8 @@ int runner_check(const struct runner_opts *o);
 /* Takes the lock of run (its number, for messages) with this UUID for
  * this process, so nobody else runs it, recording the run's cgroup (or
  * ""); prev gets its last owner.  Prints who owns it, and what to do, and
- * returns NULL when it is taken. */
+ * returns NULL when it is taken.  The caller holds the lock until
+ * runlock_release (runner_run releases the one it is given). */
 struct runlock *runner_lock(int64_t run, const char *uuid, const char *cgroup,
     struct runlock_owner *prev);
 

@@ -497,6 +497,19 @@ argv_free(char **argv)
 	free(argv);
 }
 
+/* Without a pidfd the attempt's end cannot be waited for: its processes
+ * are killed and its first one reaped at once, so none is left behind. */
+static int
+spawn_unwatched(struct proc *p, int errnum, struct err *e)
+{
+	proctrack_signal(p->track, SIGKILL);
+	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	proctrack_exited(p->track);
+	return err_set(e, "cannot watch the step's process (pidfd_open: %s)%s", strerror(errnum),
+	    err_sys_hint(errnum));
+}
+
 static int
 spawn(struct proc *p, char **argv, char **env, const char *workdir, struct err *e)
 {
@@ -526,7 +539,7 @@ spawn(struct proc *p, char **argv, char **env, const char *workdir, struct err *
 	fcntl(p->err.fd, F_SETFL, O_NONBLOCK);
 	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 	if (p->pidfd < 0)
-		fatal("pidfd_open: %s (drover needs Linux 5.3 or later)", strerror(errno));
+		return spawn_unwatched(p, errno, e);
 	fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
 	return 0;
 }

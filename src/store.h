@@ -77,13 +77,15 @@ int store_run_adopt(struct store *s, int64_t run, int pid, struct err *e);
  * ring_commit after each commit.  It stops after RING_END.  A write that
  * fails (disk full, database locked for too long) is retried every second
  * (the ring then fills and the executor pauses its steps) and reported
- * through the error callback, if any. */
+ * through the error callback, if any.  NULL with e set when the thread
+ * cannot be started (a process or thread limit); the caller owns the
+ * writer until store_writer_join, and gate until after it. */
 struct store_writer;
 typedef void store_error_fn(void *ud, const char *msg);
 struct store_writer *store_writer_start(struct store *s, int64_t run, struct ring_reader *gate,
-    store_error_fn *on_error, void *ud);
-/* Waits for the writer to store everything and stop; 0, or -1 with e set
- * when the history could not be written. */
+    store_error_fn *on_error, void *ud, struct err *e);
+/* Waits for the writer to store everything and stop, and frees it; 0, or
+ * -1 with e set when the history could not be written. */
 int store_writer_join(struct store_writer *w, struct err *e);
 
 /* ---- reading ---- */
@@ -111,10 +113,12 @@ struct store_filter {
 /* Runs, newest first (or oldest first), each as in `drover ls --json`;
  * runs of this host whose owner is gone (nobody holds their lock) show as
  * "interrupted".  Everything is chosen in SQL from the runs' index, so a
- * page costs the same at any depth of the history. */
+ * page costs the same at any depth of the history.  A new array the caller
+ * frees (cJSON_Delete), nothing of f kept; NULL with e set. */
 cJSON *store_list_runs(struct store *s, const struct store_filter *f, struct err *e);
 /* One run as in `drover show --json`: args, steps in file order with their
- * attempts, approvals. */
+ * attempts, approvals.  A new object the caller frees (cJSON_Delete);
+ * NULL with e set. */
 cJSON *store_get_run(struct store *s, int64_t run, struct err *e);
 /* The workflow text and file of a run; caller frees both. */
 int store_run_workflow(struct store *s, int64_t run, char **text, size_t *len, char **file,

@@ -51,7 +51,8 @@ cJSON *tmpl_render(const struct tmpl *t, const struct expr_scope *scope, enum tm
 char *tmpl_render_text(const struct tmpl *t, const struct expr_scope *scope, enum tmpl_mode mode,
     struct err *e);
 /* The same with every secret of hide replaced by "***" in each value
- * before it is quoted: the text to show people.  hide may be NULL. */
+ * before it is quoted: the text to show people.  hide may be NULL; caller
+ * frees. */
 struct mask;
 char *tmpl_render_shown(const struct tmpl *t, const struct expr_scope *scope,
     enum tmpl_mode mode, const struct mask *hide, struct err *e);
@@ -67,7 +68,8 @@ bool tmpl_has_quoted(const struct tmpl *t);
 
 /* Renders a YAML subtree to JSON: string scalars that carry a compiled
  * template in n->aux are rendered with TMPL_VALUE, everything else is
- * converted as written.  NULL with e set (position of the failing node). */
+ * converted as written.  A new tree the caller frees (cJSON_Delete); NULL
+ * with e set (position of the failing node). */
 cJSON *tmpl_render_node(const struct ynode *n, const struct expr_scope *scope, struct err *e);
 
 #endif

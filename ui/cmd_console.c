@@ -1,6 +1,8 @@
 /* cmd_console.c - the commands that open the console: `drover` alone,
- * `drover attach RUN`, `drover replay RUN`, and the viewer `drover run`
- * uses on a terminal.  They live in ui/ so that src/ never needs curses.
+ * `drover attach RUN`, `drover replay RUN`, and the hooks through which
+ * the commands of src/ reach it (struct cmd_console: `drover run` shows
+ * its run in it on a terminal).  They live in ui/ so that src/ never needs
+ * curses; main.c lists the entries and hands the hooks over.
  */
 #include "config.h"
 
@@ -19,10 +21,44 @@
 #include "runner.h"
 #include "store.h"
 
+static int cmd_console_exec(const struct cmd_ctx *, int, char **);
+static int cmd_attach_exec(const struct cmd_ctx *, int, char **);
+static int cmd_replay_exec(const struct cmd_ctx *, int, char **);
+
+/* drover without a command: its help is the program's (main.c). */
+const struct command cmd_console_entry = {
+	.handler = cmd_console_exec,
+};
+
+const struct command cmd_attach_entry = {
+	.name = "attach",
+	.usage = "RUN [OPTIONS]",
+	.summary = "open the console on a run",
+	.help = "A live run is followed as it goes on; a finished one opens as it ended.\n"
+	    CMD_CONSOLE_HELP,
+	.handler = cmd_attach_exec,
+};
+
+const struct command cmd_replay_entry = {
+	.name = "replay",
+	.usage = "RUN [--speed X] [OPTIONS]",
+	.summary = "play a past run in the console as it happened",
+	.help = "  --speed X              play X times as fast (default 1; 0.5 is half speed)\n"
+	    CMD_CONSOLE_HELP,
+	.handler = cmd_replay_exec,
+};
+
+/* All three take these; only replay takes --speed. */
+static const struct option options[] = {
+	{ "speed", required_argument, NULL, 's' },
+	CMD_CONSOLE_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
 /* What --theme, --color... said, for whichever console opens. */
 static struct console_opts given;
 
-int
+static int
 cmd_console_option(int opt, const char *arg)
 {
 	switch (opt) {
@@ -51,7 +87,7 @@ cmd_console_option(int opt, const char *arg)
 	return 0;
 }
 
-const char *
+static const char *
 cmd_console_term_problem(void)
 {
 	static char why[256];
@@ -80,7 +116,7 @@ cmd_console_term_problem(void)
 	return why[0] != '\0' ? why : NULL;
 }
 
-bool
+static bool
 cmd_console_possible(void)
 {
 	const char *term = getenv("TERM");
@@ -95,7 +131,7 @@ console_cancel(void *ud, bool force)
 	engine_cancel(ud, force);
 }
 
-uint64_t
+static uint64_t
 cmd_console_view(const struct runner_view *v)
 {
 	struct console_opts o = given;
@@ -114,33 +150,36 @@ cmd_console_view(const struct runner_view *v)
 	return res.last_seq;
 }
 
+const struct cmd_console cmd_console_hooks = {
+	.option = cmd_console_option,
+	.possible = cmd_console_possible,
+	.term_problem = cmd_console_term_problem,
+	.view = cmd_console_view,
+};
+
 /* Parses the console options and, with want_run, one RUN argument. */
 static int
-console_args(int argc, char **argv, bool want_run, double *speed)
+console_args(const struct cmd_ctx *ctx, int argc, char **argv, bool want_run, double *speed)
 {
-	static const struct option opts[] = {
-		{ "speed", required_argument, NULL, 's' },
-		CMD_CONSOLE_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
+	const char *cmd = ctx->cmd->name;
 	int c;
 
-	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "", options)) != -1) {
 		if (c == 's' && speed != NULL) {
 			char *end;
 
 			*speed = strtod(optarg, &end);
 			if (*end != '\0' || !(*speed > 0) || *speed > 1e6)
-				return cmd_usage_error(argv[0], "--speed takes a number above 0, "
+				return cmd_usage_error(cmd, "--speed takes a number above 0, "
 				    "like 2 or 0.5, not '%s'", optarg);
 			continue;
 		}
 		if (c == 's' || cmd_console_option(c, optarg) <= 0)
-			return c == 's' ? cmd_usage_error(argv[0], "unknown option '--speed'") :
+			return c == 's' ? cmd_usage_error(cmd, "unknown option '--speed'") :
 			    EXIT_USAGE;
 	}
 	if (want_run && optind != argc - 1)
-		return cmd_usage_error(argv[0], optind >= argc ? "which run? give its number" :
+		return cmd_usage_error(cmd, optind >= argc ? "which run? give its number" :
 		    "give one run");
 	if (!want_run && optind != argc)
 		return cmd_usage_error(NULL, "unknown command '%s'", argv[optind]);
@@ -157,13 +196,13 @@ console_args(int argc, char **argv, bool want_run, double *speed)
 }
 
 static int
-console_on_run(int argc, char **argv, bool replay)
+console_on_run(const struct cmd_ctx *ctx, int argc, char **argv, bool replay)
 {
 	struct console_opts o;
 	struct store *s;
 	double speed = 1;
 	int64_t run;
-	int rc = console_args(argc, argv, true, replay ? &speed : NULL);
+	int rc = console_args(ctx, argc, argv, true, replay ? &speed : NULL);
 
 	if (rc != EXIT_OK)
 		return rc;
@@ -177,24 +216,24 @@ console_on_run(int argc, char **argv, bool replay)
 	return console_main(&o, NULL) < 0 ? EXIT_INTERNAL : EXIT_OK;
 }
 
-int
-cmd_console(int argc, char **argv)
+static int
+cmd_console_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	int rc = console_args(argc, argv, false, NULL);
+	int rc = console_args(ctx, argc, argv, false, NULL);
 
 	if (rc != EXIT_OK)
 		return rc;
 	return console_main(&given, NULL) < 0 ? EXIT_INTERNAL : EXIT_OK;
 }
 
-int
-cmd_attach(int argc, char **argv)
+static int
+cmd_attach_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	return console_on_run(argc, argv, false);
+	return console_on_run(ctx, argc, argv, false);
 }
 
-int
-cmd_replay(int argc, char **argv)
+static int
+cmd_replay_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 {
-	return console_on_run(argc, argv, true);
+	return console_on_run(ctx, argc, argv, true);
 }

@@ -38,17 +38,30 @@ tap_result $? "depends_on: [] waits for nothing"
 [ "$(line 'end a')" -lt "$(line 'start e')" ]
 tap_result $? "depends_on waits for the steps it names"
 
-# max_parallel: never more than N steps at once.
+# max_parallel: never more than N steps at once.  Each step marks its
+# start (+) and end (-) in one file and notes how many are running as it
+# starts: at most that many, as a step's marks lie within its run.
+cat >"$T/slot.sh" <<SH
+echo + >> $T/par
+echo \$((\$(grep -c '^+' $T/par) - \$(grep -c '^-' $T/par))) >> $T/peak
+sleep 0.3
+echo - >> $T/par
+SH
 run_wf limit <<YAML
 name: limit
 limits: {max_parallel: 2}
 steps:
-  - {id: s1, depends_on: [], run: "echo + >> $T/par; n=\$(grep -c . $T/par); echo \$n >> $T/peak; sleep 0.2; echo - >> $T/par"}
-  - {id: s2, depends_on: [], run: "echo + >> $T/par; sleep 0.2"}
-  - {id: s3, depends_on: [], run: "echo + >> $T/par; sleep 0.2"}
-  - {id: s4, depends_on: [], run: "echo + >> $T/par; sleep 0.2"}
+  - {id: s1, depends_on: [], run: "sh $T/slot.sh"}
+  - {id: s2, depends_on: [], run: "sh $T/slot.sh"}
+  - {id: s3, depends_on: [], run: "sh $T/slot.sh"}
+  - {id: s4, depends_on: [], run: "sh $T/slot.sh"}
 YAML
 is "max_parallel run succeeds" "$rc" 0
+is "every step noted how many ran with it" "$(grep -c . "$T/peak")" 4
+peak=$(sort -n "$T/peak" | tail -n 1)
+[ "$peak" -le 2 ] 2>/dev/null
+tap_result $? "never more than max_parallel steps run at once"
+is "and max_parallel steps do run at once" "$peak" 2
 starts=$("$DROVER" show "$run" --json | jq -r '[.steps[].started_at] | sort | .[]')
 third=$(printf '%s\n' "$starts" | sed -n 3p)
 firstend=$("$DROVER" show "$run" --json | jq -r '[.steps[].ended_at] | sort | .[0]')

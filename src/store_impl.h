@@ -1,0 +1,88 @@
+/* store_impl.h - what the files of the history share, and nothing else
+ * includes (store.h is the history's API).
+ *
+ *   store.c         opening, closing, errors, small SQLite helpers
+ *   store_schema.c  the tables, their migrations and the names stored
+ *   store_owner.c   whether a run marked running still has its owner
+ *   store_record.c  recording a new run, taking one over
+ *   store_writer.c  the writer thread that stores a run's events
+ *   store_query.c   the runs as ls and show read them
+ *   store_events.c  a run's event stream and log chunks
+ */
+#ifndef DROVER_STORE_IMPL_H
+#define DROVER_STORE_IMPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "err.h"
+#include "store.h"
+
+/* How long a connection waits for another one's lock. */
+#define STORE_BUSY_MS 5000
+
+struct store {
+	sqlite3 *db;		/* NULL: a read-only open of a missing history */
+	char *path;
+	bool readonly;
+};
+
+/* ---- store.c ---- */
+
+/* "PREFIX: what SQLite says" in e, adding the system's reason when
+ * SQLite's message alone does not tell why; -1. */
+int store_errf(struct err *e, sqlite3 *db, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The settings every connection gets (a SQLite code). */
+int store_configure(sqlite3 *db, bool readonly);
+/* -1 with e set when s was opened read-only. */
+int store_writable(const struct store *s, struct err *e);
+/* "no run N in the history": -1. */
+int store_no_run(const struct store *s, int64_t run, struct err *e);
+
+int store_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st);
+/* Runs a statement that returns no rows and resets it; a SQLite code. */
+int store_step_done(sqlite3_stmt *st);
+/* Binds a copy of s, or NULL when s is. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* Binds bytes that stay valid until the statement runs. */
+void store_bind_bytes(sqlite3_stmt *st, int i, const char *s, size_t len);
+bool store_col_null(sqlite3_stmt *st, int i);
+/* The column's text, valid until the statement moves on, or NULL. */
+const char *store_col_text(sqlite3_stmt *st, int i);
+
+/* ---- store_schema.c ---- */
+
+/* Applies the migrations the database of s has not had; refuses one from
+ * a newer drover.  A read-only open of a never-written file closes it
+ * (s->db becomes NULL: an empty history). */
+int store_migrate(struct store *s, struct err *e);
+/* The names events are stored under ("unknown", or NULL for a stream,
+ * when out of range), and back: an unknown name gives 0. */
+const char *store_type_name(unsigned type);
+const char *store_phase_name(unsigned phase);
+const char *store_stream_name(unsigned stream);
+unsigned store_type_parse(const char *name);
+unsigned store_phase_parse(const char *name);
+
+/* ---- store_owner.c ---- */
+
+/* What deciding "interrupted" needs, taken once per query. */
+struct store_here {
+	const struct store *s;
+	int64_t now;
+	char host[256];
+};
+
+void store_here_init(struct store_here *h, const struct store *s);
+/* Whether a run marked running, of host and uuid, still has its owner. */
+bool store_owner_alive(const struct store_here *h, const char *host, const char *uuid);
+
+/* ---- store_query.c ---- */
+
+/* -1 on a SQLite error, 0 when absent, 1 when the run is there. */
+int store_run_exists(struct store *s, int64_t run);
+
+#endif
