@@ -340,9 +340,10 @@ runner_run(const struct runner_opts *o)
 	ring = ring_new_at(RING_BYTES, o->first_seq + 1);
 	gate = ring_reader_new(ring, true);
 	view = ring_reader_new(ring, false);
-	if ((w = store_writer_start(s, run, gate, on_history_error, NULL, &e)) == NULL) {
-		cmd_error("run %lld did not start: %s; then 'drover resume %lld' starts it",
-		    (long long)run, e.msg, (long long)run);
+	if ((w = store_writer_start(s, run, gate, on_history_error, NULL)) == NULL) {
+		cmd_error("run %lld did not start: cannot start the history writer "
+		    "(pthread_create: %s)%s; then 'drover resume %lld' starts it",
+		    (long long)run, strerror(errno), err_sys_hint(errno), (long long)run);
 		goto out;
 	}
 	printer_init(&pr, stdout, o->wf, run, o->json, o->verbose);

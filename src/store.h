@@ -77,13 +77,13 @@ int store_run_adopt(struct store *s, int64_t run, int pid, struct err *e);
  * ring_commit after each commit.  It stops after RING_END.  A write that
  * fails (disk full, database locked for too long) is retried every second
  * (the ring then fills and the executor pauses its steps) and reported
- * through the error callback, if any.  NULL with e set when the thread
- * cannot be started (a process or thread limit); the caller owns the
- * writer until store_writer_join, and gate until after it. */
+ * through the error callback, if any.  NULL with errno set when the
+ * thread cannot be started (a process or thread limit); the caller owns
+ * the writer until store_writer_join, and gate until after it. */
 struct store_writer;
 typedef void store_error_fn(void *ud, const char *msg);
 struct store_writer *store_writer_start(struct store *s, int64_t run, struct ring_reader *gate,
-    store_error_fn *on_error, void *ud, struct err *e);
+    store_error_fn *on_error, void *ud);
 /* Waits for the writer to store everything and stop, and frees it; 0, or
  * -1 with e set when the history could not be written. */
 int store_writer_join(struct store_writer *w, struct err *e);

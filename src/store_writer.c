@@ -18,6 +18,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -717,7 +718,7 @@ store_writer_main(void *arg)
 
 struct store_writer *
 store_writer_start(struct store *s, int64_t run, struct ring_reader *gate,
-    store_error_fn *on_error, void *ud, struct err *e)
+    store_error_fn *on_error, void *ud)
 {
 	struct store_writer *w = xcalloc(1, sizeof *w);
 	sigset_t all, old;
@@ -734,10 +735,9 @@ store_writer_start(struct store *s, int64_t run, struct ring_reader *gate,
 	rc = pthread_create(&w->thread, NULL, store_writer_main, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
-		err_set(e, "cannot start the history writer (pthread_create: %s)%s", strerror(rc),
-		    err_sys_hint(rc));
 		free(w->path);
 		free(w);
+		errno = rc;
 		return NULL;
 	}
 	pthread_setname_np(w->thread, "drover-store");

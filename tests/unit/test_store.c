@@ -299,7 +299,7 @@ wenv_start(struct wenv *we, struct store *s, int64_t run)
 	we->run = run;
 	we->ts = 1700000000000000;	/* 2023-11-14T22:13:20.000Z */
 	we->keep = true;
-	we->w = store_writer_start(s, run, we->gate, on_writer_error, we, NULL);
+	we->w = store_writer_start(s, run, we->gate, on_writer_error, we);
 }
 
 /* Closes the ring and waits for the writer: store_writer_join's result.
@@ -1946,7 +1946,7 @@ readonly_child(void)
 	we.gate = ring_reader_new(we.ring, true);
 	we.ts = 1;
 	we.keep = false;
-	we.w = store_writer_start(s, run, we.gate, on_writer_error, &we, NULL);
+	we.w = store_writer_start(s, run, we.gate, on_writer_error, &we);
 	put_small_run(&we);
 	CHILD_CHECK(wait_error(&we, 20, msg, sizeof msg), 14);
 	fprintf(stderr, "# reported: %s\n", msg);
