@@ -103,7 +103,8 @@ void run_emit(struct run *r, struct event *ev, cJSON *payload);
 int run_eval_truth(struct run *r, const struct expr *ex, const struct ynode *n, bool *out,
     struct err *e);
 /* Renders a templated node in the attempt's scope (args, steps, env, run,
- * workflow, item, index, error, params). */
+ * workflow, item, index, error, params): a new value or string the caller
+ * frees, or NULL with e set. */
 cJSON *attempt_render(struct attempt *a, const struct ynode *n, struct err *e);
 char *attempt_render_text(struct attempt *a, const struct ynode *n, enum tmpl_mode mode,
     struct err *e);
@@ -120,7 +121,8 @@ void attempt_env_free(char **env);
 char *attempt_output_path(struct attempt *a);
 char *attempt_output_name(struct attempt *a);
 int run_dir_fd(const struct run *r);
-/* Masks secrets in text (a new string, or NULL when nothing changed). */
+/* Masks secrets in text: a new string the caller frees, or NULL when
+ * nothing changed (then s stands as it is). */
 char *run_mask(const struct run *r, const char *s, size_t len, size_t *out_len);
 /* The run's secrets, for masking a stream (mask.h). */
 const struct mask *run_secrets(const struct run *r);
