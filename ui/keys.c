@@ -14,13 +14,6 @@
 #include "glyph.h"
 #include "ui.h"
 
-/* The top view: the keys are its. */
-static const struct view *
-keys_view(const struct ui *ui)
-{
-	return &ui->views[ui->n_views - 1];
-}
-
 /* ---- actions ---- */
 
 static void
@@ -50,7 +43,7 @@ act_suspend(struct ui *ui, void *st, int key)
 static void
 act_pause(struct ui *ui, void *st, int key)
 {
-	const struct view *v = keys_view(ui);
+	const struct view *v = ui_top(ui);
 
 	ui->paused = !ui->paused;
 	if (v->ops->pause != NULL)
@@ -87,7 +80,7 @@ static const struct binding bindings[] = {
 static const struct binding *
 keys_next(const struct ui *ui, size_t *i)
 {
-	const struct view *v = keys_view(ui);
+	const struct view *v = ui_top(ui);
 	unsigned mode = 1u << (v->ops->mode != NULL ? v->ops->mode(v->st) : 0);
 
 	for (; *i < v->ops->n_bindings + NBINDINGS; (*i)++) {
@@ -111,7 +104,7 @@ keys_dispatch(struct ui *ui, int key)
 	for (size_t i = 0; (b = keys_next(ui, &i)) != NULL;) {
 		for (size_t k = 0; k < 4 && b->keys[k] != 0; k++) {
 			if (b->keys[k] == key) {
-				b->fn(ui, keys_view(ui)->st, key);
+				b->fn(ui, ui_top(ui)->st, key);
 				ui->dirty = true;
 				return true;
 			}
@@ -149,7 +142,7 @@ keys_draw_footer(const struct ui *ui, int y)
 void
 keys_draw_help(const struct ui *ui)
 {
-	const struct view *v = keys_view(ui);
+	const struct view *v = ui_top(ui);
 	const struct binding *b;
 	size_t n = 0, i = 0;
 	int w = COLS - 4 < 72 ? COLS - 4 : 72, h, y0, x0, row;

@@ -1,5 +1,5 @@
-/* ui.h - the console's insides, shared by its views (ui.c, keys.c,
- * commands.c, view_*.c).
+/* ui.h - the console's insides, shared by its loop (console.c) and its
+ * parts (ui.c, keys.c, commands.c, view_*.c).
  *
  *   poll(stdin, the top view's fd) ──► keys.c: its bindings, then every view's ──► actions
  *                                 └──► its tick (run view: source_poll ──► model) ──► dirty
@@ -164,6 +164,10 @@ int ui_open(struct ui *ui, const struct view_ops *ops, const void *arg);
 /* q or Esc: what the top view does with it, else it closes; when it is
  * the first view, the console ends. */
 void ui_view_back(struct ui *ui);
+/* The top view: it has the screen and the keys. */
+struct view *ui_top(const struct ui *ui);
+/* Closes the top view; the one under it, if any, is shown again. */
+void ui_view_pop(struct ui *ui, bool show);
 /* The topmost open view of that kind, or NULL. */
 struct view *ui_view_find(const struct ui *ui, const struct view_ops *ops);
 /* The nearer of two timeouts in ms, either -1: none. */
