@@ -6,20 +6,30 @@
  * Until drover can ask people (an attached console, `drover approve`), a
  * gate opens only with --auto-approve, approved by the user who runs
  * drover; a run with a gate that could be reached without it is refused
- * before anything starts.
+ * before anything starts.  That approval obeys the gate's rules like any
+ * other (approvers, separate_duty, min_approvals), so a gate it cannot
+ * open refuses the run before anything starts too.
  */
 #include "config.h"
 
+#include <grp.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "argspec.h"
 #include "exec.h"
 #include "engine.h"
 #include "step_kinds.h"
+#include "strbuf.h"
 #include "wf_ld.h"
 #include "xmalloc.h"
 #include "ydoc.h"
+
+/* What an approval given by --auto-approve says of itself. */
+#define AUTO_COMMENT "auto-approve"
 
 struct approval_spec {
 	struct ynode *message;	/* templated, or NULL */
@@ -129,13 +139,13 @@ approve_auto(struct run *r, size_t i, const struct approval_spec *ap, cJSON **ou
 	event_time_rfc3339(event_now(), at, sizeof at);
 	cJSON_AddStringToObject(p, "decision", "approved");
 	cJSON_AddStringToObject(p, "by", user);
-	cJSON_AddStringToObject(p, "comment", "approved with --auto-approve");
+	cJSON_AddStringToObject(p, "comment", AUTO_COMMENT);
 	run_emit(r, &ev, p);
 	if (outputs != NULL) {
 		*outputs = inputs != NULL ? inputs : cJSON_CreateObject();
 		cJSON_AddTrueToObject(*outputs, "approved");
 		cJSON_AddStringToObject(*outputs, "by", user);
-		cJSON_AddStringToObject(*outputs, "comment", "approved with --auto-approve");
+		cJSON_AddStringToObject(*outputs, "comment", AUTO_COMMENT);
 		cJSON_AddStringToObject(*outputs, "at", at);
 	} else {
 		cJSON_Delete(inputs);
@@ -156,18 +166,103 @@ gate_possible(struct run *r, const struct step *s)
 	return true;
 }
 
+/* Whether the invoking user (the real uid, as the kernel has it, never
+ * $USER) is in group, by its primary and supplementary groups.  A group
+ * the host does not have never matches. */
+static bool
+invoker_in_group(const char *group)
+{
+	struct passwd *pw = getpwuid(getuid());
+	struct group *gr = getgrnam(group);
+	gid_t *gids = NULL;
+	int n = 16, have;
+	bool in = false;
+
+	if (pw == NULL || gr == NULL)
+		return false;
+	/* Too small a list fails and says in n how many there are. */
+	do {
+		have = n;
+		gids = xreallocarray(gids, (size_t)have, sizeof *gids);
+	} while (getgrouplist(pw->pw_name, pw->pw_gid, gids, &n) < 0 && n > have);
+	for (int k = 0; k < n && k < have && !in; k++)
+		in = gids[k] == gr->gr_gid;
+	free(gids);
+	return in;
+}
+
+/* Whether user (the invoking user) may decide the gate: anyone when it
+ * lists no approvers, else a user listed by name or a member of a listed
+ * @group. */
+static bool
+approver_allowed(const struct approval_spec *a, const char *user)
+{
+	if (a->n_approvers == 0)
+		return true;
+	for (size_t k = 0; k < a->n_approvers; k++) {
+		const char *who = a->approvers[k];
+
+		if (who[0] == '@' ? invoker_in_group(who + 1) : strcmp(who, user) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Who may decide, for a message: "alice, bob or a member of @ops". */
+static void
+approvers_describe(const struct approval_spec *a, struct strbuf *sb)
+{
+	for (size_t k = 0; k < a->n_approvers; k++) {
+		if (k > 0)
+			sb_adds(sb, k + 1 == a->n_approvers ? " or " : ", ");
+		if (a->approvers[k][0] == '@')
+			sb_adds(sb, "a member of ");
+		sb_adds(sb, a->approvers[k]);
+		/* Say so, or the list reads as if some user could still match. */
+		if (a->approvers[k][0] == '@' && getgrnam(a->approvers[k] + 1) == NULL)
+			sb_adds(sb, " (no such group on this host)");
+	}
+}
+
+/* Refuses (-1, e set) a gate that --auto-approve cannot open by the
+ * gate's own rules, since it approves once, as the user who starts the
+ * run. */
+static int
+auto_allowed(const struct step *s, const struct approval_spec *a, const char *user,
+    struct err *e)
+{
+	struct strbuf who = STRBUF_INIT;
+
+	if (!approver_allowed(a, user)) {
+		approvers_describe(a, &who);
+		err_set(e, "step '%s' needs an approval from %s; you are %s", s->id, sb_str(&who),
+		    user);
+		sb_fini(&who);
+		return -1;
+	}
+	if (a->separate_duty)
+		return err_set(e, "step '%s' has separate_duty: the user who starts the run (%s) "
+		    "may not approve it", s->id, user);
+	/* Approvals count once a user, and --auto-approve is one user. */
+	if (a->min_approvals > 1)
+		return err_set(e, "step '%s' needs %d approvals from distinct users; "
+		    "--auto-approve gives one", s->id, a->min_approvals);
+	return 0;
+}
+
 static int
 approval_check(struct run *r, size_t i, const struct body *b, struct err *e)
 {
 	const struct engine_opts *o = run_opts(r);
 	const struct step *s = &o->wf->steps[i];
 
-	(void)b;
-	if (!o->auto_approve && gate_possible(r, s))
+	if (!gate_possible(r, s))
+		return 0;
+	if (!o->auto_approve)
 		return err_set(e, "step '%s' waits for an approval, and this version of drover "
 		    "cannot ask for one yet: run with --auto-approve to approve every gate as %s",
 		    s->id, o->user);
-	return 0;
+	return auto_allowed(s, b->spec, o->user, e);
 }
 
 static int
