@@ -29,7 +29,7 @@ const struct command cmd_resume_entry = {
 	.help = "Steps that succeeded keep their outputs and do not run again; the others run.\n"
 	    "Secret args are not in the history: give them again with -a.\n"
 	    "  -a, --arg NAME=VALUE   a secret arg's value\n"
-	    "      --auto-approve     approve every gate as the invoking user\n"
+	    "      --auto-approve     approve, as the invoking user, each gate they may decide\n"
 	    "      --json             one JSON object per event\n"
 	    "  -v, --verbose          print the steps' output lines too\n",
 	.handler = cmd_resume_exec,

@@ -22,7 +22,7 @@ const struct command cmd_retry_entry = {
 	    "their outputs (all of them, or with --from only those STEP does not lead to).\n"
 	    "  --from STEP            run STEP and everything after it again\n"
 	    "  -a, --arg NAME=VALUE   a secret arg's value\n"
-	    "      --auto-approve     approve every gate as the invoking user\n"
+	    "      --auto-approve     approve, as the invoking user, each gate they may decide\n"
 	    "      --json             one JSON object per event\n"
 	    "  -v, --verbose          print the steps' output lines too\n",
 	.handler = cmd_retry_exec,

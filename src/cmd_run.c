@@ -29,7 +29,7 @@ const struct command cmd_run_entry = {
 	.help = "  -a, --arg NAME=VALUE   give an arg (converted to its declared type)\n"
 	    "      --args-file F      read args from a YAML or JSON mapping\n"
 	    "      --dry-run          check, resolve args, print the plan; run nothing\n"
-	    "      --auto-approve     approve every gate as the invoking user\n"
+	    "      --auto-approve     approve, as the invoking user, each gate they may decide\n"
 	    "      --json             one JSON object per event on standard output\n"
 	    "      --no-tui           line output, not the console (the default off a terminal)\n"
 	    "  -v, --verbose          print the steps' output lines too (line output)\n"

@@ -260,8 +260,8 @@ approval_check(struct run *r, size_t i, const struct body *b, struct err *e)
 		return 0;
 	if (!o->auto_approve)
 		return err_set(e, "step '%s' waits for an approval, and this version of drover "
-		    "cannot ask for one yet: run with --auto-approve to approve every gate as %s",
-		    s->id, o->user);
+		    "cannot ask for one yet: run with --auto-approve to approve, as %s, each gate %s may decide",
+		    s->id, o->user, o->user);
 	return auto_allowed(s, b->spec, o->user, e);
 }
 
