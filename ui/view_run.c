@@ -4,7 +4,9 @@
  * The graph is laid out once per run (dag_layout.c); a frame draws only
  * the part of the canvas inside the viewport, so a 10,000-step graph costs
  * what a 10-step one does.  Wide terminals put the detail and the log
- * beside the graph, narrow ones below it.
+ * beside the graph, narrow ones below it.  A graph of a few steps is shown
+ * whole where it can be: its pane widens beside the detail, and when that
+ * is not enough its nodes drop their elapsed time (the detail has it).
  */
 #include "config.h"
 
@@ -23,6 +25,8 @@
 /* Columns of a node's label: glyph, space, section, id, space, elapsed. */
 #define NODE_ID_MAX 24
 #define NODE_TIME 7
+#define FIT_MAX_STEPS 100	/* more is never seen whole: one layout, scrolled */
+#define DETAIL_MIN 40		/* columns the detail keeps beside a widened graph */
 #define SEARCH_SLICE_US 10000	/* a log search's work per turn of the loop */
 
 /* The view's state, as only this file knows it: the run's model, its
@@ -30,7 +34,8 @@
 struct run_view {
 	struct model m;
 	struct source *src;
-	struct dag_layout *lay;
+	struct dag_layout *lay;	/* the one shown: full or compact */
+	struct dag_layout *full, *compact;	/* compact: made when full does not fit */
 	bool owned;		/* from the history, not the run of this process */
 	size_t sel;		/* selected step (= node) */
 	int ox, oy;		/* top-left of the DAG viewport in the canvas */
@@ -62,17 +67,18 @@ section_prefix(const struct step *s)
 	return "";
 }
 
+/* A compact node has no elapsed time. */
 static int
-node_width(const struct step *s)
+node_width(const struct step *s, bool compact)
 {
 	int w = glyph_width(s->id, strlen(s->id));
 
-	return 2 + (int)strlen(section_prefix(s)) + (w > NODE_ID_MAX ? NODE_ID_MAX : w) + 1 +
-	    NODE_TIME;
+	return 2 + (int)strlen(section_prefix(s)) + (w > NODE_ID_MAX ? NODE_ID_MAX : w) +
+	    (compact ? 0 : 1 + NODE_TIME);
 }
 
 static struct dag_layout *
-run_view_layout(const struct workflow *wf)
+run_view_layout(const struct workflow *wf, bool compact)
 {
 	struct dag_node_in *in = xcalloc(wf->n_steps + 1, sizeof *in);
 	struct dag_layout *l;
@@ -84,7 +90,7 @@ run_view_layout(const struct workflow *wf)
 
 		in[i].deps = s->deps;
 		in[i].n_deps = s->n_deps;
-		in[i].width = node_width(s);
+		in[i].width = node_width(s, compact);
 	}
 	/* on_failure and finally steps come after the whole main graph. */
 	if (wf_section_steps(wf, SECTION_ON_FAILURE, &first) > 0) {
@@ -109,7 +115,7 @@ run_view_new(struct model *m, struct source *src, bool owned)
 	rv->m = *m;
 	rv->src = src;
 	rv->owned = owned;
-	rv->lay = run_view_layout(m->wf);
+	rv->full = rv->lay = run_view_layout(m->wf, false);
 	log_pane_reset(&rv->log, 0);
 	return rv;
 }
@@ -120,7 +126,8 @@ run_view_close(void *st)
 	struct run_view *rv = st;
 
 	log_pane_fini(&rv->log);
-	dag_layout_free(rv->lay);
+	dag_layout_free(rv->compact);
+	dag_layout_free(rv->full);
 	source_free(rv->src);
 	model_fini(&rv->m);
 	free(rv);
@@ -350,7 +357,9 @@ run_view_draw_node(struct ui *ui, struct run_view *rv, size_t i, int y, int x, i
 	attr_t a = theme_attr(ui_status_role(ms->status));
 	const char *sect = section_prefix(s);
 	char t[32];
-	int w = p->width, sw = (int)strlen(sect), id_w = w - 3 - NODE_TIME - sw, used;
+	bool compact = rv->lay == rv->compact;
+	int w = p->width, sw = (int)strlen(sect), used;
+	int id_w = w - 2 - sw - (compact ? 0 : 1 + NODE_TIME);
 
 	if (x < x0 || x + w > x1)
 		return;	/* only whole nodes; the viewport follows the selection */
@@ -365,6 +374,10 @@ run_view_draw_node(struct ui *ui, struct run_view *rv, size_t i, int y, int x, i
 	if (used == id_w && glyph_width(s->id, strlen(s->id)) > id_w) {
 		move(y, x + 2 + sw + id_w - 1);
 		addstr(glyph_ellipsis());
+	}
+	if (compact) {
+		attrset(A_NORMAL);
+		return;
 	}
 	ui_fmt_duration(model_step_elapsed_us(&rv->m, i, source_now(rv->src)), t, sizeof t);
 	if (ms->started_us == 0)
@@ -391,6 +404,33 @@ run_view_scroll_to(struct run_view *rv, int w, int h)
 		rv->ox = 0;
 	if (rv->oy < 0)
 		rv->oy = 0;
+}
+
+/* Chooses the layout to show and returns the graph pane's width, from w up
+ * to wmax: the full nodes if the whole graph fits in h rows at some width,
+ * else the compact ones, else (a large graph) the full nodes at w, scrolled
+ * to follow the selection. */
+static int
+run_view_fit(struct run_view *rv, int w, int wmax, int h)
+{
+	struct dag_layout *ways[2] = { rv->full, NULL };
+	int cw, ch;
+
+	if (rv->m.wf->n_steps <= FIT_MAX_STEPS) {
+		if (rv->compact == NULL)
+			rv->compact = run_view_layout(rv->m.wf, true);
+		ways[1] = rv->compact;
+	}
+	for (int k = 0; k < 2 && ways[k] != NULL; k++) {
+		dag_layout_size(ways[k], &cw, &ch);
+		if (cw <= wmax && ch <= h) {
+			rv->lay = ways[k];
+			rv->ox = rv->oy = 0;
+			return cw > w ? cw : w;
+		}
+	}
+	rv->lay = rv->full;
+	return w;
 }
 
 static void
@@ -556,6 +596,8 @@ run_view_draw(struct ui *ui, void *st, int y, int h)
 	}
 	if (COLS >= 120) {
 		gw = COLS * 11 / 20;
+		if (!rv->list)
+			gw = run_view_fit(rv, gw, COLS - 1 - DETAIL_MIN, h);
 		gh = h;
 		dx = gw + 1;
 		dy = y;
@@ -568,6 +610,8 @@ run_view_draw(struct ui *ui, void *st, int y, int h)
 	} else {
 		gw = COLS;
 		gh = h * 9 / 20 > 3 ? h * 9 / 20 : 3;
+		if (!rv->list)
+			run_view_fit(rv, gw, gw, gh);
 		dx = 0;
 		dy = y + gh;
 		dw = COLS;
