@@ -4,7 +4,13 @@
  * The graph is laid out once per run (dag_layout.c); a frame draws only
  * the part of the canvas inside the viewport, so a 10,000-step graph costs
  * what a 10-step one does.  Wide terminals put the detail and the log
- * beside the graph, narrow ones below it.
+ * beside the graph, narrow ones below it.  A graph of a few steps is shown
+ * whole where it can be: its pane widens beside the detail, and when that
+ * is not enough its nodes drop their elapsed time (the detail has it), and
+ * a graph deeper than wide is turned to run from top to bottom.  Turned,
+ * it is the same layout transposed: each node is one cell thick, a layer's
+ * nodes a label's width apart, and x and y (and the lines' directions)
+ * swap places when it is drawn.
  */
 #include "config.h"
 
@@ -23,6 +29,8 @@
 /* Columns of a node's label: glyph, space, section, id, space, elapsed. */
 #define NODE_ID_MAX 24
 #define NODE_TIME 7
+#define FIT_MAX_STEPS 100	/* more is never seen whole: one layout, scrolled */
+#define DETAIL_MIN 40		/* columns the detail keeps beside a widened graph */
 #define SEARCH_SLICE_US 10000	/* a log search's work per turn of the loop */
 
 /* The view's state, as only this file knows it: the run's model, its
@@ -30,7 +38,9 @@
 struct run_view {
 	struct model m;
 	struct source *src;
-	struct dag_layout *lay;
+	struct dag_layout *lay;	/* the one shown: ways[way] */
+	struct dag_layout *ways[4];	/* by WAY_*: all but the full made when needed */
+	int way;
 	bool owned;		/* from the history, not the run of this process */
 	size_t sel;		/* selected step (= node) */
 	int ox, oy;		/* top-left of the DAG viewport in the canvas */
@@ -40,6 +50,9 @@ struct run_view {
 	struct log_pane log;
 	int64_t data_version;
 };
+
+/* The ways to show the graph, in the order they are tried: bits. */
+enum { WAY_FULL = 0, WAY_COMPACT = 1, WAY_TALL = 2 };
 
 /* The run view's modes: which keys work, and the help's heading. */
 enum { MODE_GRAPH, MODE_LIST, MODE_LOG };
@@ -62,29 +75,36 @@ section_prefix(const struct step *s)
 	return "";
 }
 
+/* A compact node has no elapsed time. */
 static int
-node_width(const struct step *s)
+node_width(const struct step *s, bool compact)
 {
 	int w = glyph_width(s->id, strlen(s->id));
 
-	return 2 + (int)strlen(section_prefix(s)) + (w > NODE_ID_MAX ? NODE_ID_MAX : w) + 1 +
-	    NODE_TIME;
+	return 2 + (int)strlen(section_prefix(s)) + (w > NODE_ID_MAX ? NODE_ID_MAX : w) +
+	    (compact ? 0 : 1 + NODE_TIME);
 }
 
+/* A layout turned top to bottom has nodes one cell wide, set a whole
+ * label apart (the widest, and a blank) in their layer. */
 static struct dag_layout *
-run_view_layout(const struct workflow *wf)
+run_view_layout(const struct workflow *wf, int way)
 {
 	struct dag_node_in *in = xcalloc(wf->n_steps + 1, sizeof *in);
+	struct dag_opts o = { .row_gap = 1 };
 	struct dag_layout *l;
 	size_t first;
 	int after_main = wf->n_levels;
 
 	for (size_t i = 0; i < wf->n_steps; i++) {
 		const struct step *s = &wf->steps[i];
+		int w = node_width(s, way & WAY_COMPACT);
 
 		in[i].deps = s->deps;
 		in[i].n_deps = s->n_deps;
-		in[i].width = node_width(s);
+		in[i].width = way & WAY_TALL ? 1 : w;
+		if (way & WAY_TALL && w > o.row_gap)
+			o.row_gap = w;
 	}
 	/* on_failure and finally steps come after the whole main graph. */
 	if (wf_section_steps(wf, SECTION_ON_FAILURE, &first) > 0) {
@@ -95,7 +115,7 @@ run_view_layout(const struct workflow *wf)
 	if (wf_section_steps(wf, SECTION_FINALLY, &first) > 0)
 		for (size_t i = first; i < first + wf->n_finally; i++)
 			in[i].min_layer = after_main + 1;
-	l = dag_layout_new(in, wf->n_steps, NULL);
+	l = dag_layout_new(in, wf->n_steps, &o);
 	free(in);
 	return l;
 }
@@ -109,7 +129,7 @@ run_view_new(struct model *m, struct source *src, bool owned)
 	rv->m = *m;
 	rv->src = src;
 	rv->owned = owned;
-	rv->lay = run_view_layout(m->wf);
+	rv->ways[WAY_FULL] = rv->lay = run_view_layout(m->wf, WAY_FULL);
 	log_pane_reset(&rv->log, 0);
 	return rv;
 }
@@ -120,7 +140,8 @@ run_view_close(void *st)
 	struct run_view *rv = st;
 
 	log_pane_fini(&rv->log);
-	dag_layout_free(rv->lay);
+	for (int k = 0; k < 4; k++)
+		dag_layout_free(rv->ways[k]);
 	source_free(rv->src);
 	model_fini(&rv->m);
 	free(rv);
@@ -283,6 +304,10 @@ run_view_move(struct ui *ui, struct run_view *rv, int dir)
 		case 'G': to = n - 1; break;
 		}
 	} else {
+		/* Turned, a layer is a row: h and l go along it, j and k
+		 * between layers. */
+		if (rv->way & WAY_TALL && strchr("hjkl", dir) != NULL)
+			dir = "klhj"[strchr("hjkl", dir) - "hjkl"];
 		switch (dir) {
 		case 'h': to = dag_layout_next(rv->lay, rv->sel, DAG_LEFT); break;
 		case 'l': to = dag_layout_next(rv->lay, rv->sel, DAG_RIGHT); break;
@@ -341,16 +366,30 @@ run_view_header(struct ui *ui, void *st, char *buf, size_t size)
 
 /* ---- the graph ---- */
 
+/* Where node i's label is on the graph as drawn, turned or not. */
 static void
-run_view_draw_node(struct ui *ui, struct run_view *rv, size_t i, int y, int x, int x0, int x1)
+run_view_place(const struct run_view *rv, const struct dag_layout *l, int way, size_t i,
+    int *x, int *y, int *w)
+{
+	const struct dag_pos *p = dag_layout_pos(l, i);
+
+	*x = way & WAY_TALL ? p->y : p->x;
+	*y = way & WAY_TALL ? p->x : p->y;
+	*w = way & WAY_TALL ? node_width(&rv->m.wf->steps[i], way & WAY_COMPACT) : p->width;
+}
+
+static void
+run_view_draw_node(struct ui *ui, struct run_view *rv, size_t i, int y, int x, int w, int x0,
+    int x1)
 {
 	const struct step *s = &rv->m.wf->steps[i];
 	const struct model_step *ms = &rv->m.steps[i];
-	const struct dag_pos *p = dag_layout_pos(rv->lay, i);
 	attr_t a = theme_attr(ui_status_role(ms->status));
 	const char *sect = section_prefix(s);
 	char t[32];
-	int w = p->width, sw = (int)strlen(sect), id_w = w - 3 - NODE_TIME - sw, used;
+	bool compact = rv->way & WAY_COMPACT;
+	int sw = (int)strlen(sect), used;
+	int id_w = w - 2 - sw - (compact ? 0 : 1 + NODE_TIME);
 
 	if (x < x0 || x + w > x1)
 		return;	/* only whole nodes; the viewport follows the selection */
@@ -365,6 +404,10 @@ run_view_draw_node(struct ui *ui, struct run_view *rv, size_t i, int y, int x, i
 	if (used == id_w && glyph_width(s->id, strlen(s->id)) > id_w) {
 		move(y, x + 2 + sw + id_w - 1);
 		addstr(glyph_ellipsis());
+	}
+	if (compact) {
+		attrset(A_NORMAL);
+		return;
 	}
 	ui_fmt_duration(model_step_elapsed_us(&rv->m, i, source_now(rv->src)), t, sizeof t);
 	if (ms->started_us == 0)
@@ -393,33 +436,99 @@ run_view_scroll_to(struct run_view *rv, int w, int h)
 		rv->oy = 0;
 }
 
+/* The cells the graph takes when drawn one way: turned, the canvas's rows
+ * are columns, and a label reaches right of its one-cell node. */
 static void
-run_view_draw_graph(struct ui *ui, struct run_view *rv, int y, int x, int h, int w)
+run_view_extent(const struct run_view *rv, int way, int *w, int *h)
+{
+	const struct dag_layout *l = rv->ways[way];
+	int x, y, nw;
+
+	dag_layout_size(l, w, h);
+	if (!(way & WAY_TALL))
+		return;
+	y = *w;
+	*w = *h;
+	*h = y;
+	for (size_t i = 0; i < rv->m.wf->n_steps; i++) {
+		run_view_place(rv, l, way, i, &x, &y, &nw);
+		if (x + nw > *w)
+			*w = x + nw;
+	}
+}
+
+/* Chooses the way to show the graph and returns its pane's width, from w
+ * up to wmax: the first of the full nodes, the compact ones, then both
+ * turned top to bottom with which the whole graph fits in h rows at some
+ * width; else (a large graph) the full nodes at w, scrolled to follow the
+ * selection. */
+static int
+run_view_fit(struct run_view *rv, int w, int wmax, int h)
 {
 	int cw, ch;
 
+	for (int k = 0; k < 4; k++) {
+		if (k > WAY_FULL && rv->m.wf->n_steps > FIT_MAX_STEPS)
+			break;
+		if (rv->ways[k] == NULL)
+			rv->ways[k] = run_view_layout(rv->m.wf, k);
+		run_view_extent(rv, k, &cw, &ch);
+		if (cw <= wmax && ch <= h) {
+			rv->way = k;
+			rv->lay = rv->ways[k];
+			rv->ox = rv->oy = 0;
+			return cw > w ? cw : w;
+		}
+	}
+	rv->way = WAY_FULL;
+	rv->lay = rv->ways[WAY_FULL];
+	return w;
+}
+
+/* A line cell's mask with x and y swapped, for a turned graph: a line
+ * leaving east leaves south.  The arrowhead is dropped: turned, every line
+ * runs downwards into the node below it. */
+static unsigned
+run_view_turn(unsigned mask)
+{
+	return (mask & DAG_E ? DAG_S : 0) | (mask & DAG_W ? DAG_N : 0) |
+	    (mask & DAG_S ? DAG_E : 0) | (mask & DAG_N ? DAG_W : 0);
+}
+
+static void
+run_view_draw_graph(struct ui *ui, struct run_view *rv, int y, int x, int h, int w)
+{
 	attr_t border = theme_attr(ROLE_BORDER);
 	cchar_t *row = xcalloc((size_t)w + 1, sizeof *row), cells[32];
 
 	/* Each of the few line shapes is made once; a row goes out in one call. */
 	for (unsigned mask = 0; mask < 32; mask++)
 		glyph_line_cell(mask, border, &cells[mask]);
-	dag_layout_size(rv->lay, &cw, &ch);
-	run_view_scroll_to(rv, w, h);
-	for (int r = 0; r < h; r++) {
-		for (int c = 0; c < w; c++)
-			row[c] = cells[dag_layout_cell(rv->lay, rv->ox + c, rv->oy + r) & 31];
-		mvadd_wchnstr(y + r, x, row, w);
+	if (rv->way & WAY_TALL) {
+		/* Only a graph seen whole is turned: no scrolling. */
+		for (int r = 0; r < h; r++) {
+			for (int c = 0; c < w; c++)
+				row[c] = cells[run_view_turn(dag_layout_cell(rv->lay, r, c))];
+			mvadd_wchnstr(y + r, x, row, w);
+		}
+	} else {
+		run_view_scroll_to(rv, w, h);
+		for (int r = 0; r < h; r++) {
+			for (int c = 0; c < w; c++)
+				row[c] = cells[dag_layout_cell(rv->lay, rv->ox + c, rv->oy + r) &
+				    31];
+			mvadd_wchnstr(y + r, x, row, w);
+		}
 	}
 	free(row);
 	/* Nodes in view: those whose row is visible. */
 	for (size_t i = 0; i < rv->m.wf->n_steps; i++) {
-		const struct dag_pos *p = dag_layout_pos(rv->lay, i);
+		int px, py, pw;
 
-		if (p->y < rv->oy || p->y >= rv->oy + h || p->x + p->width <= rv->ox ||
-		    p->x >= rv->ox + w)
+		run_view_place(rv, rv->lay, rv->way, i, &px, &py, &pw);
+		if (py < rv->oy || py >= rv->oy + h || px + pw <= rv->ox || px >= rv->ox + w)
 			continue;
-		run_view_draw_node(ui, rv, i, y + p->y - rv->oy, x + p->x - rv->ox, x, x + w);
+		run_view_draw_node(ui, rv, i, y + py - rv->oy, x + px - rv->ox, pw, x, x + w);
 	}
 }
 
@@ -556,6 +665,8 @@ run_view_draw(struct ui *ui, void *st, int y, int h)
 	}
 	if (COLS >= 120) {
 		gw = COLS * 11 / 20;
+		if (!rv->list)
+			gw = run_view_fit(rv, gw, COLS - 1 - DETAIL_MIN, h);
 		gh = h;
 		dx = gw + 1;
 		dy = y;
@@ -568,6 +679,8 @@ run_view_draw(struct ui *ui, void *st, int y, int h)
 	} else {
 		gw = COLS;
 		gh = h * 9 / 20 > 3 ? h * 9 / 20 : 3;
+		if (!rv->list)
+			run_view_fit(rv, gw, gw, gh);
 		dx = 0;
 		dy = y + gh;
 		dw = COLS;
@@ -678,6 +791,17 @@ run_view_mouse(struct ui *ui, void *st, const MEVENT *me)
 
 	if (!(me->bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)))
 		return;
+	if (rv->way & WAY_TALL) {
+		/* A turned graph has few nodes: look at each. */
+		for (size_t i = 0; i < rv->m.wf->n_steps; i++) {
+			int px, py, pw;
+
+			run_view_place(rv, rv->lay, rv->way, i, &px, &py, &pw);
+			if (me->y - 1 == py && me->x >= px && me->x < px + pw)
+				run_view_select(ui, rv, i);
+		}
+		return;
+	}
 	if ((node = dag_layout_hit(rv->lay, me->x + rv->ox, me->y - 1 + rv->oy)) != (size_t)-1)
 		run_view_select(ui, rv, node);
 }
