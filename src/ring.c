@@ -388,10 +388,12 @@ ring_put(struct ring *r, struct event *ev)
 	return 0;
 }
 
-void
-ring_close(struct ring *r)
+/* Ends the ring for its readers, who are woken to see it. */
+static void
+ring_end(struct ring *r, bool abandoned)
 {
 	pthread_mutex_lock(&r->lock);
+	r->abandoned |= abandoned;
 	r->closed = true;
 	for (struct ring_reader *rd = r->readers; rd != NULL; rd = rd->next)
 		ring_reader_wake(rd);
@@ -399,6 +401,12 @@ ring_close(struct ring *r)
 	if (r->view_waiting > 0)
 		pthread_cond_broadcast(&r->view_cond);
 	pthread_mutex_unlock(&r->lock);
+}
+
+void
+ring_close(struct ring *r)
+{
+	ring_end(r, false);
 }
 
 struct ring_reader *
@@ -692,15 +700,7 @@ ring_want_commit(struct ring *r, uint64_t seq)
 void
 ring_abandon(struct ring *r)
 {
-	pthread_mutex_lock(&r->lock);
-	r->abandoned = true;
-	r->closed = true;
-	for (struct ring_reader *rd = r->readers; rd != NULL; rd = rd->next)
-		ring_reader_wake(rd);
-	pthread_cond_broadcast(&r->gate_cond);
-	if (r->view_waiting > 0)
-		pthread_cond_broadcast(&r->view_cond);
-	pthread_mutex_unlock(&r->lock);
+	ring_end(r, true);
 }
 
 bool
