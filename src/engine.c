@@ -975,9 +975,15 @@ start_recorded(struct run *r)
 static void
 on_committed(struct loop *l, int fd, uint32_t events, void *ud)
 {
+	eventfd_t drained;
+
 	(void)l;
-	(void)fd;
 	(void)events;
+	/* Cleared here: ring_want_commit clears it only when an attempt is
+	 * still waiting, and once the last one has started nothing would;
+	 * left readable, it woke this loop for ever (a busy executor for as
+	 * long as a step ran). */
+	(void)eventfd_read(fd, &drained);
 	start_recorded(ud);
 }
 
