@@ -18,6 +18,7 @@
 #include <term.h>
 
 #include "cmdline.h"
+#include "test_screen.h"
 
 static SCREEN *screen;
 static FILE *screen_out, *screen_in;
@@ -148,12 +149,7 @@ group_setup(void **state)
 	setenv("TERM", "xterm-256color", 1);
 	if (setlocale(LC_ALL, "") == NULL)
 		return -1;
-	screen_out = fopen("/dev/null", "w");
-	screen_in = fopen("/dev/null", "r");
-	if (screen_out == NULL || screen_in == NULL)
-		return -1;
-	screen = newterm("xterm-256color", screen_out, screen_in);
-	if (screen == NULL)
+	if ((screen = test_screen(&screen_out, &screen_in)) == NULL)
 		return -1;
 	keypad(stdscr, TRUE);
 	screen_term = cur_term;

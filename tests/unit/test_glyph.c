@@ -19,6 +19,7 @@
 #include "dag_layout.h"
 #include "glyph.h"
 #include "termtext.h"
+#include "test_screen.h"
 
 #define COLS_W 200
 
@@ -68,12 +69,7 @@ group_setup(void **state)
 	setenv("LC_ALL", "C.UTF-8", 1);
 	if (setlocale(LC_ALL, "") == NULL)
 		return -1;
-	screen_out = fopen("/dev/null", "w");
-	screen_in = fopen("/dev/null", "r");
-	if (screen_out == NULL || screen_in == NULL)
-		return -1;
-	screen = newterm("xterm-256color", screen_out, screen_in);
-	if (screen == NULL)
+	if ((screen = test_screen(&screen_out, &screen_in)) == NULL)
 		return -1;
 	win = newwin(1, COLS_W + 1, 0, 0);
 	return win == NULL ? -1 : 0;

@@ -13,6 +13,7 @@
 
 #include "mask.h"
 #include "strbuf.h"
+#include "test_rand.h"
 #include "xmalloc.h"
 
 static char *
@@ -88,10 +89,7 @@ static uint64_t rng = 88172645463325252u;
 static uint64_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 /* Whatever the reads, the stream comes out as the whole text masked at

@@ -27,6 +27,7 @@
 #include "shq.h"
 #include "shq_cases.h"
 #include "strbuf.h"
+#include "test_rand.h"
 #include "tmpl.h"
 #include "xmalloc.h"
 
@@ -69,10 +70,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15u;
 static uint64_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return xorshift64(&rng);
 }
 
 /* Every byte 1-255 inside text (and alone, when all), the hostile list,
