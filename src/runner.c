@@ -1,8 +1,10 @@
 /* runner.c - a run in the foreground.
  *
  *   engine (executor thread) ──► ring ──► store writer thread (gate) ──► history.db
- *                                  └────► this thread: the printer, which sees an event
- *                                         only once the history has it
+ *                                  ├────► this thread: the printer, which sees an event
+ *                                  │      only once the history has it
+ *                                  └────► ctl thread: the run's control socket (ctl.h),
+ *                                         whose cancel goes to the engine
  *
  * The run's lock (runlock.h) is taken before the run is recorded and let go
  * once its last event is, so the run has this one owner throughout.
@@ -23,6 +25,7 @@
 
 #include "cmd.h"
 #include "conf.h"
+#include "ctl.h"
 #include "event.h"
 #include "paths.h"
 #include "printer.h"
@@ -293,6 +296,7 @@ runner_run(const struct runner_opts *o)
 	struct store_writer *w = NULL;
 	struct runlock *lock = o->lock;
 	struct proctrack_run *procs = NULL;
+	struct ctl *ctl = NULL;
 	struct printer pr;
 	char *db = NULL, *rtdir = NULL, uuid[37];
 	int64_t run = 0;
@@ -335,6 +339,12 @@ runner_run(const struct runner_opts *o)
 	if ((status = record_run(s, o, uuid, proctrack_run_cgroup(procs), &lock, &run)) != 0)
 		goto out;
 	status = EXIT_INTERNAL;
+	/* Made now, before any thread exists (ctl_listen sets the umask), by
+	 * the run's owner.  Without it the run goes on, as Ctrl-C still
+	 * reaches it. */
+	if ((ctl = ctl_listen(rtdir, uuid, &e)) == NULL)
+		cmd_error("run %lld has no control socket, so 'drover cancel %lld' cannot reach "
+		    "it: %s", (long long)run, (long long)run, e.msg);
 	reader = store_open(db, true, &e);
 	block_signals();
 	ring = ring_new_at(RING_BYTES, o->first_seq + 1);
@@ -347,6 +357,17 @@ runner_run(const struct runner_opts *o)
 		goto out;
 	}
 	printer_init(&pr, stdout, o->wf, run, o->json, o->verbose);
+	if (ctl != NULL) {
+		struct ctl_run cr = { run, uuid, db, o->wf, runner_user(), runner_host(),
+		    conf.kill_grace_ms, en, ring };
+
+		if (ctl_start(ctl, &cr, &e) < 0) {
+			cmd_error("run %lld has no control socket, so 'drover cancel %lld' cannot "
+			    "reach it: %s", (long long)run, (long long)run, e.msg);
+			ctl_free(ctl);
+			ctl = NULL;
+		}
+	}
 	if (engine_start(en, ring, run, uuid, &e) < 0) {
 		cmd_error("%s", e.msg);
 		ring_close(ring);
@@ -376,6 +397,9 @@ runner_run(const struct runner_opts *o)
 	status = run_status_exit_code(rs);
 	ended = true;
 out:
+	/* The socket goes before the lock: whoever owns the run next makes
+	 * its own. */
+	ctl_free(ctl);
 	runlock_release(lock, ended);
 	engine_free(en);
 	proctrack_run_free(procs);
