@@ -88,9 +88,8 @@ client_send(struct client *c, const cJSON *msg, int64_t deadline, struct err *e)
 	return 0;
 }
 
-/* The next message from the server; NULL with e set. */
-static cJSON *
-client_receive(struct client *c, int64_t deadline, struct err *e)
+int
+client_next(struct client *c, cJSON **msg, struct err *e)
 {
 	struct proto_fail f;
 	struct proto_msg m;
@@ -104,31 +103,51 @@ client_receive(struct client *c, int64_t deadline, struct err *e)
 			    &used, &m, &f);
 
 			c->off += used;
-			if (rc == PROTO_MESSAGE)
-				return m.json;
-			if (rc == PROTO_FAILED) {
-				err_set(e, "the run's process sent what drover cannot read on %s: %s",
-				    c->path, f.e.msg);
-				return NULL;
+			if (rc == PROTO_MESSAGE) {
+				*msg = m.json;
+				return 1;
 			}
+			if (rc == PROTO_FAILED)
+				return err_set(e, "the run's process sent what drover cannot read on "
+				    "%s: %s", c->path, f.e.msg);
 		}
 		c->off = c->len = 0;
-		if (client_wait(c, POLLIN, deadline, e) < 0)
-			return NULL;
 		n = recv(c->fd, c->buf, sizeof c->buf, MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno != ECONNRESET) {
-			err_set(e, "cannot read from %s: %s", c->path, strerror(errno));
-			return NULL;
-		}
-		if (n <= 0) {
-			err_set(e, "the run's process closed its control socket %s without an answer",
-			    c->path);
-			return NULL;
-		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n < 0 && errno != ECONNRESET)
+			return err_set(e, "cannot read from %s: %s", c->path, strerror(errno));
+		if (n <= 0)
+			return err_set(e, "the run's process closed its control socket %s", c->path);
 		c->len = (size_t)n;
 	}
+}
+
+/* The next message from the server, waiting for it; NULL with e set. */
+static cJSON *
+client_receive(struct client *c, int64_t deadline, struct err *e)
+{
+	cJSON *msg;
+	int rc;
+
+	while ((rc = client_next(c, &msg, e)) == 0)
+		if (client_wait(c, POLLIN, deadline, e) < 0)
+			return NULL;
+	return rc > 0 ? msg : NULL;
+}
+
+int
+client_fd(const struct client *c)
+{
+	return c->fd;
+}
+
+int
+client_send_request(struct client *c, const cJSON *req, struct err *e)
+{
+	return client_send(c, req, monotime_ms() + CLIENT_TIMEOUT_MS, e);
 }
 
 cJSON *

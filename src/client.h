@@ -31,6 +31,14 @@ const cJSON *client_hello(const struct client *c);
  * set when the connection fails or nothing fit comes in time.  The reply
  * is the caller's (cJSON_Delete). */
 cJSON *client_request(struct client *c, const cJSON *req, struct err *e);
+/* Streaming (an attached console): the socket, to poll for input; one
+ * request sent without waiting for its reply; and the next message that
+ * has come in without waiting for one: 1 with *msg set (the caller's), 0
+ * when none is there yet, -1 with e set when the connection ended or
+ * failed. */
+int client_fd(const struct client *c);
+int client_send_request(struct client *c, const cJSON *req, struct err *e);
+int client_next(struct client *c, cJSON **msg, struct err *e);
 void client_free(struct client *c);
 
 #endif

@@ -22,7 +22,6 @@ enum {
 };
 
 struct cmd_ctx;
-struct runner_view;
 
 struct command {
 	const char *name;	/* NULL: drover without a command (the console) */
@@ -49,8 +48,10 @@ struct cmd_console {
 	 * terminal or TERM is unset or dumb (line mode is then the plain
 	 * choice, not a problem). */
 	const char *(*term_problem)(void);
-	/* Shows a run of this process (runner.h: the runner's viewer). */
-	uint64_t (*view)(const struct runner_view *v);
+	/* Opens the console on a run that goes on in its own process, until
+	 * the user leaves: the run's exit status (SPEC section 2) when the
+	 * console saw it end, else EXIT_OK once it said the run goes on. */
+	int (*attach)(int64_t run);
 };
 
 /* What main.c gives a command besides its argv. */

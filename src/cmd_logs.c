@@ -148,7 +148,7 @@ cmd_logs_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	lo.escape = !raw && isatty(STDOUT_FILENO);
 	lo.utf8 = termtext_utf8_locale();
 	while (status == EXIT_OK) {
-		bool live = follow && store_run_live(s, run);
+		bool live = follow && store_run_live(s, run, NULL);
 		uint64_t before = lo.last;
 
 		if (store_read_events(s, run, lo.last, STORE_LOGS, step, stream, print_chunk, &lo, &e) < 0) {

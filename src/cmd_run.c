@@ -1,9 +1,11 @@
 /* cmd_run.c - drover run FILE [-a NAME=VALUE]... : start a run.
  *
  * The workflow is checked and its args resolved before anything is
- * recorded.  On a terminal the console shows the run; otherwise (or with
- * --no-tui) one line per change of state, or one JSON object per event
- * with --json.  Either way the engine runs in this process for now.
+ * recorded.  On a terminal, and with --detach, the run goes on in a
+ * process of its own (runproc.h) that outlives this one: the console
+ * attaches to it, or --detach prints its number.  Otherwise (or with
+ * --no-tui) the run goes on in this process, which prints one line per
+ * change of state, or one JSON object per event with --json.
  */
 #include "config.h"
 
@@ -15,6 +17,7 @@
 #include "cmd.h"
 #include "fsutil.h"
 #include "runner.h"
+#include "runproc.h"
 #include "wf.h"
 #include "wf_print.h"
 #include "xmalloc.h"
@@ -30,6 +33,7 @@ const struct command cmd_run_entry = {
 	    "      --args-file F      read args from a YAML or JSON mapping\n"
 	    "      --dry-run          check, resolve args, print the plan; run nothing\n"
 	    "      --auto-approve     approve, as the invoking user, each gate they may decide\n"
+	    "  -d, --detach           start the run in the background, print its number\n"
 	    "      --json             one JSON object per event on standard output\n"
 	    "      --no-tui           line output, not the console (the default off a terminal)\n"
 	    "  -v, --verbose          print the steps' output lines too (line output)\n"
@@ -44,6 +48,7 @@ static const struct option options[] = {
 	{ "args-file", required_argument, NULL, 'F' },
 	{ "dry-run", no_argument, NULL, 'n' },
 	{ "auto-approve", no_argument, NULL, 'A' },
+	{ "detach", no_argument, NULL, 'd' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "no-tui", no_argument, NULL, 'T' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -157,12 +162,13 @@ cmd_run_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	char **assign = xcalloc((size_t)argc + 1, sizeof *assign);
 	size_t n_assign = 0;
 	const char *args_file = NULL;
-	bool dry = false, no_tui = false;
+	bool dry = false, no_tui = false, detach = false;
+	int64_t run;
 	cJSON *args = NULL;
 	int c, status = EXIT_USAGE;
 
 	memset(&ro, 0, sizeof ro);
-	while ((c = cmd_getopt(ctx, argc, argv, "a:v", options)) != -1) {
+	while ((c = cmd_getopt(ctx, argc, argv, "a:dv", options)) != -1) {
 		switch (c) {
 		case 'a':
 			assign[n_assign++] = optarg;
@@ -185,12 +191,20 @@ cmd_run_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 		case 'T':
 			no_tui = true;
 			break;
+		case 'd':
+			detach = true;
+			break;
 		default:
 			if (console->option(c, optarg) > 0)
 				break;
 			free(assign);
 			return EXIT_USAGE;
 		}
+	}
+	if (detach && (no_tui || ro.json || ro.verbose)) {
+		free(assign);
+		return cmd_usage_error("run", "--detach shows nothing of the run here: leave out "
+		    "--no-tui, --json and -v (drover logs RUN -f follows it)");
 	}
 	if (optind != argc - 1) {
 		free(assign);
@@ -206,16 +220,22 @@ cmd_run_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	} else if ((args = resolve_args(wf, args_file, assign, n_assign)) != NULL) {
 		ro.wf = wf;
 		ro.args = args;
-		if (dry) {
-			/* Refuses exactly what a run would. */
-			if ((status = runner_check(&ro)) == EXIT_OK)
-				print_plan(wf, args);
+		bool own = detach || (!no_tui && !ro.json && console->possible());
+
+		/* Refuses exactly what a run would, before anything starts (a
+		 * run in the foreground checks as it starts). */
+		if ((dry || own) && (status = runner_check(&ro)) != EXIT_OK) {
+			/* said why */
+		} else if (dry) {
+			print_plan(wf, args);
+		} else if (own) {
+			status = runproc_start(&ro, &run);
+			if (status == EXIT_OK && detach)
+				printf("%lld\n", (long long)run);
+			else if (status == EXIT_OK)
+				status = console->attach(run);
 		} else {
-			/* Checked before the run exists: a console that cannot
-			 * start must not leave it behind. */
-			if (!no_tui && !ro.json && console->possible())
-				ro.view = console->view;
-			else if (!no_tui && !ro.json && console->term_problem() != NULL)
+			if (!no_tui && !ro.json && console->term_problem() != NULL)
 				cmd_error("no console: %s; the run shows in line mode",
 				    console->term_problem());
 			status = runner_run(&ro);

@@ -41,6 +41,8 @@
 #include "engine.h"
 #include "event.h"
 #include "loop.h"
+#include "model.h"
+#include "monotime.h"
 #include "proto.h"
 #include "ring.h"
 #include "store.h"
@@ -66,13 +68,9 @@ struct ctl_conn {
 	size_t out_off;
 	struct loop_timer *timer;	/* the hello deadline, then the linger */
 	bool hello, closing;
+	bool attached;		/* it gets every event... */
+	bool behind;		/* ... unless it fell behind: then a new snapshot */
 	struct ctl_conn *prev, *next;
-};
-
-/* The run as the history has it, folded from the ring's durable events. */
-struct ctl_step {
-	enum step_status status;
-	int attempt;
 };
 
 struct ctl {
@@ -88,10 +86,8 @@ struct ctl {
 	struct loop *loop;
 	struct ring_reader *rd;
 	struct store *history;	/* opened when the reader is lapped */
-	struct ctl_step *steps;
-	enum run_status status;
-	int64_t started_us;
-	uint64_t last_seq;	/* the last event folded */
+	struct model m;		/* the run as the history has it */
+	int64_t stop_by;	/* stopping: the last clients get until then */
 	int cancels;
 	struct ctl_conn *conns;
 	int n_conns;
@@ -180,34 +176,8 @@ fail:
 
 /* ---- following the run ---- */
 
-static void
-ctl_fold(struct ctl *c, const struct event *ev)
-{
-	const struct workflow *wf = c->r.wf;
-
-	switch (ev->type) {
-	case EV_RUN_START:
-		if (c->started_us == 0)
-			c->started_us = ev->ts;
-		break;
-	case EV_STEP:
-		if (ev->step < 0 || (size_t)ev->step >= wf->n_steps)
-			break;
-		/* A rollback or fallback's own states are not the step's,
-		 * except where it ends (as the console's model has it). */
-		if (ev->phase == PHASE_MAIN || step_status_final(ev->status))
-			c->steps[ev->step].status = ev->status;
-		if (ev->attempt > 0)
-			c->steps[ev->step].attempt = ev->attempt;
-		break;
-	case EV_RUN_END:
-		c->status = ev->status;
-		break;
-	default:
-		break;
-	}
-	c->last_seq = event_last_seq(ev);
-}
+static void ctl_broadcast(struct ctl *c, const struct event *ev);
+static void ctl_all_behind(struct ctl *c);
 
 struct ctl_catch_up {
 	struct ctl *c;
@@ -221,47 +191,58 @@ ctl_fold_missed(void *ud, const struct event *ev)
 
 	if (ev->seq >= k->until)
 		return 1;
-	ctl_fold(k->c, ev);
+	model_apply(&k->c->m, ev);
 	return 0;
 }
 
 /* The reader was lapped: what it missed is in the history, as every event
- * it could see was durable. */
+ * it could see was durable.  The clients missed it too, so each gets a
+ * new snapshot. */
 static void
 ctl_catch_up(struct ctl *c)
 {
 	struct ctl_catch_up k = { c, ring_reader_seq(c->rd) };
 	struct err e;
 
+	ctl_all_behind(c);
 	if (c->history == NULL && (c->history = store_open(c->r.db, true, &e)) == NULL)
 		return;		/* the status is then behind until the next event */
-	store_read_events(c->history, c->r.run, c->last_seq, STORE_STATE, -1, 0,
+	store_read_events(c->history, c->r.run, c->m.last_seq, STORE_STATE, -1, 0,
 	    ctl_fold_missed, &k, &e);
 }
 
 static void
-ctl_on_events(struct loop *l, int fd, uint32_t events, void *ud)
+ctl_drain_events(struct ctl *c)
 {
-	struct ctl *c = ud;
 	struct event ev;
 
-	(void)events;
 	for (;;) {
 		switch (ring_read(c->rd, &ev, 0)) {
 		case RING_EVENT:
-			if (ev.seq > c->last_seq)
-				ctl_fold(c, &ev);
+			if (ev.seq > c->m.last_seq) {
+				model_apply(&c->m, &ev);
+				ctl_broadcast(c, &ev);
+			}
 			continue;
 		case RING_LAPPED:
 			ctl_catch_up(c);
 			continue;
 		case RING_END:
-			loop_unwatch(l, fd);
+			loop_unwatch(c->loop, ring_reader_fd(c->rd));
 			return;
 		case RING_EMPTY:
 			return;
 		}
 	}
+}
+
+static void
+ctl_on_events(struct loop *l, int fd, uint32_t events, void *ud)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	ctl_drain_events(ud);
 }
 
 /* ---- clients ---- */
@@ -288,6 +269,7 @@ ctl_conn_free(struct ctl_conn *k)
 }
 
 static void ctl_on_conn(struct loop *, int, uint32_t, void *);
+static bool ctl_conn_snapshot(struct ctl_conn *k, const cJSON *req);
 
 /* Sends what is pending without waiting; false when the client is gone
  * (it was freed). */
@@ -315,24 +297,35 @@ ctl_conn_flush(struct ctl_conn *k)
 			ctl_conn_free(k);
 			return false;
 		}
+		if (k->behind)		/* queues, and flushes again */
+			return ctl_conn_snapshot(k, NULL);
 	}
 	loop_watch(k->ctl->loop, k->fd, (k->closing ? 0 : EPOLLIN) |
 	    (k->out.len > 0 ? EPOLLOUT : 0), ctl_on_conn, k);
 	return true;
 }
 
+/* The bytes queued for k and not sent yet. */
+static size_t
+ctl_conn_pending(const struct ctl_conn *k)
+{
+	return k->out.len - k->out_off;
+}
+
 /* Queues msg (and frees it); false when the client is gone: it let its
- * output reach CTL_OUT_MAX without reading, or its socket failed. */
+ * replies reach CTL_OUT_MAX without reading, or its socket failed.  What
+ * an attached client is streamed is bounded otherwise (ctl_broadcast), so
+ * it is queued whatever is pending (unbounded). */
 static bool
-ctl_conn_send(struct ctl_conn *k, cJSON *msg)
+ctl_conn_queue(struct ctl_conn *k, cJSON *msg, bool bounded)
 {
 	size_t len;
 	char *line = proto_encode(msg, &len);
 
 	cJSON_Delete(msg);
-	if (line == NULL)
-		fatal("a reply of the control socket is over the protocol's line limit");
-	if (k->out.len - k->out_off + len > CTL_OUT_MAX) {
+	if (line == NULL)	/* a model part or an event is far below the limit */
+		fatal("a message of the control socket is over the protocol's line limit");
+	if (bounded && ctl_conn_pending(k) + len > CTL_OUT_MAX) {
 		free(line);
 		ctl_conn_free(k);
 		return false;
@@ -346,6 +339,60 @@ ctl_conn_send(struct ctl_conn *k, cJSON *msg)
 	sb_add(&k->out, line, len);
 	free(line);
 	return ctl_conn_flush(k);
+}
+
+static bool
+ctl_conn_send(struct ctl_conn *k, cJSON *msg)
+{
+	return ctl_conn_queue(k, msg, true);
+}
+
+/* Queues the run as it is now, in parts, the reply to req (or NULL); then
+ * every event after it follows.  False when the client is gone. */
+static bool
+ctl_conn_snapshot(struct ctl_conn *k, const cJSON *req)
+{
+	size_t from = 0;
+	bool last;
+
+	k->attached = true;
+	k->behind = false;
+	do {
+		cJSON *o = proto_msg_new(PROTO_SNAPSHOT, req);
+
+		last = model_snap_part(&k->ctl->m, o, &from);
+		if (!ctl_conn_queue(k, o, false))
+			return false;
+	} while (!last);
+	return true;
+}
+
+/* The client fell this far behind: it gets no more events until it has
+ * read what it has, then a new snapshot. */
+#define CTL_BEHIND_AT (CTL_OUT_MAX / 2)
+
+static void
+ctl_broadcast(struct ctl *c, const struct event *ev)
+{
+	struct ctl_conn *k, *next;
+
+	for (k = c->conns; k != NULL; k = next) {
+		next = k->next;
+		if (!k->attached || k->behind || k->closing)
+			continue;
+		if (ctl_conn_pending(k) > CTL_BEHIND_AT) {
+			k->behind = true;
+			continue;
+		}
+		ctl_conn_queue(k, proto_event_new(ev, false), false);
+	}
+}
+
+static void
+ctl_all_behind(struct ctl *c)
+{
+	for (struct ctl_conn *k = c->conns; k != NULL; k = k->next)
+		k->behind = k->attached;
 }
 
 static void
@@ -429,19 +476,19 @@ ctl_on_status(struct ctl_conn *k, const cJSON *req)
 	cJSON_AddNumberToObject(o, "run", (double)c->r.run);
 	cJSON_AddStringToObject(o, "uuid", c->r.uuid);
 	cJSON_AddStringToObject(o, "workflow", wf->name);
-	cJSON_AddStringToObject(o, "status", run_status_name(c->status));
+	cJSON_AddStringToObject(o, "status", run_status_name(c->m.status));
 	cJSON_AddStringToObject(o, "user", c->r.user);
 	cJSON_AddStringToObject(o, "host", c->r.host);
 	cJSON_AddNumberToObject(o, "pid", (double)getpid());
-	if (c->started_us != 0) {
-		event_time_rfc3339(c->started_us, when, sizeof when);
+	if (c->m.started_us != 0) {
+		event_time_rfc3339(c->m.started_us, when, sizeof when);
 		cJSON_AddStringToObject(o, "started_at", when);
 	}
-	cJSON_AddNumberToObject(o, "seq", (double)c->last_seq);
+	cJSON_AddNumberToObject(o, "seq", (double)c->m.last_seq);
 	steps = cJSON_AddObjectToObject(o, "steps");
 	active = cJSON_AddArrayToObject(o, "active");
 	for (size_t i = 0; i < wf->n_steps; i++) {
-		const struct ctl_step *s = &c->steps[i];
+		const struct model_step *s = &c->m.steps[i];
 
 		counts[s->status]++;
 		if (s->status == ST_RUNNING || s->status == ST_WAITING || s->status == ST_RETRYING) {
@@ -477,11 +524,11 @@ ctl_on_cancel(struct ctl_conn *k, const cJSON *req)
 		return ctl_conn_send(k, proto_error_new(PROTO_E_DENIED, msg, req));
 	}
 	o = proto_msg_new(PROTO_OK, req);
-	if (c->status != RUN_RUNNING) {
+	if (c->m.ended) {
 		snprintf(msg, sizeof msg, "run %lld has already ended (%s)", (long long)c->r.run,
-		    run_status_name(c->status));
+		    run_status_name(c->m.status));
 		cJSON_AddStringToObject(o, "message", msg);
-		cJSON_AddStringToObject(o, "status", run_status_name(c->status));
+		cJSON_AddStringToObject(o, "status", run_status_name(c->m.status));
 		return ctl_conn_send(k, o);
 	}
 	/* A second cancel kills, as a second Ctrl-C does. */
@@ -496,8 +543,16 @@ ctl_on_cancel(struct ctl_conn *k, const cJSON *req)
 		snprintf(msg, sizeof msg, "cancelling run %lld: its running steps get SIGTERM, "
 		    "then SIGKILL %s later", (long long)c->r.run, grace);
 	cJSON_AddStringToObject(o, "message", msg);
-	cJSON_AddStringToObject(o, "status", run_status_name(c->status));
+	cJSON_AddStringToObject(o, "status", run_status_name(c->m.status));
 	return ctl_conn_send(k, o);
+}
+
+static bool
+ctl_on_attach(struct ctl_conn *k, const cJSON *req)
+{
+	if (k->attached)
+		return ctl_conn_fail(k, PROTO_E_BAD_REQUEST, "attached already", req);
+	return ctl_conn_snapshot(k, req);
 }
 
 typedef bool ctl_request_fn(struct ctl_conn *k, const cJSON *req);
@@ -507,6 +562,7 @@ static ctl_request_fn *const requests[] = {
 	[PROTO_HELLO] = ctl_on_hello,
 	[PROTO_STATUS] = ctl_on_status,
 	[PROTO_CANCEL] = ctl_on_cancel,
+	[PROTO_ATTACH] = ctl_on_attach,
 };
 
 /* Runs one request; false when the client is gone or going. */
@@ -671,27 +727,45 @@ ctl_on_accept(struct loop *l, int lfd, uint32_t events, void *ud)
 
 /* ---- the thread ---- */
 
+/* The run has ended (or its process is going): the clients get the last
+ * events, and up to CTL_LINGER_MS to read what is queued for them. */
 static void
 ctl_on_stop(struct loop *l, int fd, uint32_t events, void *ud)
 {
 	struct ctl *c = ud;
 	uint64_t v;
 
-	(void)l;
 	(void)events;
 	if (read(fd, &v, sizeof v) < 0) {
 		/* Woken all the same. */
 	}
+	loop_unwatch(l, fd);
+	loop_unwatch(l, c->fd);		/* nobody new */
+	ctl_drain_events(c);
 	c->stop = true;
+	c->stop_by = monotime_ms() + CTL_LINGER_MS;
+}
+
+/* Stopping, whether a client still has bytes to read. */
+static bool
+ctl_pending(const struct ctl *c)
+{
+	for (const struct ctl_conn *k = c->conns; k != NULL; k = k->next)
+		if (ctl_conn_pending(k) > 0)
+			return true;
+	return false;
 }
 
 static void *
 ctl_main(void *arg)
 {
 	struct ctl *c = arg;
+	int64_t left;
 
 	while (!c->stop)
 		loop_run_once(c->loop, -1);
+	while (ctl_pending(c) && (left = c->stop_by - monotime_ms()) > 0)
+		loop_run_once(c->loop, (int)left);
 	return NULL;
 }
 
@@ -701,8 +775,7 @@ ctl_start(struct ctl *c, const struct ctl_run *r, struct err *e)
 	int rc;
 
 	c->r = *r;
-	c->steps = xcalloc(r->wf->n_steps + 1, sizeof *c->steps);
-	c->status = RUN_RUNNING;
+	model_init_borrowed(&c->m, r->wf, r->run);
 	c->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (c->stop_fd < 0)
 		return err_set(e, "cannot serve the run's control socket (eventfd: %s)%s",
@@ -728,15 +801,15 @@ ctl_free(struct ctl *c)
 
 	if (c == NULL)
 		return;
+	/* Gone first, so nobody connects to a server that stops. */
+	if (lstat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
+		unlink(c->path);
 	if (c->started) {
 		if (write(c->stop_fd, &one, sizeof one) < 0) {
 			/* The counter is full: a wake-up is pending already. */
 		}
 		pthread_join(c->thread, NULL);
 	}
-	/* Gone first, so nobody connects to a server that stopped. */
-	if (lstat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
-		unlink(c->path);
 	while (c->conns != NULL)
 		ctl_conn_free(c->conns);
 	if (c->loop != NULL && c->fd >= 0)
@@ -747,7 +820,7 @@ ctl_free(struct ctl *c)
 	ring_reader_free(c->rd);
 	store_close(c->history);
 	loop_free(c->loop);
-	free(c->steps);
+	model_fini(&c->m);
 	free(c->path);
 	free(c);
 }

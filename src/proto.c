@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event.h"
+#include "json.h"
 #include "proto.h"
+#include "strbuf.h"
 #include "termtext.h"
 #include "xmalloc.h"
 
@@ -26,6 +29,9 @@ static const struct {
 	[PROTO_CANCEL] = { "cancel", PROTO_CLIENT },
 	[PROTO_OK] = { "ok", PROTO_SERVER },
 	[PROTO_ERROR] = { "error", PROTO_SERVER },
+	[PROTO_ATTACH] = { "attach", PROTO_CLIENT },
+	[PROTO_SNAPSHOT] = { "snapshot", PROTO_SERVER },
+	[PROTO_EVENT] = { "event", PROTO_SERVER },
 };
 
 #define N_TYPES (sizeof types / sizeof types[0])
@@ -373,6 +379,30 @@ proto_hello_version(const cJSON *hello)
 	return (int)v->valuedouble;
 }
 
+/* s with every byte that is not part of valid UTF-8 made U+FFFD: strings
+ * from a step (its error, its outputs) may hold any bytes, and a line must
+ * be UTF-8.  Such bytes are all inside JSON strings (the rest is ASCII),
+ * so the line stays the same JSON.  Frees s when it makes a new one. */
+static char *
+utf8_repair(char *s)
+{
+	size_t n = strlen(s), bad = utf8_bad_at(s, n);
+	struct strbuf sb = STRBUF_INIT;
+
+	if (bad == n)
+		return s;
+	for (size_t i = 0; i < n;) {
+		bad = i + utf8_bad_at(s + i, n - i);
+		sb_add(&sb, s + i, bad - i);
+		if (bad == n)
+			break;
+		sb_adds(&sb, "\xef\xbf\xbd");
+		i = bad + 1;
+	}
+	free(s);
+	return sb_detach(&sb);
+}
+
 char *
 proto_encode(const cJSON *msg, size_t *len)
 {
@@ -381,6 +411,7 @@ proto_encode(const cJSON *msg, size_t *len)
 
 	if (s == NULL)
 		fatal("cJSON_PrintUnformatted: out of memory");
+	s = utf8_repair(s);
 	n = strlen(s);
 	if (n > PROTO_MAX_LINE) {
 		free(s);
@@ -391,4 +422,97 @@ proto_encode(const cJSON *msg, size_t *len)
 	s[n + 1] = '\0';
 	*len = n + 1;
 	return s;
+}
+
+/* Event types by their name on the wire. */
+static const char *const ev_names[] = {
+	[EV_RUN_START] = "run_start", [EV_STEP] = "step", [EV_LOG] = "log",
+	[EV_APPROVAL] = "approval", [EV_NOTE] = "note", [EV_RUN_END] = "run_end",
+};
+
+cJSON *
+proto_event_new(const struct event *ev, bool with_text)
+{
+	cJSON *o = proto_msg_new(PROTO_EVENT, NULL);
+
+	cJSON_AddNumberToObject(o, "seq", (double)ev->seq);
+	cJSON_AddNumberToObject(o, "ts", (double)ev->ts);
+	cJSON_AddStringToObject(o, "ev", ev_names[ev->type]);
+	cJSON_AddNumberToObject(o, "step", ev->step);
+	if (ev->type == EV_STEP)
+		cJSON_AddStringToObject(o, "status", step_status_name(ev->status));
+	else if (ev->type == EV_RUN_END)
+		cJSON_AddStringToObject(o, "status", run_status_name(ev->status));
+	cJSON_AddNumberToObject(o, "phase", ev->phase);
+	cJSON_AddNumberToObject(o, "attempt", ev->attempt);
+	cJSON_AddNumberToObject(o, "exit_code", ev->exit_code);
+	if (ev->type == EV_LOG) {
+		cJSON_AddNumberToObject(o, "stream", ev->stream);
+		cJSON_AddNumberToObject(o, "nlines", ev->nlines);
+		cJSON_AddNumberToObject(o, "first_line", (double)ev->first_line);
+	}
+	if (ev->len > 0 && (ev->type != EV_LOG || with_text)) {
+		char *data = xstrndup(ev->data, ev->len);
+
+		cJSON_AddStringToObject(o, ev->type == EV_LOG ? "text" : "data", data);
+		free(data);
+	}
+	return o;
+}
+
+/* A whole number member of o in [lo, hi]. */
+static bool
+ev_num(const cJSON *o, const char *key, double lo, double hi, double *out)
+{
+	*out = json_num(o, key, NAN);
+	return !isnan(*out) && *out >= lo && *out <= hi && *out == floor(*out);
+}
+
+int
+proto_event_read(const cJSON *o, struct event *ev, char *msg, size_t size)
+{
+	const char *name = json_str(o, "ev"), *status = json_str(o, "status");
+	const char *data = json_str(o, "data") != NULL ? json_str(o, "data") : json_str(o, "text");
+	double seq, ts, step, phase, attempt, code, stream = 0, nlines = 0, first = 0;
+	int type = 0, st = 0;
+
+	memset(ev, 0, sizeof *ev);
+	for (size_t k = 1; name != NULL && k < sizeof ev_names / sizeof ev_names[0]; k++)
+		if (strcmp(name, ev_names[k]) == 0)
+			type = (int)k;
+	if (type == 0) {
+		snprintf(msg, size, "an event of no known kind");
+		return -1;
+	}
+	if (type == EV_STEP || type == EV_RUN_END) {
+		st = status == NULL ? -1 : type == EV_STEP ? step_status_parse(status) :
+		    run_status_parse(status);
+		if (st < 0) {
+			snprintf(msg, size, "a %s event with no valid status", name);
+			return -1;
+		}
+	}
+	if (!ev_num(o, "seq", 1, 9e15, &seq) || !ev_num(o, "ts", 0, 9e15, &ts) ||
+	    !ev_num(o, "step", -1, 1e9, &step) || !ev_num(o, "phase", 0, PHASE_ROLLBACK, &phase) ||
+	    !ev_num(o, "attempt", 0, 1e6, &attempt) ||
+	    !ev_num(o, "exit_code", -1, 65535, &code) ||
+	    (type == EV_LOG && (!ev_num(o, "stream", STREAM_STDOUT, STREAM_STDERR, &stream) ||
+	    !ev_num(o, "nlines", 1, 1e9, &nlines) || !ev_num(o, "first_line", 1, 9e15, &first)))) {
+		snprintf(msg, size, "a %s event with a field missing or out of range", name);
+		return -1;
+	}
+	ev->seq = (uint64_t)seq;
+	ev->ts = (int64_t)ts;
+	ev->type = (uint8_t)type;
+	ev->status = (uint8_t)st;
+	ev->phase = (uint8_t)phase;
+	ev->stream = (uint8_t)stream;
+	ev->step = (int32_t)step;
+	ev->attempt = (int32_t)attempt;
+	ev->exit_code = (int32_t)code;
+	ev->nlines = (uint32_t)nlines;
+	ev->first_line = (uint64_t)first;
+	ev->data = data != NULL ? data : "";
+	ev->len = (uint32_t)strlen(ev->data);
+	return 0;
 }

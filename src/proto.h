@@ -1,5 +1,5 @@
 /* proto.h - the control protocol between a run's process and its clients
- * (drover cancel now; attach, approve and logs -f next): newline-delimited
+ * (drover cancel, the console; approve and logs -f next): newline-delimited
  * JSON over the run's Unix socket (ctl.h).
  *
  * A message is one JSON object on one line of UTF-8, at most
@@ -46,6 +46,9 @@ enum proto_type {
 	PROTO_CANCEL,		/* a request; {"force": true} kills at once */
 	PROTO_OK,		/* a reply: done, {"message"} says what */
 	PROTO_ERROR,		/* a reply: refused, {"code", "message"} */
+	PROTO_ATTACH,		/* a request: a snapshot, then every event */
+	PROTO_SNAPSHOT,		/* a part of the run's state (model.h says what) */
+	PROTO_EVENT,		/* one event of the run, once it is in the history */
 };
 
 enum proto_code {
@@ -119,5 +122,18 @@ int proto_hello_version(const cJSON *hello);
 /* msg as one line with its '\n' and its length; NULL (nothing to send)
  * when that line would be over PROTO_MAX_LINE.  Caller frees. */
 char *proto_encode(const cJSON *msg, size_t *len);
+
+struct event;
+
+/* An event as a message: {"type": "event", "seq", "ts", "ev" (run_start,
+ * step, log, approval, note, run_end), "step", "status" (of a step or the
+ * run), "phase", "attempt", "exit_code", and "data" (the event's JSON
+ * payload, as a string)}; a log chunk has "stream", "nlines" and
+ * "first_line", and its lines as "text" only when with_text.  The caller's
+ * (cJSON_Delete). */
+cJSON *proto_event_new(const struct event *ev, bool with_text);
+/* Reads such a message into ev, whose data then points into o: 0, or -1
+ * with msg set when it is not an event drover would send. */
+int proto_event_read(const cJSON *o, struct event *ev, char *msg, size_t size);
 
 #endif

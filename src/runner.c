@@ -119,7 +119,7 @@ print_events(struct ring_reader *rd, struct store *reader, int64_t run, struct p
 }
 
 static void
-block_signals(void)
+block_signals(bool detached)
 {
 	sigset_t sigs;
 
@@ -127,9 +127,12 @@ block_signals(void)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGWINCH);	/* the console takes it in ppoll */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A hang-up is a terminal's, and a run process has none: ignored,
+	 * it is never even queued for the executor's signalfd. */
+	if (detached)
+		signal(SIGHUP, SIG_IGN);
 }
 
 static void
@@ -314,7 +317,7 @@ runner_run(const struct runner_opts *o)
 		cmd_error("%s", e.msg);
 		goto out;
 	}
-	if (o->resume_run > 0)
+	if (o->uuid != NULL)
 		snprintf(uuid, sizeof uuid, "%s", o->uuid);
 	else
 		store_new_uuid(uuid);
@@ -346,7 +349,7 @@ runner_run(const struct runner_opts *o)
 		cmd_error("run %lld has no control socket, so 'drover cancel %lld' cannot reach "
 		    "it: %s", (long long)run, (long long)run, e.msg);
 	reader = store_open(db, true, &e);
-	block_signals();
+	block_signals(o->detached);
 	ring = ring_new_at(RING_BYTES, o->first_seq + 1);
 	gate = ring_reader_new(ring, true);
 	view = ring_reader_new(ring, false);
@@ -371,11 +374,9 @@ runner_run(const struct runner_opts *o)
 	if (engine_start(en, ring, run, uuid, &e) < 0) {
 		cmd_error("%s", e.msg);
 		ring_close(ring);
-	} else if (o->view != NULL) {
-		struct runner_view v = { o->wf, run, view, en };
-
-		print_events(view, reader, run, &pr, o->view(&v));
 	} else {
+		if (o->ready != NULL)
+			o->ready(o->ready_ud, run);
 		print_events(view, reader, run, &pr, o->first_seq);
 	}
 	rs = engine_join(en);
@@ -388,8 +389,6 @@ runner_run(const struct runner_opts *o)
 		status = EXIT_CANCELLED;
 		goto out;
 	}
-	if (o->view != NULL)
-		printf("run %lld %s\n", (long long)run, run_status_name(rs));
 	if (store_writer_join(w, &e) < 0) {
 		cmd_error("the history of run %lld is incomplete: %s", (long long)run, e.msg);
 		goto out;

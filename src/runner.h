@@ -1,6 +1,7 @@
 /* runner.h - running a loaded workflow in this process: the history writer,
- * the engine and a line printer wired together through one ring.  Used by
- * `drover run`, `resume` and `retry`. */
+ * the engine, the control socket and a line printer wired together
+ * through one ring.  Used by `drover run`, `resume` and `retry`, in the
+ * foreground or in a run process of its own (runproc.h). */
 #ifndef DROVER_RUNNER_H
 #define DROVER_RUNNER_H
 
@@ -22,24 +23,17 @@ struct runner_opts {
 	bool auto_approve, json, verbose;
 	/* resume: continue this run (its UUID); retry: the run this one retries */
 	int64_t resume_run, retry_of;
-	const char *uuid;
+	const char *uuid;	/* resume; a new run: its UUID, or NULL for a new one */
 	uint64_t first_seq;	/* resume: the last seq in the history */
 	int64_t started_at;	/* resume: when the run first started */
 	const struct engine_prior *prior;
 	struct runlock *lock;	/* resume: the run's lock (runner_lock); let go here */
-	/* Shows the run instead of printing it, or NULL (see below). */
-	uint64_t (*view)(const struct runner_view *v);
-};
-
-/* What a viewer gets: it runs on this thread once the run has started and
- * returns the last event it showed; when it returns before the run ends,
- * the line printer goes on from there (leaving a console never stops a
- * run). */
-struct runner_view {
-	const struct workflow *wf;
-	int64_t run;
-	struct ring_reader *rd;
-	struct engine *en;
+	/* A run process (runproc.h): no terminal is the run's, so SIGHUP is
+	 * ignored; ready is called once the run is recorded and its control
+	 * socket serves it (or, without one, goes on anyway). */
+	bool detached;
+	void (*ready)(void *ud, int64_t run);
+	void *ready_ud;
 };
 
 /* Runs and returns drover's exit status (SPEC section 2). */

@@ -123,8 +123,9 @@ cJSON *store_get_run(struct store *s, int64_t run, struct err *e);
 /* The workflow text and file of a run; caller frees both. */
 int store_run_workflow(struct store *s, int64_t run, char **text, size_t *len, char **file,
     struct err *e);
-/* True while the run has an owner. */
-bool store_run_live(struct store *s, int64_t run);
+/* True while the run has an owner; then uuid (37 bytes, or NULL) gets
+ * the run's UUID, which names its control socket (ctl.h). */
+bool store_run_live(struct store *s, int64_t run, char *uuid);
 
 /* Calls fn for the run's events with seq > after, in order: log chunks
  * (optionally only one step and/or stream; step -1 and stream 0 mean all)

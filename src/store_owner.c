@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <stdio.h>
+
 #include <string.h>
 #include <unistd.h>
 
@@ -37,7 +39,7 @@ store_owner_alive(const struct store_here *h, const char *host, const char *uuid
 }
 
 bool
-store_run_live(struct store *s, int64_t run)
+store_run_live(struct store *s, int64_t run, char *uuid)
 {
 	struct store_here h;
 	sqlite3_stmt *st;
@@ -51,6 +53,8 @@ store_run_live(struct store *s, int64_t run)
 	    strcmp(store_col_text(st, 0), "running") == 0) {
 		store_here_init(&h, s);
 		live = store_owner_alive(&h, store_col_text(st, 1), store_col_text(st, 2));
+		if (live && uuid != NULL)
+			snprintf(uuid, 37, "%s", store_col_text(st, 2));
 	}
 	sqlite3_finalize(st);
 	return live;

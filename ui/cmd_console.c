@@ -16,9 +16,6 @@
 
 #include "cmd.h"
 #include "console.h"
-#include "engine.h"
-#include "ring.h"
-#include "runner.h"
 #include "store.h"
 
 static int cmd_console_exec(const struct cmd_ctx *, int, char **);
@@ -125,36 +122,31 @@ cmd_console_possible(void)
 	    strcmp(term, "dumb") != 0 && cmd_console_term_problem() == NULL;
 }
 
-static void
-console_cancel(void *ud, bool force)
-{
-	engine_cancel(ud, force);
-}
-
-static uint64_t
-cmd_console_view(const struct runner_view *v)
+static int
+cmd_console_attach(int64_t run)
 {
 	struct console_opts o = given;
-	struct console_result res = { 0, false };
+	struct console_result res = { false, 0 };
 
-	o.run = v->run;
-	o.rd = v->rd;
-	o.wf = v->wf;
-	o.cancel = console_cancel;
-	o.cancel_ud = v->en;
-	if (console_main(&o, &res) < 0)
-		return 0;	/* the printer shows the run instead */
-	if (!res.run_ended && !ring_reader_abandoned(v->rd))
-		fprintf(stderr, "drover: run %lld goes on; its changes follow here "
-		    "(Ctrl-C cancels it)\n", (long long)v->run);
-	return res.last_seq;
+	o.run = run;
+	if (console_main(&o, &res) < 0) {
+		fprintf(stderr, "drover: run %lld goes on without a console: 'drover attach %lld' "
+		    "or 'drover logs %lld -f' follows it\n", (long long)run, (long long)run,
+		    (long long)run);
+		return EXIT_INTERNAL;
+	}
+	if (res.run_ended)
+		return res.exit_code;
+	fprintf(stderr, "drover: detached; run %lld goes on ('drover attach %lld' to watch it, "
+	    "'drover cancel %lld' to stop it)\n", (long long)run, (long long)run, (long long)run);
+	return EXIT_OK;
 }
 
 const struct cmd_console cmd_console_hooks = {
 	.option = cmd_console_option,
 	.possible = cmd_console_possible,
 	.term_problem = cmd_console_term_problem,
-	.view = cmd_console_view,
+	.attach = cmd_console_attach,
 };
 
 /* Parses the console options and, with want_run, one RUN argument. */

@@ -76,10 +76,8 @@ cmd_open(struct ui *ui, int argc, char **argv)
 
 	if (store_find_run(ui->st, argv[1], &run, &e) < 0)
 		ui_message(ui, true, "%s", e.msg);
-	else if (!ui_run_is_own(ui))
-		ui_open_run(ui, run);
 	else
-		ui_message(ui, true, "leave this run first (q)");
+		ui_open_run(ui, run);
 }
 
 static const char *

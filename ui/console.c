@@ -384,17 +384,15 @@ ui_start_curses(struct ui *ui)
 	return 0;
 }
 
-/* The view the console opens on: the run of this process, a run of the
- * history, or the runs list.  -1 with a message printed when it cannot. */
+/* The view the console opens on: a run, or the runs list.  -1 with a
+ * message printed when it cannot. */
 static int
 ui_open_first(struct ui *ui)
 {
 	struct err e;
 	int rc;
 
-	if (ui->o.rd != NULL)
-		rc = ui_view_open(ui, &view_run, NULL, &e);
-	else if (ui->o.run > 0)
+	if (ui->o.run > 0)
 		rc = ui_view_open(ui, &view_run, &ui->o.run, &e);
 	else
 		rc = ui_view_open(ui, &view_runs, NULL, &e);

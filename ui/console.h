@@ -1,9 +1,10 @@
 /* console.h - opening the ncurses console, for the commands that do.
  *
- * The console is a client: it shows runs from an event source and the
- * history and never owns a run.  `drover` opens it on the runs list,
- * `drover run` on a run of this process (given as its ring reader),
- * `drover attach` and `drover replay` on a run of the history.
+ * The console is a client: it shows runs from their processes' control
+ * sockets and the history and never owns a run, so leaving it never
+ * touches one.  `drover` opens it on the runs list; `drover run` (once the
+ * run's process has started), `drover attach` and `drover replay` on a
+ * run.
  */
 #ifndef DROVER_CONSOLE_H
 #define DROVER_CONSOLE_H
@@ -11,8 +12,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct ring_reader;
-struct workflow;
 
 struct console_opts {
 	const char *theme;	/* --theme, else $DROVER_THEME, else "default" */
@@ -22,17 +21,12 @@ struct console_opts {
 	int64_t run;		/* 0: the runs list */
 	bool replay;
 	double speed;		/* replay */
-	/* a run of this process: */
-	struct ring_reader *rd;
-	const struct workflow *wf;	/* its workflow (the console loads its own copy) */
-	void (*cancel)(void *ud, bool force);
-	void *cancel_ud;
 };
 
 /* How a console on a run ended. */
 struct console_result {
-	uint64_t last_seq;	/* the last event it took */
-	bool run_ended;		/* it saw the run end */
+	bool run_ended;		/* it saw the run end... */
+	int exit_code;		/* ... so: drover's exit status for it */
 };
 
 /* Runs the console until the user leaves; returns 0, or -1 with a message

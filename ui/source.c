@@ -1,11 +1,15 @@
-/* source.c - the console's event sources: a ring, the history, a replay. */
+/* source.c - the console's event sources: a run's control socket, the
+ * history, a replay. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
+#include "json.h"
 #include "model.h"
-#include "ring.h"
+#include "proto.h"
 #include "source.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -13,13 +17,14 @@
 /* How often a run of another process is looked at in the history. */
 #define HISTORY_POLL_MS 200
 
-enum source_kind { SOURCE_RING, SOURCE_HISTORY, SOURCE_REPLAY };
+enum source_kind { SOURCE_SOCKET, SOURCE_HISTORY, SOURCE_REPLAY };
 
 struct source {
 	enum source_kind kind;
-	struct ring_reader *rd;
+	struct client *cl;	/* a socket source; when it goes, the history takes over */
 	struct store *st;
-	bool paused, done;	/* done: the ring has ended */
+	bool paused;
+	char reply[256];	/* the latest reply to a request (cancel) */
 	unsigned changes;
 	int64_t data_version;
 	/* replay */
@@ -42,11 +47,24 @@ source_new(enum source_kind kind, struct store *st)
 }
 
 struct source *
-source_ring(struct ring_reader *rd, struct store *st)
+source_socket(struct store *st, const char *runtime_dir, const char *uuid, struct err *e)
 {
-	struct source *src = source_new(SOURCE_RING, st);
+	struct source *src;
+	struct client *cl;
+	cJSON *req;
+	bool absent;
 
-	src->rd = rd;
+	if ((cl = client_connect(runtime_dir, uuid, &absent, e)) == NULL)
+		return NULL;
+	req = proto_msg_new(PROTO_ATTACH, NULL);
+	if (client_send_request(cl, req, e) < 0) {
+		cJSON_Delete(req);
+		client_free(cl);
+		return NULL;
+	}
+	cJSON_Delete(req);
+	src = source_new(SOURCE_SOCKET, st);
+	src->cl = cl;
 	return src;
 }
 
@@ -95,6 +113,7 @@ source_free(struct source *src)
 {
 	if (src == NULL)
 		return;
+	client_free(src->cl);
 	for (size_t i = 0; i < src->n; i++)
 		free((char *)src->evs[i].data);
 	free(src->evs);
@@ -104,9 +123,9 @@ source_free(struct source *src)
 int
 source_fd(const struct source *src)
 {
-	if (src->kind != SOURCE_RING || src->paused || src->done)
+	if (src->kind != SOURCE_SOCKET || src->paused)
 		return -1;
-	return ring_reader_fd(src->rd);
+	return client_fd(src->cl);
 }
 
 int
@@ -117,7 +136,7 @@ source_timeout_ms(const struct source *src, const struct model *m)
 	if (src->paused)
 		return -1;
 	switch (src->kind) {
-	case SOURCE_RING:
+	case SOURCE_SOCKET:
 		return -1;
 	case SOURCE_HISTORY:
 		return m->ended ? -1 : HISTORY_POLL_MS;
@@ -147,30 +166,52 @@ source_fold(void *ud, const struct event *ev)
 	return 0;
 }
 
+/* One message of the run's process: a part of a snapshot, an event, or
+ * the reply to a request.  -1 with msg set when it makes no sense. */
 static int
-source_poll_ring(struct source *src, struct model *m, struct err *e)
+source_take(struct source *src, struct model *m, const cJSON *o, char *msg, size_t size)
+{
+	const char *type = json_str(o, "type"), *text = json_str(o, "message");
+	struct event ev;
+
+	if (strcmp(type, "snapshot") == 0)
+		return model_snap_take(m, o, msg, size);
+	if (strcmp(type, "event") == 0) {
+		if (proto_event_read(o, &ev, msg, size) < 0)
+			return -1;
+		model_apply(m, &ev);
+		return 0;
+	}
+	if (strcmp(type, "ok") == 0 || strcmp(type, "error") == 0) {
+		snprintf(src->reply, sizeof src->reply, "%s", text != NULL ? text : type);
+		m->gen++;
+	}
+	return 0;		/* a type of a newer server: not for this client */
+}
+
+/* What the run's process sent since the last poll.  When its socket goes
+ * (the run ended, or its process died) the history carries on. */
+static int
+source_poll_socket(struct source *src, struct model *m, struct err *e)
 {
 	unsigned gen = m->gen;
-	struct event ev;
-	enum ring_rc rc;
+	char msg[256];
+	cJSON *o;
+	int rc;
 
-	if (src->done)
-		return 0;
-	while ((rc = ring_read(src->rd, &ev, 0)) != RING_EMPTY) {
-		if (rc == RING_END) {
-			src->done = true;	/* its fd stays readable: stop polling it */
+	while ((rc = client_next(src->cl, &o, e)) > 0) {
+		rc = source_take(src, m, o, msg, sizeof msg);
+		cJSON_Delete(o);
+		if (rc < 0) {
+			err_set(e, "run %lld: %s", (long long)m->run, msg);
 			break;
 		}
-		if (rc == RING_LAPPED) {
-			/* What the ring no longer holds is in the history. */
-			struct fold f = { m, ring_reader_seq(src->rd) };
-
-			if (store_read_events(src->st, m->run, m->last_seq, STORE_STATE, -1, 0,
-			    source_fold, &f, e) < 0)
-				return -1;
-			continue;
-		}
-		model_apply(m, &ev);
+	}
+	if (rc < 0) {
+		client_free(src->cl);
+		src->cl = NULL;
+		src->kind = SOURCE_HISTORY;
+		return 1;	/* the history is read at the next poll */
 	}
 	return m->gen != gen;
 }
@@ -213,8 +254,8 @@ source_poll(struct source *src, struct model *m, struct err *e)
 	if (src->paused)
 		return 0;
 	switch (src->kind) {
-	case SOURCE_RING:
-		news = source_poll_ring(src, m, e);
+	case SOURCE_SOCKET:
+		news = source_poll_socket(src, m, e);
 		break;
 	case SOURCE_HISTORY:
 		news = source_poll_history(src, m, e);
@@ -274,7 +315,30 @@ source_progress(const struct source *src)
 }
 
 bool
-source_abandoned(const struct source *src)
+source_live(const struct source *src)
 {
-	return src->kind == SOURCE_RING && src->done && ring_reader_abandoned(src->rd);
+	return src->kind == SOURCE_SOCKET;
+}
+
+int
+source_cancel(struct source *src, bool force, struct err *e)
+{
+	cJSON *req = proto_msg_new(PROTO_CANCEL, NULL);
+	int rc;
+
+	if (src->kind != SOURCE_SOCKET) {
+		cJSON_Delete(req);
+		return err_set(e, "the run's process cannot be reached");
+	}
+	if (force)
+		cJSON_AddTrueToObject(req, "force");
+	rc = client_send_request(src->cl, req, e);
+	cJSON_Delete(req);
+	return rc;
+}
+
+const char *
+source_reply(const struct source *src)
+{
+	return src->reply;
 }

@@ -1,10 +1,12 @@
 /* source.h - where a console's events come from.
  *
- * A run in this process hands the console a reader of its ring; a run of
- * another process, or a finished one, is followed through the history
- * (re-read only when the database changed); a replay plays a finished
- * run's events again at their own pace, sped up or slowed down.  The
- * console polls its source and folds what it gets into its model.
+ * A live run is attached to through its process's control socket (ctl.h):
+ * a snapshot, then every event as the history gets it.  A finished run,
+ * or one whose process cannot be reached, is followed through the history
+ * (re-read only when the database changed), and so is a live run whose
+ * socket goes away.  A replay plays a finished run's events again at their
+ * own pace, sped up or slowed down.  The console polls its source and
+ * folds what it gets into its model.
  */
 #ifndef DROVER_SOURCE_H
 #define DROVER_SOURCE_H
@@ -15,13 +17,14 @@
 #include "err.h"
 
 struct model;
-struct ring_reader;
 struct store;
 
 struct source;
 
-/* Borrowed: the reader and the store outlive the source. */
-struct source *source_ring(struct ring_reader *rd, struct store *st);
+/* Borrowed: the store outlives the source.  source_socket attaches to the
+ * process of the run with this UUID; NULL with e set when it cannot. */
+struct source *source_socket(struct store *st, const char *runtime_dir, const char *uuid,
+    struct err *e);
 struct source *source_history(struct store *st);
 /* NULL with e set when the run's events cannot be read. */
 struct source *source_replay(struct store *st, int64_t run, double speed, struct err *e);
@@ -37,9 +40,12 @@ int source_timeout_ms(const struct source *src, const struct model *m);
  * as new log lines do; 0 when not; -1 with e set when the history could
  * not be read. */
 int source_poll(struct source *src, struct model *m, struct err *e);
-/* A run of this process that was given up unrecorded (engine_abandoned):
- * the console must go, so the process can exit. */
-bool source_abandoned(const struct source *src);
+/* Attached to the run's process: it can be asked to cancel the run,
+ * -1 with e set when the request cannot be sent; the answer comes as
+ * source_reply (the latest reply's message, or ""). */
+bool source_live(const struct source *src);
+int source_cancel(struct source *src, bool force, struct err *e);
+const char *source_reply(const struct source *src);
 /* Counts the polls that had something new: a view compares it with what
  * it last read. */
 unsigned source_changes(const struct source *src);

@@ -255,9 +255,6 @@ void runs_complete(struct ui *ui, struct cands *c);
 /* Opens run in the run view, following it while it goes on; says why
  * not on the message line. */
 int ui_open_run(struct ui *ui, int64_t run);
-/* Whether the open run is the one of this process the console was opened
- * on: no other run takes its place. */
-bool ui_run_is_own(const struct ui *ui);
 /* Asks, then cancels the open run when it belongs to this process. */
 void ui_cancel(struct ui *ui);
 /* Whether there is a run ui_cancel could cancel: live, of this process,

@@ -19,6 +19,7 @@
 
 #include "dag_layout.h"
 #include "glyph.h"
+#include "paths.h"
 #include "source.h"
 #include "store.h"
 #include "ui.h"
@@ -41,7 +42,7 @@ struct run_view {
 	struct dag_layout *lay;	/* the one shown: ways[way] */
 	struct dag_layout *ways[4];	/* by WAY_*: all but the full made when needed */
 	int way;
-	bool owned;		/* from the history, not the run of this process */
+	char reply[256];	/* the last reply of the run's process shown */
 	size_t sel;		/* selected step (= node) */
 	int ox, oy;		/* top-left of the DAG viewport in the canvas */
 	size_t list_top;
@@ -122,13 +123,12 @@ run_view_layout(const struct workflow *wf, int way)
 
 /* Takes m (the view's from now on) and src. */
 static struct run_view *
-run_view_new(struct model *m, struct source *src, bool owned)
+run_view_new(struct model *m, struct source *src)
 {
 	struct run_view *rv = xcalloc(1, sizeof *rv);
 
 	rv->m = *m;
 	rv->src = src;
-	rv->owned = owned;
 	rv->ways[WAY_FULL] = rv->lay = run_view_layout(m->wf, WAY_FULL);
 	log_pane_reset(&rv->log, 0);
 	return rv;
@@ -156,23 +156,24 @@ run_view_of(const struct ui *ui)
 	return v != NULL ? v->st : NULL;
 }
 
-/* The run of this process the console was opened on, in the console's own
- * copy of its workflow: the run's stays the engine's. */
-static struct run_view *
-run_view_from_ring(struct ui *ui, struct err *e)
+/* A live run is followed through its process's socket, the others (and a
+ * live run whose process cannot be reached: it says why) in the history. */
+static struct source *
+run_view_attach(struct ui *ui, int64_t run)
 {
-	struct diags d = DIAGS_INIT;
-	struct workflow *wf = wf_load_text(ui->o.wf->file, ui->o.wf->text, ui->o.wf->text_len,
-	    &d);
-	struct model m;
+	char uuid[37], *rtdir;
+	struct source *src = NULL;
+	struct err e;
 
-	diags_fini(&d);
-	if (wf == NULL) {
-		err_set(e, "%s no longer loads", ui->o.wf->file);
-		return NULL;
+	if (store_run_live(ui->st, run, uuid)) {
+		if ((rtdir = paths_runtime_dir(&e)) != NULL)
+			src = source_socket(ui->st, rtdir, uuid, &e);
+		free(rtdir);
+		if (src == NULL)
+			ui_message(ui, true, "run %lld is followed in the history (%s)",
+			    (long long)run, e.msg);
 	}
-	model_init(&m, wf, ui->o.run);
-	return run_view_new(&m, source_ring(ui->o.rd, ui->st), false);
+	return src != NULL ? src : source_history(ui->st);
 }
 
 static struct run_view *
@@ -205,19 +206,18 @@ run_view_from_history(struct ui *ui, int64_t run, struct err *e)
 	if (ui->o.replay && run_view_of(ui) == NULL)
 		src = source_replay(ui->st, run, ui->o.speed, e);
 	else
-		src = source_history(ui->st);
+		src = run_view_attach(ui, run);
 	if (src == NULL) {
 		model_fini(&m);
 		return NULL;
 	}
-	return run_view_new(&m, src, true);
+	return run_view_new(&m, src);
 }
 
 static void *
 run_view_open(struct ui *ui, const void *arg, struct err *e)
 {
-	return arg == NULL ? run_view_from_ring(ui, e) :
-	    run_view_from_history(ui, *(const int64_t *)arg, e);
+	return run_view_from_history(ui, *(const int64_t *)arg, e);
 }
 
 int
@@ -226,13 +226,6 @@ ui_open_run(struct ui *ui, int64_t run)
 	return ui_open(ui, &view_run, &run);
 }
 
-bool
-ui_run_is_own(const struct ui *ui)
-{
-	const struct run_view *rv = run_view_of(ui);
-
-	return rv != NULL && !rv->owned;
-}
 
 /* Shows the step's detail and log. */
 static void
@@ -753,8 +746,10 @@ run_view_tick(struct ui *ui, void *st, int64_t now)
 	news = source_poll(rv->src, &rv->m, &e);
 	if (news < 0)
 		ui_message(ui, true, "%s", e.msg);
-	if (source_abandoned(rv->src))
-		ui->quit = true;
+	if (strcmp(source_reply(rv->src), rv->reply) != 0) {
+		snprintf(rv->reply, sizeof rv->reply, "%s", source_reply(rv->src));
+		ui_message(ui, false, "%s", rv->reply);
+	}
 	if (news > 0)
 		run_view_follow(ui, rv);
 	if (news > 0 || !rv->m.ended)
@@ -832,8 +827,8 @@ run_view_result(const void *st, struct console_result *res)
 {
 	const struct run_view *rv = st;
 
-	res->last_seq = rv->m.last_seq;
 	res->run_ended = rv->m.ended;
+	res->exit_code = rv->m.ended ? run_status_exit_code(rv->m.status) : 0;
 }
 
 static unsigned
@@ -870,17 +865,21 @@ ui_can_cancel(const struct ui *ui)
 {
 	const struct run_view *rv = run_view_of(ui);
 
-	return ui->o.cancel != NULL && rv != NULL && !rv->owned && !rv->m.ended;
+	return rv != NULL && source_live(rv->src) && !rv->m.ended;
 }
 
 static void
 ui_cancel_yes(struct ui *ui)
 {
-	if (ui_can_cancel(ui)) {
-		ui->o.cancel(ui->o.cancel_ud, false);
-		ui_message(ui, false, "cancelling run %lld",
-		    (long long)run_view_of(ui)->m.run);
-	}
+	struct run_view *rv = run_view_of(ui);
+	struct err e;
+
+	if (!ui_can_cancel(ui))
+		return;
+	if (source_cancel(rv->src, false, &e) < 0)
+		ui_message(ui, true, "run %lld: %s", (long long)rv->m.run, e.msg);
+	else
+		ui_message(ui, false, "asking run %lld to cancel", (long long)rv->m.run);
 }
 
 void
@@ -892,8 +891,8 @@ ui_cancel(struct ui *ui)
 		ui_message(ui, true, "no live run is open");
 		return;
 	}
-	if (rv->owned || ui->o.cancel == NULL) {
-		ui_message(ui, true, "run %lld belongs to another drover process; cancel it there",
+	if (!source_live(rv->src)) {
+		ui_message(ui, true, "run %lld cannot be reached (its process does not answer)",
 		    (long long)rv->m.run);
 		return;
 	}

@@ -645,7 +645,7 @@ test_run_recorded(void **state)
 	assert_true(item(r, "duration_ms")->valuedouble >= 0);
 	assert_int_equal(cJSON_GetArraySize(item(r, "steps")), 3);
 	assert_str(cJSON_GetArrayItem(item(r, "steps"), 2), "status", "pending");
-	assert_true(store_run_live(s, run));
+	assert_true(store_run_live(s, run, NULL));
 	cJSON_Delete(r);
 
 	wenv_start(&we, s, run);
@@ -677,7 +677,7 @@ test_run_recorded(void **state)
 	assert_null_item(r, "retry_of");
 	assert_str(r, "error", "step 'test': exit code 2");
 	assert_num(r, "last_seq", 20);	/* each log line takes a number */
-	assert_false(store_run_live(s, run));
+	assert_false(store_run_live(s, run, NULL));
 
 	steps = item(r, "steps");
 	assert_int_equal(cJSON_GetArraySize(steps), 3);
@@ -1396,7 +1396,7 @@ test_readonly_missing(void **state)
 	assert_string_equal(e.msg, want);
 	assert_int_equal(store_find_run(s, "abcd", &run, &e), -1);
 	assert_non_null(strstr(e.msg, "no run matches 'abcd'"));
-	assert_false(store_run_live(s, 42));
+	assert_false(store_run_live(s, 42, NULL));
 	store_new_uuid(uuid);
 	assert_int_equal(store_run_create(s, &ri, uuid, &run, &e), -1);
 	assert_non_null(strstr(e.msg, "read-only"));
@@ -1769,11 +1769,11 @@ test_interrupted(void **state)
 	assert_int_equal(mkfifo(lock, 0600), 0);
 	free(lock);
 
-	assert_false(store_run_live(s, a));
-	assert_true(store_run_live(s, b));
-	assert_false(store_run_live(s, c));
-	assert_true(store_run_live(s, d));
-	assert_true(store_run_live(s, x));
+	assert_false(store_run_live(s, a, NULL));
+	assert_true(store_run_live(s, b, NULL));
+	assert_false(store_run_live(s, c, NULL));
+	assert_true(store_run_live(s, d, NULL));
+	assert_true(store_run_live(s, x, NULL));
 
 	r = store_list_runs(s, NULL, &e);
 	assert_str(cJSON_GetArrayItem(r, 0), "status", "running");	/* x */
@@ -1803,7 +1803,7 @@ test_interrupted(void **state)
 	sql_exec(fx->path, sql);
 	taken = own_run(ua);
 	assert_int_equal(store_run_adopt(s, a, getpid(), &e), 0);
-	assert_true(store_run_live(s, a));
+	assert_true(store_run_live(s, a, NULL));
 	r = store_get_run(s, a, &e);
 	assert_str(r, "status", "running");
 	assert_string_equal(attempt_field(r, 0, 1, "status"), "succeeded");

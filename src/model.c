@@ -1,4 +1,4 @@
-/* model.c - folding a run's events into the console's picture of it. */
+/* model.c - folding a run's events into a picture of the run (model.h). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -22,6 +22,14 @@ model_init(struct model *m, struct workflow *wf, int64_t run)
 }
 
 void
+model_init_borrowed(struct model *m, const struct workflow *wf, int64_t run)
+{
+	/* The model never changes its workflow: only model_fini frees it. */
+	model_init(m, (struct workflow *)wf, run);
+	m->wf_borrowed = true;
+}
+
+void
 model_fini(struct model *m)
 {
 	if (m->wf == NULL)
@@ -33,7 +41,8 @@ model_fini(struct model *m)
 	}
 	free(m->steps);
 	free(m->user);
-	wf_free(m->wf);
+	if (!m->wf_borrowed)
+		wf_free(m->wf);
 	memset(m, 0, sizeof *m);
 }
 
@@ -144,7 +153,7 @@ model_apply(struct model *m, const struct event *ev)
 		break;
 	}
 	if (ev->seq != 0)
-		m->last_seq = ev->seq;
+		m->last_seq = event_last_seq(ev);
 	m->gen++;
 }
 
