@@ -337,3 +337,26 @@ fail:
 	cJSON_Delete(out);
 	return NULL;
 }
+
+cJSON *
+argspecs_describe_json(const struct arg_specs *specs)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t k = 0; k < specs->n; k++) {
+		const struct arg_spec *s = &specs->v[k];
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "name", s->name);
+		cJSON_AddStringToObject(o, "type", argspec_type_name(s->type));
+		cJSON_AddBoolToObject(o, "required", s->required);
+		if (s->description != NULL)
+			cJSON_AddStringToObject(o, "description", s->description);
+		if (s->def != NULL && !s->secret)
+			cJSON_AddItemToObject(o, "default", cJSON_Duplicate(s->def, true));
+		if (s->enum_vals != NULL && !s->secret)
+			cJSON_AddItemToObject(o, "enum", cJSON_Duplicate(s->enum_vals, true));
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}

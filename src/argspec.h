@@ -36,4 +36,9 @@ void argspecs_fini(struct arg_specs *specs);
  * break a rule are errors.  Caller frees. */
 cJSON *argspecs_resolve(const struct arg_specs *specs, const cJSON *given, struct err *e);
 
+/* What specs ask for, for people who must give values (a gate's inputs):
+ * [{"name", "type", "required", "description", "default", "enum"}], no
+ * default or choices of a secret.  Caller frees. */
+cJSON *argspecs_describe_json(const struct arg_specs *specs);
+
 #endif

@@ -42,7 +42,7 @@ on_problem(void *ud, int line, int col, const char *msg)
 int
 conf_load(struct conf *c, struct diags *d)
 {
-	static const char *const keys[] = { "kill_grace", "process_tracking", NULL };
+	static const char *const keys[] = { "kill_grace", "process_tracking", "bell", NULL };
 	char *path = conf_path(), *text;
 	size_t len, before = d->n;
 	struct ydoc *doc = NULL;
@@ -52,6 +52,7 @@ conf_load(struct conf *c, struct diags *d)
 
 	c->kill_grace_ms = CONF_DEFAULT_KILL_GRACE;
 	c->process_tracking = PROCTRACK_AUTO;
+	c->bell = true;
 	if (access(path, F_OK) != 0 && getenv("DROVER_CONFIG") == NULL) {
 		free(path);
 		return 0;
@@ -95,6 +96,12 @@ conf_load(struct conf *c, struct diags *d)
 	    (!ynode_is_str(v) || proctrack_mode_parse(v->str, &c->process_tracking) < 0))
 		diags_add(d, path, v->line, v->col, "'process_tracking' is auto, cgroup or "
 		    "subreaper");
+	if ((v = ynode_get(root, "bell")) != NULL) {
+		if (ynode_is_str(v) && (strcmp(v->str, "true") == 0 || strcmp(v->str, "false") == 0))
+			c->bell = strcmp(v->str, "true") == 0;
+		else
+			diags_add(d, path, v->line, v->col, "'bell' is true or false");
+	}
 out:
 	ydoc_free(doc);
 	free(path);

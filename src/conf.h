@@ -4,6 +4,7 @@
 #ifndef DROVER_CONF_H
 #define DROVER_CONF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -12,6 +13,7 @@
 struct conf {
 	int64_t kill_grace_ms;	/* kill_grace: SIGTERM, then SIGKILL this much later */
 	enum proctrack_mode process_tracking;	/* how steps' processes are tracked */
+	bool bell;		/* the console rings when a gate opens */
 };
 
 /* Fills c with the defaults, then what the file sets.  Returns -1 with

@@ -40,6 +40,8 @@
 #include "dur.h"
 #include "engine.h"
 #include "event.h"
+#include "exec.h"
+#include "json.h"
 #include "loop.h"
 #include "model.h"
 #include "monotime.h"
@@ -56,6 +58,7 @@
 #define CTL_LINGER_MS 2000
 #define CTL_READ_CHUNK 65536
 #define CTL_BACKLOG 16
+#define CTL_COMMENT_MAX 4096
 
 struct ctl_conn {
 	struct ctl *ctl;
@@ -70,6 +73,8 @@ struct ctl_conn {
 	bool hello, closing;
 	bool attached;		/* it gets every event... */
 	bool behind;		/* ... unless it fell behind: then a new snapshot */
+	uint64_t ticket;	/* a decision it waits to hear of, or 0 */
+	cJSON *ticket_req;	/* ... the request, for the reply's id */
 	struct ctl_conn *prev, *next;
 };
 
@@ -89,6 +94,7 @@ struct ctl {
 	struct model m;		/* the run as the history has it */
 	int64_t stop_by;	/* stopping: the last clients get until then */
 	int cancels;
+	uint64_t tickets;	/* decisions handed to the engine */
 	struct ctl_conn *conns;
 	int n_conns;
 	char rbuf[CTL_READ_CHUNK];
@@ -177,6 +183,7 @@ fail:
 /* ---- following the run ---- */
 
 static void ctl_broadcast(struct ctl *c, const struct event *ev);
+static void ctl_decided(struct ctl *c, const struct event *ev);
 static void ctl_all_behind(struct ctl *c);
 
 struct ctl_catch_up {
@@ -222,6 +229,8 @@ ctl_drain_events(struct ctl *c)
 			if (ev.seq > c->m.last_seq) {
 				model_apply(&c->m, &ev);
 				ctl_broadcast(c, &ev);
+				if (ev.type == EV_APPROVAL)
+					ctl_decided(c, &ev);
 			}
 			continue;
 		case RING_LAPPED:
@@ -258,6 +267,7 @@ ctl_conn_free(struct ctl_conn *k)
 		loop_timer_cancel(c->loop, k->timer);
 	proto_dec_fini(&k->dec);
 	sb_fini(&k->out);
+	cJSON_Delete(k->ticket_req);
 	if (k->prev != NULL)
 		k->prev->next = k->next;
 	else
@@ -547,6 +557,99 @@ ctl_on_cancel(struct ctl_conn *k, const cJSON *req)
 	return ctl_conn_send(k, o);
 }
 
+/* A decision is answered once the history has it: its EV_APPROVAL came
+ * through the ring, carrying the ticket, refused or taken. */
+static void
+ctl_decided(struct ctl *c, const struct event *ev)
+{
+	cJSON *p = event_json(ev);
+	double ticket = json_num(p, "ticket", 0);
+	const char *by = json_str(p, "by"), *decision = json_str(p, "decision");
+	struct ctl_conn *k;
+	char msg[1400];
+	cJSON *o;
+
+	for (k = c->conns; ticket > 0 && k != NULL; k = k->next)
+		if ((double)k->ticket == ticket)
+			break;
+	if (k == NULL) {
+		cJSON_Delete(p);
+		return;
+	}
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "refused"))) {
+		o = proto_error_new(PROTO_E_DENIED, json_str(p, "reason") != NULL ?
+		    json_str(p, "reason") : "refused", k->ticket_req);
+	} else {
+		snprintf(msg, sizeof msg, "%s %s step '%s' of run %lld", by != NULL ? by : "?",
+		    decision != NULL ? decision : "decided", c->r.wf->steps[ev->step].id,
+		    (long long)c->r.run);
+		o = proto_msg_new(PROTO_OK, k->ticket_req);
+		cJSON_AddStringToObject(o, "message", msg);
+	}
+	k->ticket = 0;
+	cJSON_Delete(k->ticket_req);
+	k->ticket_req = NULL;
+	cJSON_Delete(p);
+	ctl_conn_send(k, o);
+}
+
+/* approve and reject: checked for shape here, judged by the gate's rules
+ * on the executor (step_approval.c). */
+static bool
+ctl_on_decide(struct ctl_conn *k, const cJSON *req, bool approve)
+{
+	struct ctl *c = k->ctl;
+	const cJSON *step = cJSON_GetObjectItemCaseSensitive(req, "step");
+	const cJSON *comment = cJSON_GetObjectItemCaseSensitive(req, "comment");
+	const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(req, "inputs");
+	const cJSON *hash = cJSON_GetObjectItemCaseSensitive(req, "hash");
+	const struct step *s;
+	struct decision d;
+	char msg[256];
+
+	if (!cJSON_IsString(step))
+		return ctl_conn_fail(k, PROTO_E_BAD_REQUEST, "\"step\" is the id of a step", req);
+	if ((comment != NULL && (!cJSON_IsString(comment) ||
+	    strlen(comment->valuestring) > CTL_COMMENT_MAX)) ||
+	    (inputs != NULL && (!approve || !cJSON_IsObject(inputs))) ||
+	    (hash != NULL && (!cJSON_IsString(hash) || strlen(hash->valuestring) != 64)))
+		return ctl_conn_fail(k, PROTO_E_BAD_REQUEST, "\"comment\" is a string of at most "
+		    "4096 bytes, \"inputs\" an object (approve only), \"hash\" 64 hex digits",
+		    req);
+	if ((s = wf_find_step(c->r.wf, step->valuestring)) == NULL) {
+		snprintf(msg, sizeof msg, "run %lld has no step '%.64s'", (long long)c->r.run,
+		    step->valuestring);
+		return ctl_conn_send(k, proto_error_new(PROTO_E_DENIED, msg, req));
+	}
+	if (k->ticket != 0)
+		return ctl_conn_send(k, proto_error_new(PROTO_E_DENIED, "one decision at a time: "
+		    "wait for the answer to the last one", req));
+	memset(&d, 0, sizeof d);
+	d.ticket = k->ticket = ++c->tickets;
+	d.step = (size_t)(s - c->r.wf->steps);
+	d.approve = approve;
+	d.uid = k->uid;
+	snprintf(d.user, sizeof d.user, "%s", k->user);
+	d.comment = comment != NULL ? xstrdup(comment->valuestring) : NULL;
+	d.inputs = inputs != NULL ? cJSON_Duplicate(inputs, true) : NULL;
+	d.hash = hash != NULL ? xstrdup(hash->valuestring) : NULL;
+	k->ticket_req = cJSON_Duplicate(req, true);
+	engine_decide(c->r.en, &d);
+	return true;
+}
+
+static bool
+ctl_on_approve(struct ctl_conn *k, const cJSON *req)
+{
+	return ctl_on_decide(k, req, true);
+}
+
+static bool
+ctl_on_reject(struct ctl_conn *k, const cJSON *req)
+{
+	return ctl_on_decide(k, req, false);
+}
+
 static bool
 ctl_on_attach(struct ctl_conn *k, const cJSON *req)
 {
@@ -563,6 +666,8 @@ static ctl_request_fn *const requests[] = {
 	[PROTO_STATUS] = ctl_on_status,
 	[PROTO_CANCEL] = ctl_on_cancel,
 	[PROTO_ATTACH] = ctl_on_attach,
+	[PROTO_APPROVE] = ctl_on_approve,
+	[PROTO_REJECT] = ctl_on_reject,
 };
 
 /* Runs one request; false when the client is gone or going. */
@@ -742,6 +847,12 @@ ctl_on_stop(struct loop *l, int fd, uint32_t events, void *ud)
 	loop_unwatch(l, fd);
 	loop_unwatch(l, c->fd);		/* nobody new */
 	ctl_drain_events(c);
+	for (struct ctl_conn *k = c->conns, *next; k != NULL; k = next) {
+		next = k->next;
+		if (k->ticket != 0 && ctl_conn_send(k, proto_error_new(PROTO_E_DENIED, "the run "
+		    "ended before the decision was taken", k->ticket_req)))
+			k->ticket = 0;
+	}
 	c->stop = true;
 	c->stop_by = monotime_ms() + CTL_LINGER_MS;
 }

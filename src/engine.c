@@ -69,6 +69,8 @@ struct step_rt {
 	size_t *users;		/* steps that depend on this one */
 	size_t n_users;
 	struct attempt *cur;
+	const struct body *waiting_on;	/* a gate (or approval) that waits for people */
+	void *wait;			/* ... its kind's state */
 	struct loop_timer *retry_timer;
 	cJSON *result;		/* what steps.ID reads */
 	cJSON *params;		/* tool steps: the rendered params */
@@ -126,6 +128,9 @@ struct run {
 	/* control */
 	int cmd_fd, sig_fd;
 	atomic_int cancel_req;	/* 1: cancel, 2: force */
+	pthread_mutex_t decisions_lock;	/* engine_decide's queue: */
+	struct decision *decisions;
+	size_t n_decisions, cap_decisions;
 	struct loop_timer *run_timer, *kill_timer;
 	char *out_dir;
 	int out_fd;		/* out_dir, held open */
@@ -763,6 +768,7 @@ pool_index(const struct run *r, const struct step *s)
 /* ---- finishing steps ---- */
 
 static void step_decide(struct run *r, size_t i);
+static void step_go(struct run *r, size_t i);
 static void dispatch(struct run *r);
 static void stage_next(struct run *r);
 
@@ -1249,7 +1255,6 @@ step_decide(struct run *r, size_t i)
 {
 	const struct step *s = step_of(r, i);
 	struct step_rt *rt = &r->st[i];
-	const struct body *b;
 	bool all_ok = true, any_failed = false, go = true;
 	struct err e;
 
@@ -1335,23 +1340,106 @@ step_decide(struct run *r, size_t i)
 		step_finish(r, i, ST_SKIPPED, -1, NULL, NULL, NULL);
 		return;
 	}
-	if (s->gate != NULL && s->gate->kind->ops->decide(r, i, s->gate, NULL, &e) < 0) {
-		step_finish(r, i, ST_FAILED, -1, NULL, e.msg, NULL);
-		return;
-	}
-	b = body_for(s, PHASE_MAIN);
-	if (b->kind->ops->decide != NULL) {
-		cJSON *outputs = NULL;
+	if (s->gate != NULL) {
+		int rc = s->gate->kind->ops->decide(r, i, s->gate, NULL, &e);
 
-		rt->started_us = event_now();
-		rt->attempts = 1;
-		if (b->kind->ops->decide(r, i, b, &outputs, &e) < 0)
+		if (rc < 0) {
 			step_finish(r, i, ST_FAILED, -1, NULL, e.msg, NULL);
-		else
-			step_finish(r, i, ST_SUCCEEDED, -1, outputs, NULL, NULL);
+			return;
+		}
+		if (rc == STEP_WAITING) {
+			rt->waiting_on = s->gate;
+			return;
+		}
+	}
+	step_go(r, i);
+}
+
+/* Step i's gate, if any, is open: its body is decided now (an approval)
+ * or queued to run. */
+static void
+step_go(struct run *r, size_t i)
+{
+	const struct body *b = body_for(step_of(r, i), PHASE_MAIN);
+	struct step_rt *rt = &r->st[i];
+	cJSON *outputs = NULL;
+	struct err e;
+	int rc;
+
+	if (b->kind->ops->decide == NULL) {
+		ready_push(r, i);
 		return;
 	}
-	ready_push(r, i);
+	rt->started_us = event_now();
+	rt->attempts = 1;
+	rc = b->kind->ops->decide(r, i, b, &outputs, &e);
+	if (rc == STEP_WAITING)
+		rt->waiting_on = b;
+	else if (rc < 0)
+		step_finish(r, i, ST_FAILED, -1, NULL, e.msg, NULL);
+	else
+		step_finish(r, i, ST_SUCCEEDED, -1, outputs, NULL, NULL);
+}
+
+void **
+run_wait(struct run *r, size_t i)
+{
+	return &r->st[i].wait;
+}
+
+void
+run_gate_done(struct run *r, size_t i, bool approved, cJSON *outputs, const char *error)
+{
+	struct step_rt *rt = &r->st[i];
+	bool gate = rt->waiting_on == step_of(r, i)->gate;
+
+	rt->waiting_on = NULL;
+	rt->wait = NULL;
+	if (!approved) {
+		r->rejected = true;
+		cJSON_Delete(outputs);
+		step_finish(r, i, ST_FAILED, -1, NULL, error, NULL);
+	} else if (gate) {
+		step_go(r, i);
+	} else {
+		step_finish(r, i, ST_SUCCEEDED, -1, outputs, NULL, NULL);
+	}
+	drain_todo(r);
+	dispatch(r);
+	stage_next(r);
+}
+
+/* What a gate shows its approvers: for a gate on a step, what the step
+ * will run; for an approval step, what each step that waits only for it
+ * will run, as far as it can be rendered yet. */
+char *
+run_gate_content(struct run *r, size_t i)
+{
+	const struct step *s = step_of(r, i);
+	struct strbuf sb = STRBUF_INIT;
+	const size_t *who = &i;
+	size_t n = 1;
+
+	if (s->gate == NULL) {
+		who = r->st[i].users;
+		n = r->st[i].n_users;
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct step *t = step_of(r, who[k]);
+		const struct body *b = body_for(t, PHASE_MAIN);
+		struct attempt a = { .run = r, .step = who[k], .phase = PHASE_MAIN,
+		    .number = r->st[who[k]].attempts + 1, .body = b, .ops = b->kind->ops };
+		char *what;
+
+		if (b->kind->ops == NULL || b->kind->ops->describe == NULL ||
+		    (what = b->kind->ops->describe(&a)) == NULL)
+			continue;
+		if (n > 1 || who[k] != i)
+			sb_addf(&sb, "%s%s: ", sb.len > 0 ? "\n" : "", t->id);
+		sb_adds(&sb, what);
+		free(what);
+	}
+	return sb.len > 0 ? sb_detach(&sb) : (sb_fini(&sb), NULL);
 }
 
 /* Starts ready steps in file order while max_parallel and pools allow. */
@@ -1570,6 +1658,13 @@ cancel_run(struct run *r, bool force)
 			step_finish(r, i, ST_CANCELLED, -1, NULL, "cancelled while waiting to retry",
 			    NULL);
 		}
+		if (rt->waiting_on != NULL) {
+			rt->waiting_on->kind->ops->unwait(r, i);
+			rt->waiting_on = NULL;
+			rt->wait = NULL;
+			step_finish(r, i, ST_CANCELLED, -1, NULL,
+			    "cancelled while waiting for a decision", NULL);
+		}
 	}
 	/* Queued steps that will not run now. */
 	while (r->n_ready > 0) {
@@ -1588,6 +1683,63 @@ cancel_run(struct run *r, bool force)
 	stage_next(r);
 }
 
+void
+run_refuse(struct run *r, const struct decision *d, const char *reason)
+{
+	struct event ev = { .type = EV_APPROVAL, .step = (int32_t)d->step, .exit_code = -1 };
+	cJSON *p = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(p, "decision", d->approve ? "approved" : "rejected");
+	cJSON_AddStringToObject(p, "by", d->user);
+	if (d->comment != NULL)
+		cJSON_AddStringToObject(p, "comment", d->comment);
+	cJSON_AddTrueToObject(p, "refused");
+	cJSON_AddStringToObject(p, "reason", reason);
+	cJSON_AddNumberToObject(p, "ticket", (double)d->ticket);
+	run_emit(r, &ev, p);
+}
+
+static void
+decision_fini(struct decision *d)
+{
+	free(d->comment);
+	free(d->hash);
+	cJSON_Delete(d->inputs);
+}
+
+/* The decisions engine_decide queued: each goes to the gate it is for,
+ * or is refused (and recorded) when that step waits for none. */
+static void
+take_decisions(struct run *r)
+{
+	struct decision *ds;
+	size_t n;
+
+	pthread_mutex_lock(&r->decisions_lock);
+	ds = r->decisions;
+	n = r->n_decisions;
+	r->decisions = NULL;
+	r->n_decisions = r->cap_decisions = 0;
+	pthread_mutex_unlock(&r->decisions_lock);
+	for (size_t k = 0; k < n; k++) {
+		struct decision *d = &ds[k];
+		struct step_rt *rt = &r->st[d->step < r->wf->n_steps ? d->step : 0];
+		char why[160];
+
+		if (d->step >= r->wf->n_steps) {
+			/* ctl checks the step: never here */
+		} else if (rt->waiting_on != NULL && !r->finished) {
+			rt->waiting_on->kind->ops->offer(r, d->step, rt->waiting_on, d);
+		} else {
+			snprintf(why, sizeof why, "step '%s' is not waiting for a decision (it is %s)",
+			    step_of(r, d->step)->id, step_status_name(rt->status));
+			run_refuse(r, d, why);
+		}
+		decision_fini(d);
+	}
+	free(ds);
+}
+
 static void
 on_command(struct loop *l, int fd, uint32_t events, void *ud)
 {
@@ -1599,6 +1751,7 @@ on_command(struct loop *l, int fd, uint32_t events, void *ud)
 	(void)events;
 	if (read(fd, &v, sizeof v) < 0)
 		return;
+	take_decisions(r);
 	req = atomic_load(&r->cancel_req);
 	if (req > 0)
 		cancel_run(r, req > 1);
@@ -1883,6 +2036,7 @@ engine_new(const struct engine_opts *o, struct err *e)
 	r->o = *o;
 	r->wf = wf;
 	r->cmd_fd = r->sig_fd = r->out_fd = -1;
+	pthread_mutex_init(&r->decisions_lock, NULL);
 	r->started_us = o->started_at != 0 ? o->started_at : event_now();
 	r->args = cJSON_Duplicate(o->args, true);
 	r->mask = mask_new();
@@ -1955,6 +2109,21 @@ engine_start(struct engine *en, struct ring *ring, int64_t run, const char *uuid
 }
 
 void
+engine_decide(struct engine *en, struct decision *d)
+{
+	struct run *r = &en->r;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&r->decisions_lock);
+	xgrow(&r->decisions, &r->cap_decisions, r->n_decisions + 1, sizeof *r->decisions);
+	r->decisions[r->n_decisions++] = *d;
+	pthread_mutex_unlock(&r->decisions_lock);
+	if (write(r->cmd_fd, &one, sizeof one) < 0) {
+		/* The counter is full: a wake-up is already pending. */
+	}
+}
+
+void
 engine_cancel(struct engine *en, bool force)
 {
 	struct run *r = &en->r;
@@ -1994,6 +2163,8 @@ engine_free(struct engine *en)
 	for (size_t i = 0; r->st != NULL && i < r->wf->n_steps; i++) {
 		if (r->st[i].cur != NULL)
 			attempt_free(r->st[i].cur);
+		if (r->st[i].waiting_on != NULL)	/* the run was given up */
+			r->st[i].waiting_on->kind->ops->unwait(r, i);
 		free(r->st[i].users);
 		cJSON_Delete(r->st[i].result);
 		cJSON_Delete(r->st[i].params);
@@ -2029,6 +2200,10 @@ engine_free(struct engine *en)
 	free(r->out_dir);
 	if (r->cmd_fd >= 0)
 		close(r->cmd_fd);
+	for (size_t k = 0; k < r->n_decisions; k++)
+		decision_fini(&r->decisions[k]);
+	free(r->decisions);
+	pthread_mutex_destroy(&r->decisions_lock);
 	if (r->sig_fd >= 0)
 		close(r->sig_fd);
 	loop_free(r->loop);

@@ -60,6 +60,11 @@ int engine_start(struct engine *en, struct ring *ring, int64_t run, const char *
  * period, SIGKILL; force kills them at once.  Safe from any thread and
  * from a signal handler's thread. */
 void engine_cancel(struct engine *en, bool force);
+/* Hands the executor a decision on a gate (exec.h: struct decision, whose
+ * contents it takes): recorded, approved, refused or both, as an
+ * EV_APPROVAL carrying d's ticket.  Safe from any thread; never blocks. */
+struct decision;
+void engine_decide(struct engine *en, struct decision *d);
 /* Waits for the run to end and returns its status. */
 enum run_status engine_join(struct engine *en);
 /* After engine_join: true when a second signal came while the history

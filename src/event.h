@@ -23,7 +23,8 @@ enum event_type {
 	EV_STEP,		/* a step's status changed; {"error", "outputs", "duration_ms",
 				 *  "cached", "cost_usd", "tokens_in", "tokens_out", "delay_ms"} */
 	EV_LOG,			/* nlines lines of one stream of one attempt */
-	EV_APPROVAL,		/* {"decision", "by", "comment", "refused"} */
+	EV_APPROVAL,		/* {"decision", "by", "comment", "refused", "reason", "hash",
+				 *  "ticket"} */
 	EV_NOTE,		/* a warning or notice: {"level", "message"} */
 	EV_RUN_END,		/* status, exit_code; {"error"} */
 };

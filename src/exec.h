@@ -53,8 +53,26 @@ struct attempt_result {
 	long long tokens_in, tokens_out;
 };
 
-/* A kind is either decided at once when its step's turn comes (decide),
- * or runs attempts (start, stop, pause, free). */
+/* A decision on a gate that waits, from a client of the run's control
+ * socket (engine_decide): who (as the kernel says), what, and the ticket
+ * the client's reply waits for (the EV_APPROVAL that records it carries
+ * it). */
+struct decision {
+	uint64_t ticket;
+	size_t step;
+	bool approve;
+	unsigned uid;
+	char user[64];
+	char *comment;		/* or NULL */
+	cJSON *inputs;		/* an object, or NULL */
+	char *hash;		/* the content the client was shown, or NULL */
+};
+
+/* decide's answer when the step waits for people (run_gate_done ends it). */
+#define STEP_WAITING 1
+
+/* A kind is either decided when its step's turn comes (decide, maybe
+ * after waiting), or runs attempts (start, stop, pause, free). */
 struct step_ops {
 	/* Before the run starts: refuses it when step i, whose body (or gate)
 	 * b is of this kind, could not go on (an approval nobody may give);
@@ -62,9 +80,17 @@ struct step_ops {
 	int (*check)(struct run *r, size_t i, const struct body *b, struct err *e);
 	/* Decides step i, whose body (or gate) b is of this kind, without an
 	 * attempt (an approval): 0 with *outputs set (outputs is NULL for a
-	 * gate), or -1 with e set (the step failed). */
+	 * gate), -1 with e set (the step failed), or STEP_WAITING: the step
+	 * is waiting, with the kind's state in *run_wait(r, i), until the
+	 * kind calls run_gate_done. */
 	int (*decide)(struct run *r, size_t i, const struct body *b, cJSON **outputs,
 	    struct err *e);
+	/* A waiting step i: takes a decision (recording it, or its refusal),
+	 * and ends the wait when it is enough.  */
+	void (*offer)(struct run *r, size_t i, const struct body *b, const struct decision *d);
+	/* Ends a wait without a decision (the run is cancelled): frees the
+	 * kind's state; the engine finishes the step. */
+	void (*unwait)(struct run *r, size_t i);
 	/* What the attempt will do, for people (the resolved command); NULL
 	 * when there is nothing to say.  Optional; caller frees. */
 	char *(*describe)(struct attempt *a);
@@ -79,6 +105,20 @@ struct step_ops {
 };
 
 /* ---- what the engine offers the kinds ---- */
+
+/* Where a waiting step keeps the state of its kind (NULL otherwise). */
+void **run_wait(struct run *r, size_t i);
+/* Ends step i's wait (the kind has freed its state): approved, the step
+ * goes on (a gate: its body runs; an approval step: it succeeded with
+ * outputs); else it failed with error and the run is rejected.  outputs
+ * is taken (NULL for a gate). */
+void run_gate_done(struct run *r, size_t i, bool approved, cJSON *outputs, const char *error);
+/* Records d as refused, saying why (the kind's rules, or the step waits
+ * for nothing); the client's reply says the same. */
+void run_refuse(struct run *r, const struct decision *d, const char *reason);
+/* The step whose gate opens: what it will run, for people (secrets
+ * masked), or NULL when nothing can be said yet.  Caller frees. */
+char *run_gate_content(struct run *r, size_t i);
 
 /* How the run was started: its workflow, user, --auto-approve... */
 const struct engine_opts *run_opts(const struct run *r);

@@ -38,6 +38,7 @@ model_fini(struct model *m)
 		free(m->steps[i].error);
 		free(m->steps[i].command);
 		cJSON_Delete(m->steps[i].outputs);
+		cJSON_Delete(m->steps[i].gate);
 	}
 	free(m->steps);
 	free(m->user);
@@ -108,6 +109,13 @@ model_step(struct model *m, const struct event *ev)
 	if (cJSON_IsObject(v)) {
 		cJSON_Delete(s->outputs);
 		s->outputs = cJSON_Duplicate(v, true);
+	}
+	/* A gate shows while its step waits, and only then. */
+	v = cJSON_GetObjectItemCaseSensitive(p, "gate");
+	if (ev->phase == PHASE_MAIN) {
+		cJSON_Delete(s->gate);
+		s->gate = ev->status == ST_WAITING && cJSON_IsObject(v) ? cJSON_Duplicate(v, true) :
+		    NULL;
 	}
 	cJSON_Delete(p);
 }

@@ -28,6 +28,8 @@ struct model_step {
 	char *error;			/* or NULL */
 	char *command;			/* as the latest attempt ran it, or NULL */
 	cJSON *outputs;			/* or NULL */
+	cJSON *gate;			/* waiting for people: what the gate shows
+					 * (step_approval.c), else NULL */
 	uint64_t lines;			/* output lines so far, both streams */
 };
 
@@ -66,7 +68,7 @@ void model_counts(const struct model *m, size_t counts[ST_CANCELLED + 1]);
  * the control protocol: the first part has the run's fields and "n_steps";
  * every part has "from" (the index of its first step) and "steps" (each
  * {"status", "attempt", "started_us", "ended_us", "exit_code", "lines",
- * and when set "error", "command", "outputs"}); the last has "more":
+ * and when set "error", "command", "outputs", "gate"}); the last has "more":
  * false.  A step's outputs and command over MODEL_SNAP_FIELD_MAX bytes are
  * left out and flagged "outputs_omitted" (the history has them). */
 #define MODEL_SNAP_PART_MAX (256u << 10)

@@ -50,6 +50,8 @@ snap_step(const struct model_step *s)
 		cJSON_AddItemToObject(o, "outputs", cJSON_Duplicate(s->outputs, true));
 	else if (s->outputs != NULL)
 		omitted = true;
+	if (s->gate != NULL)
+		cJSON_AddItemToObject(o, "gate", cJSON_Duplicate(s->gate, true));
 	if (omitted)
 		cJSON_AddTrueToObject(o, "outputs_omitted");
 	return o;
@@ -133,6 +135,9 @@ snap_take_step(struct model_step *s, const cJSON *o, char *msg, size_t size)
 	cJSON_Delete(s->outputs);
 	v = cJSON_GetObjectItemCaseSensitive(o, "outputs");
 	s->outputs = cJSON_IsObject(v) ? cJSON_Duplicate(v, true) : NULL;
+	cJSON_Delete(s->gate);
+	v = cJSON_GetObjectItemCaseSensitive(o, "gate");
+	s->gate = cJSON_IsObject(v) ? cJSON_Duplicate(v, true) : NULL;
 	return 0;
 }
 

@@ -92,6 +92,23 @@ step_id(const struct printer *p, int32_t i)
 	return i >= 0 && (size_t)i < p->wf->n_steps ? p->wf->steps[i].id : "?";
 }
 
+/* A gate that waits for people: what it asks, who may answer, and how. */
+static void
+human_gate(struct printer *p, const struct event *ev, const cJSON *g)
+{
+	const cJSON *by = cJSON_GetObjectItemCaseSensitive(g, "approved_by");
+	int need = (int)json_num(g, "min_approvals", 1) - cJSON_GetArraySize(by);
+	const char *id = step_id(p, ev->step);
+
+	fprintf(p->fp, "          %s\n", json_str(g, "message") ? json_str(g, "message") : "");
+	if (json_str(g, "content") != NULL)
+		fprintf(p->fp, "          will run: %s\n", json_str(g, "content"));
+	fprintf(p->fp, "          %d approval%s needed from %s; decide with: drover approve %lld "
+	    "%s  (or: drover reject %lld %s)\n", need, need == 1 ? "" : "s",
+	    json_str(g, "who") ? json_str(g, "who") : "anyone", (long long)p->run, id,
+	    (long long)p->run, id);
+}
+
 static void
 human_step(struct printer *p, const struct event *ev, const cJSON *j)
 {
@@ -121,6 +138,8 @@ human_step(struct printer *p, const struct event *ev, const cJSON *j)
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "fallback")))
 		fprintf(p->fp, "  (fallback)");
 	fputc('\n', p->fp);
+	if (st == ST_WAITING && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "gate")))
+		human_gate(p, ev, cJSON_GetObjectItemCaseSensitive(j, "gate"));
 }
 
 static void

@@ -32,6 +32,8 @@ static const struct {
 	[PROTO_ATTACH] = { "attach", PROTO_CLIENT },
 	[PROTO_SNAPSHOT] = { "snapshot", PROTO_SERVER },
 	[PROTO_EVENT] = { "event", PROTO_SERVER },
+	[PROTO_APPROVE] = { "approve", PROTO_CLIENT },
+	[PROTO_REJECT] = { "reject", PROTO_CLIENT },
 };
 
 #define N_TYPES (sizeof types / sizeof types[0])

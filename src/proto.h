@@ -49,6 +49,8 @@ enum proto_type {
 	PROTO_ATTACH,		/* a request: a snapshot, then every event */
 	PROTO_SNAPSHOT,		/* a part of the run's state (model.h says what) */
 	PROTO_EVENT,		/* one event of the run, once it is in the history */
+	PROTO_APPROVE,		/* a request: {"step", "comment", "inputs", "hash"} */
+	PROTO_REJECT,		/* a request: {"step", "comment", "hash"} */
 };
 
 enum proto_code {

@@ -227,6 +227,8 @@ show_approvals(FILE *fp, const cJSON *approvals)
 		    at);
 		if (json_str(a, "comment") != NULL && *json_str(a, "comment") != '\0')
 			fprintf(fp, ": %s", json_str(a, "comment"));
+		if (json_str(a, "reason") != NULL)
+			fprintf(fp, " (%s)", json_str(a, "reason"));
 		fputc('\n', fp);
 	}
 }

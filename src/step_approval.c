@@ -2,13 +2,18 @@
  * that accompanies a step of another kind.
  *
  * The gate is read and checked here, and decided when its step's turn
- * comes, before anything of the step runs (the engine calls its ops).
- * Until drover can ask people (an attached console, `drover approve`), a
- * gate opens only with --auto-approve, approved by the user who runs
- * drover; a run with a gate that could be reached without it is refused
- * before anything starts.  That approval obeys the gate's rules like any
- * other (approvers, separate_duty, min_approvals), so a gate it cannot
- * open refuses the run before anything starts too.
+ * comes, before anything of the step runs (the engine calls its ops).  It
+ * opens a wait: the step is "waiting", and its event carries what the
+ * approvers must see (the message, what the step will run, a hash of the
+ * two, who may decide, how many must, and until when).  Decisions come
+ * from clients of the run's control socket (engine_decide), each with the
+ * user the kernel gave for it, and are judged here by the gate's rules:
+ * approvers (users and @groups), separate_duty (not the user who started
+ * the run), min_approvals (distinct users), and the hash (what the client
+ * was shown must still be what runs).  Every decision and every refusal is
+ * recorded; the gate closes on a rejection, on enough approvals, or at its
+ * timeout (on_timeout).  --auto-approve decides at once instead, as the
+ * user who runs drover, by the same rules, checked before the run starts.
  */
 #include "config.h"
 
@@ -22,7 +27,9 @@
 #include "argspec.h"
 #include "exec.h"
 #include "engine.h"
+#include "loop.h"
 #include "step_kinds.h"
+#include "sha256.h"
 #include "strbuf.h"
 #include "wf_ld.h"
 #include "xmalloc.h"
@@ -110,10 +117,44 @@ approval_fini(struct body *b)
 	argspecs_fini(&a->inputs);
 }
 
+/* The outputs of an approval step: its inputs (with their defaults), and
+ * approved, by, comment, at. */
+static cJSON *
+gate_outputs(cJSON *inputs, bool approved, const char *by, const char *comment)
+{
+	cJSON *o = inputs != NULL ? inputs : cJSON_CreateObject();
+	char at[40];
+
+	event_time_rfc3339(event_now(), at, sizeof at);
+	cJSON_AddBoolToObject(o, "approved", approved);
+	cJSON_AddStringToObject(o, "by", by);
+	cJSON_AddStringToObject(o, "comment", comment != NULL ? comment : "");
+	cJSON_AddStringToObject(o, "at", at);
+	return o;
+}
+
+/* Records a decision that counts. */
+static void
+emit_decision(struct run *r, size_t i, bool approved, const char *by, const char *comment,
+    uint64_t ticket, const char *hash)
+{
+	struct event ev = { .type = EV_APPROVAL, .step = (int32_t)i, .exit_code = -1 };
+	cJSON *p = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(p, "decision", approved ? "approved" : "rejected");
+	cJSON_AddStringToObject(p, "by", by);
+	if (comment != NULL)
+		cJSON_AddStringToObject(p, "comment", comment);
+	if (ticket > 0)
+		cJSON_AddNumberToObject(p, "ticket", (double)ticket);
+	if (hash != NULL)
+		cJSON_AddStringToObject(p, "hash", hash);
+	run_emit(r, &ev, p);
+}
+
 /* Approves as --auto-approve does: the step waits, then the approval is
  * recorded as given by the user who runs drover.  *outputs (when outputs
- * is not NULL) gets what an approval step outputs: approved, by, comment,
- * at, and the inputs with their defaults. */
+ * is not NULL) gets what an approval step outputs. */
 static int
 approve_auto(struct run *r, size_t i, const struct approval_spec *ap, cJSON **outputs,
     struct err *e)
@@ -121,35 +162,19 @@ approve_auto(struct run *r, size_t i, const struct approval_spec *ap, cJSON **ou
 	const char *user = run_opts(r)->user;
 	struct event waiting = { .type = EV_STEP, .status = ST_WAITING, .phase = PHASE_MAIN,
 	    .step = (int32_t)i, .attempt = 0, .exit_code = -1 };
-	struct event ev = { .type = EV_APPROVAL, .step = (int32_t)i, .exit_code = -1 };
-	cJSON *p = cJSON_CreateObject(), *inputs = NULL;
-	cJSON *empty = cJSON_CreateObject();
-	char at[40];
+	cJSON *empty = cJSON_CreateObject(), *inputs = NULL;
 
 	run_emit(r, &waiting, NULL);
-	if (ap->inputs.n > 0) {
-		inputs = argspecs_resolve(&ap->inputs, empty, e);
-		if (inputs == NULL) {
-			cJSON_Delete(empty);
-			cJSON_Delete(p);
-			return -1;
-		}
+	if (ap->inputs.n > 0 && (inputs = argspecs_resolve(&ap->inputs, empty, e)) == NULL) {
+		cJSON_Delete(empty);
+		return -1;
 	}
 	cJSON_Delete(empty);
-	event_time_rfc3339(event_now(), at, sizeof at);
-	cJSON_AddStringToObject(p, "decision", "approved");
-	cJSON_AddStringToObject(p, "by", user);
-	cJSON_AddStringToObject(p, "comment", AUTO_COMMENT);
-	run_emit(r, &ev, p);
-	if (outputs != NULL) {
-		*outputs = inputs != NULL ? inputs : cJSON_CreateObject();
-		cJSON_AddTrueToObject(*outputs, "approved");
-		cJSON_AddStringToObject(*outputs, "by", user);
-		cJSON_AddStringToObject(*outputs, "comment", AUTO_COMMENT);
-		cJSON_AddStringToObject(*outputs, "at", at);
-	} else {
+	emit_decision(r, i, true, user, AUTO_COMMENT, 0, NULL);
+	if (outputs != NULL)
+		*outputs = gate_outputs(inputs, true, user, AUTO_COMMENT);
+	else
 		cJSON_Delete(inputs);
-	}
 	return 0;
 }
 
@@ -166,43 +191,45 @@ gate_possible(struct run *r, const struct step *s)
 	return true;
 }
 
-/* Whether the invoking user (the real uid, as the kernel has it, never
- * $USER) is in group, by its primary and supplementary groups.  A group
- * the host does not have never matches. */
+/* Whether the user uid (named user) is in group, by its primary and
+ * supplementary groups as this host has them.  A group the host does not
+ * have never matches. */
 static bool
-invoker_in_group(const char *group)
+user_in_group(unsigned uid, const char *user, const char *group)
 {
-	struct passwd *pw = getpwuid(getuid());
-	struct group *gr = getgrnam(group);
+	struct passwd pw, *pres = NULL;
+	struct group gr, *gres = NULL;
+	char pbuf[4096], gbuf[16384];
 	gid_t *gids = NULL;
 	int n = 16, have;
 	bool in = false;
 
-	if (pw == NULL || gr == NULL)
+	if (getpwuid_r((uid_t)uid, &pw, pbuf, sizeof pbuf, &pres) != 0 || pres == NULL ||
+	    strcmp(pw.pw_name, user) != 0 ||
+	    getgrnam_r(group, &gr, gbuf, sizeof gbuf, &gres) != 0 || gres == NULL)
 		return false;
 	/* Too small a list fails and says in n how many there are. */
 	do {
 		have = n;
 		gids = xreallocarray(gids, (size_t)have, sizeof *gids);
-	} while (getgrouplist(pw->pw_name, pw->pw_gid, gids, &n) < 0 && n > have);
+	} while (getgrouplist(pw.pw_name, pw.pw_gid, gids, &n) < 0 && n > have);
 	for (int k = 0; k < n && k < have && !in; k++)
-		in = gids[k] == gr->gr_gid;
+		in = gids[k] == gr.gr_gid;
 	free(gids);
 	return in;
 }
 
-/* Whether user (the invoking user) may decide the gate: anyone when it
- * lists no approvers, else a user listed by name or a member of a listed
- * @group. */
+/* Whether user (uid) may decide the gate: anyone when it lists no
+ * approvers, else a user listed by name or a member of a listed @group. */
 static bool
-approver_allowed(const struct approval_spec *a, const char *user)
+approver_allowed(const struct approval_spec *a, unsigned uid, const char *user)
 {
 	if (a->n_approvers == 0)
 		return true;
 	for (size_t k = 0; k < a->n_approvers; k++) {
 		const char *who = a->approvers[k];
 
-		if (who[0] == '@' ? invoker_in_group(who + 1) : strcmp(who, user) == 0)
+		if (who[0] == '@' ? user_in_group(uid, user, who + 1) : strcmp(who, user) == 0)
 			return true;
 	}
 	return false;
@@ -212,6 +239,8 @@ approver_allowed(const struct approval_spec *a, const char *user)
 static void
 approvers_describe(const struct approval_spec *a, struct strbuf *sb)
 {
+	if (a->n_approvers == 0)
+		sb_adds(sb, "anyone who can reach the run");
 	for (size_t k = 0; k < a->n_approvers; k++) {
 		if (k > 0)
 			sb_adds(sb, k + 1 == a->n_approvers ? " or " : ", ");
@@ -233,7 +262,7 @@ auto_allowed(const struct step *s, const struct approval_spec *a, const char *us
 {
 	struct strbuf who = STRBUF_INIT;
 
-	if (!approver_allowed(a, user)) {
+	if (!approver_allowed(a, getuid(), user)) {
 		approvers_describe(a, &who);
 		err_set(e, "step '%s' needs an approval from %s; you are %s", s->id, sb_str(&who),
 		    user);
@@ -255,25 +284,256 @@ approval_check(struct run *r, size_t i, const struct body *b, struct err *e)
 {
 	const struct engine_opts *o = run_opts(r);
 	const struct step *s = &o->wf->steps[i];
+	const struct approval_spec *a = b->spec;
 
-	if (!gate_possible(r, s))
+	if (a->notify != NULL)
+		return err_set(e, "step '%s': 'notify' sends an http request, and this version of "
+		    "drover cannot send http requests yet: remove 'notify' for now", s->id);
+	if (!o->auto_approve || !gate_possible(r, s))
 		return 0;
-	if (!o->auto_approve)
-		return err_set(e, "step '%s' waits for an approval, and this version of drover "
-		    "cannot ask for one yet: run with --auto-approve to approve, as %s, each gate %s may decide",
-		    s->id, o->user, o->user);
-	return auto_allowed(s, b->spec, o->user, e);
+	return auto_allowed(s, a, o->user, e);
+}
+
+/* ---- a gate that waits for people ---- */
+
+struct gate_wait {
+	struct run *run;
+	size_t step;
+	const struct approval_spec *ap;
+	bool is_gate;		/* beside another kind, not an approval step */
+	char *message, *content;	/* as shown: secrets masked */
+	char hash[65];		/* of the two */
+	char **approved_by;	/* distinct users, in order */
+	size_t n_approved;
+	int64_t deadline_us;	/* 0: none */
+	struct loop_timer *timer;
+};
+
+static void
+wait_free(struct gate_wait *w)
+{
+	if (w->timer != NULL)
+		loop_timer_cancel(run_loop(w->run), w->timer);
+	for (size_t k = 0; k < w->n_approved; k++)
+		free(w->approved_by[k]);
+	free(w->approved_by);
+	free(w->message);
+	free(w->content);
+	free(w);
+}
+
+/* The step's "waiting" event, with what a console shows in its dialog. */
+static void
+emit_waiting(struct gate_wait *w)
+{
+	struct event ev = { .type = EV_STEP, .status = ST_WAITING, .phase = PHASE_MAIN,
+	    .step = (int32_t)w->step, .attempt = 0, .exit_code = -1 };
+	struct strbuf who = STRBUF_INIT;
+	cJSON *p = cJSON_CreateObject(), *g = cJSON_AddObjectToObject(p, "gate"), *list;
+
+	cJSON_AddStringToObject(g, "message", w->message);
+	if (w->content != NULL)
+		cJSON_AddStringToObject(g, "content", w->content);
+	cJSON_AddStringToObject(g, "hash", w->hash);
+	list = cJSON_AddArrayToObject(g, "approvers");
+	for (size_t k = 0; k < w->ap->n_approvers; k++)
+		cJSON_AddItemToArray(list, cJSON_CreateString(w->ap->approvers[k]));
+	approvers_describe(w->ap, &who);
+	cJSON_AddStringToObject(g, "who", sb_str(&who));
+	sb_fini(&who);
+	cJSON_AddNumberToObject(g, "min_approvals", w->ap->min_approvals);
+	list = cJSON_AddArrayToObject(g, "approved_by");
+	for (size_t k = 0; k < w->n_approved; k++)
+		cJSON_AddItemToArray(list, cJSON_CreateString(w->approved_by[k]));
+	cJSON_AddBoolToObject(g, "separate_duty", w->ap->separate_duty);
+	if (w->ap->separate_duty)
+		cJSON_AddStringToObject(g, "starter", run_opts(w->run)->user);
+	if (w->deadline_us > 0) {
+		cJSON_AddNumberToObject(g, "deadline_us", (double)w->deadline_us);
+		cJSON_AddStringToObject(g, "on_timeout", w->ap->approve_on_timeout ? "approve" :
+		    "reject");
+	}
+	if (w->ap->inputs.n > 0)
+		cJSON_AddItemToObject(g, "inputs", argspecs_describe_json(&w->ap->inputs));
+	run_emit(w->run, &ev, p);
+}
+
+/* Closes the wait: the engine takes the step on. */
+static void
+wait_close(struct gate_wait *w, bool approved, cJSON *inputs, const char *by,
+    const char *comment)
+{
+	struct run *r = w->run;
+	size_t i = w->step;
+	cJSON *outputs = NULL;
+	char *error = NULL;
+
+	if (!approved)
+		error = xasprintf("rejected by %s%s%s", by, comment != NULL && *comment != '\0' ?
+		    ": " : "", comment != NULL ? comment : "");
+	if (approved && !w->is_gate)
+		outputs = gate_outputs(inputs, true, by, comment);
+	else
+		cJSON_Delete(inputs);
+	wait_free(w);
+	run_gate_done(r, i, approved, outputs, error);
+	free(error);
+}
+
+static void
+on_gate_timeout(struct loop *l, void *ud)
+{
+	struct gate_wait *w = ud;
+	bool approve = w->ap->approve_on_timeout;
+	cJSON *inputs = NULL, *empty;
+	struct err e;
+
+	(void)l;
+	w->timer = NULL;
+	if (approve && w->ap->inputs.n > 0) {
+		/* Approving needs the inputs, and only their defaults are here. */
+		empty = cJSON_CreateObject();
+		inputs = argspecs_resolve(&w->ap->inputs, empty, &e);
+		cJSON_Delete(empty);
+		approve = inputs != NULL;
+	}
+	emit_decision(w->run, w->step, approve, "timeout", approve ?
+	    "no decision in time (on_timeout: approve)" :
+	    "no decision in time (on_timeout: reject)", 0, w->hash);
+	wait_close(w, approve, inputs, "timeout", "no decision in time");
+}
+
+static int
+approval_wait(struct run *r, size_t i, const struct body *b, struct err *e)
+{
+	const struct approval_spec *ap = b->spec;
+	const struct step *s = &run_opts(r)->wf->steps[i];
+	struct attempt a = { .run = r, .step = i, .phase = PHASE_MAIN, .body = b };
+	struct gate_wait *w = xcalloc(1, sizeof *w);
+	struct strbuf sb = STRBUF_INIT;
+
+	w->run = r;
+	w->step = i;
+	w->ap = ap;
+	w->is_gate = s->gate == b;
+	if (ap->message != NULL &&
+	    (w->message = attempt_render_shown(&a, ap->message, TMPL_TEXT, e)) == NULL) {
+		free(w);
+		return -1;
+	}
+	if (w->message == NULL)
+		w->message = xasprintf("Approve step '%s'?", s->id);
+	w->content = run_gate_content(r, i);
+	sb_adds(&sb, w->message);
+	sb_addc(&sb, '\0');
+	if (w->content != NULL)
+		sb_adds(&sb, w->content);
+	sha256_hex(sb.buf, sb.len, w->hash);
+	sb_fini(&sb);
+	if (ap->timeout_ms > 0) {
+		w->deadline_us = event_now() + ap->timeout_ms * 1000;
+		w->timer = loop_timer_add(run_loop(r), ap->timeout_ms, on_gate_timeout, w);
+	}
+	*run_wait(r, i) = w;
+	emit_waiting(w);
+	return STEP_WAITING;
 }
 
 static int
 approval_decide(struct run *r, size_t i, const struct body *b, cJSON **outputs, struct err *e)
 {
-	return approve_auto(r, i, b->spec, outputs, e);
+	if (run_opts(r)->auto_approve)
+		return approve_auto(r, i, b->spec, outputs, e);
+	return approval_wait(r, i, b, e);
+}
+
+/* Why d may not decide the gate, or NULL when it may. */
+static const char *
+refusal(const struct gate_wait *w, const struct decision *d, char *why, size_t size)
+{
+	const struct approval_spec *ap = w->ap;
+	const char *step = run_opts(w->run)->wf->steps[w->step].id;
+	struct strbuf who = STRBUF_INIT;
+
+	if (!approver_allowed(ap, d->uid, d->user)) {
+		approvers_describe(ap, &who);
+		snprintf(why, size, "step '%s' may be decided only by %s; you are %s", step,
+		    sb_str(&who), d->user);
+		sb_fini(&who);
+		return why;
+	}
+	if (ap->separate_duty && strcmp(d->user, run_opts(w->run)->user) == 0) {
+		snprintf(why, size, "step '%s' has separate_duty: %s started the run and may not "
+		    "decide it; someone else must", step, d->user);
+		return why;
+	}
+	if (d->hash != NULL && strcmp(d->hash, w->hash) != 0) {
+		snprintf(why, size, "what step '%s' will do changed since it was shown to you: "
+		    "look again, then decide", step);
+		return why;
+	}
+	for (size_t k = 0; d->approve && k < w->n_approved; k++)
+		if (strcmp(w->approved_by[k], d->user) == 0) {
+			snprintf(why, size, "you approved step '%s' already; %d more approval%s "
+			    "from other users %s needed", step, ap->min_approvals - (int)w->n_approved,
+			    ap->min_approvals - (int)w->n_approved == 1 ? "" : "s",
+			    ap->min_approvals - (int)w->n_approved == 1 ? "is" : "are");
+			return why;
+		}
+	return NULL;
+}
+
+static void
+approval_offer(struct run *r, size_t i, const struct body *b, const struct decision *d)
+{
+	struct gate_wait *w = *run_wait(r, i);
+	const struct approval_spec *ap = b->spec;
+	cJSON *inputs = NULL, *empty;
+	char why[1200];
+	struct err e;
+
+	if (refusal(w, d, why, sizeof why) != NULL) {
+		run_refuse(r, d, why);
+		return;
+	}
+	if (d->approve && ap->inputs.n > 0) {
+		empty = d->inputs == NULL ? cJSON_CreateObject() : NULL;
+		inputs = argspecs_resolve(&ap->inputs, d->inputs != NULL ? d->inputs : empty, &e);
+		cJSON_Delete(empty);
+		if (inputs == NULL) {
+			snprintf(why, sizeof why, "inputs of step '%s': %s",
+			    run_opts(r)->wf->steps[i].id, e.msg);
+			run_refuse(r, d, why);
+			return;
+		}
+	}
+	emit_decision(r, i, d->approve, d->user, d->comment, d->ticket, w->hash);
+	if (!d->approve) {
+		wait_close(w, false, NULL, d->user, d->comment);
+		return;
+	}
+	w->approved_by = xreallocarray(w->approved_by, w->n_approved + 1,
+	    sizeof *w->approved_by);
+	w->approved_by[w->n_approved++] = xstrdup(d->user);
+	if ((int)w->n_approved >= ap->min_approvals) {
+		wait_close(w, true, inputs, d->user, d->comment);
+		return;
+	}
+	cJSON_Delete(inputs);
+	emit_waiting(w);	/* with one more approval */
+}
+
+static void
+approval_unwait(struct run *r, size_t i)
+{
+	wait_free(*run_wait(r, i));
 }
 
 static const struct step_ops approval_ops = {
 	.check = approval_check,
 	.decide = approval_decide,
+	.offer = approval_offer,
+	.unwait = approval_unwait,
 };
 
 const struct step_kind step_approval_kind = {

@@ -422,7 +422,8 @@ store_get_steps(struct store *s, int64_t run, cJSON *o, const struct store_here 
 	    " FROM attempts WHERE run_id = ?1 ORDER BY step_idx,"
 	    " CASE phase WHEN 'main' THEN 0 WHEN 'fallback' THEN 1 ELSE 2 END, attempt";
 	static const char *const sql_approvals =
-	    "SELECT s.id, a.decision, a.by_user, a.comment, a.at, a.refused FROM approvals a"
+	    "SELECT s.id, a.decision, a.by_user, a.comment, a.at, a.refused, a.reason, a.hash"
+	    " FROM approvals a"
 	    " LEFT JOIN steps s ON s.run_id = a.run_id AND s.idx = a.step_idx"
 	    " WHERE a.run_id = ?1 ORDER BY a.seq";
 	sqlite3_stmt *st = NULL;
@@ -510,6 +511,10 @@ store_get_steps(struct store *s, int64_t run, cJSON *o, const struct store_here 
 		store_json_text(j, "comment", st, 3);
 		store_json_time(j, "at", st, 4);
 		cJSON_AddBoolToObject(j, "refused", sqlite3_column_int(st, 5) != 0);
+		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+			store_json_text(j, "reason", st, 6);
+		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+			store_json_text(j, "hash", st, 7);
 	}
 out:
 	sqlite3_finalize(st);

@@ -1,8 +1,8 @@
 /* store_schema.c - the history's tables, the migrations that make them,
  * and the names events are stored under.
  *
- * The schema (migration 1; PRAGMA user_version counts the migrations that
- * ran).  Times are microseconds since the epoch; statuses, phases, streams
+ * The schema (migrations 1 and 2; PRAGMA user_version counts the
+ * migrations that ran).  Times are microseconds since the epoch; statuses, phases, streams
  * and event types are stored by name (event.c), so the file reads well in
  * sqlite3(1) and an old history survives a reordered enum.
  *
@@ -29,7 +29,7 @@
  *              attempt, status, exit_code (NULL for -1), data -- every other
  *              event, its payload as written; with logs, the whole stream
  *   approvals  (run_id, seq): step_idx, decision, by_user, comment, refused,
- *              at
+ *              at, reason (why refused), hash (of what the gate showed)
  *
  * Everything hangs off runs with ON DELETE CASCADE, so retention deletes
  * runs rows and nothing else.  Indexes: runs by (status, id), (workflow, id)
@@ -152,6 +152,9 @@ static const char *const store_migrations[] = {
 	"  refused INTEGER NOT NULL DEFAULT 0,"
 	"  at INTEGER NOT NULL,"
 	"  PRIMARY KEY (run_id, seq));",
+	/* 2: why a decision was refused, and what it was bound to. */
+	"ALTER TABLE approvals ADD COLUMN reason TEXT;"
+	"ALTER TABLE approvals ADD COLUMN hash TEXT;",
 };
 
 #define STORE_VERSION ((int)(sizeof store_migrations / sizeof store_migrations[0]))

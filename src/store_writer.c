@@ -69,7 +69,8 @@ static const char *const ws_sql[WS_N] = {
 	[WS_LOG] = "INSERT OR REPLACE INTO logs (run_id, seq, ts, step_idx, phase, attempt,"
 	    " stream, first_line, nlines, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[WS_APPROVAL] = "INSERT OR REPLACE INTO approvals (run_id, seq, step_idx, decision,"
-	    " by_user, comment, refused, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    " by_user, comment, refused, at, reason, hash)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[WS_RUN_START] = "UPDATE runs SET status = 'running',"
 	    " started_at = coalesce(started_at, ?2), ended_at = NULL, exit_code = NULL"
 	    " WHERE id = ?1",
@@ -517,6 +518,8 @@ store_apply_approval(struct store_writer *w, const struct event *ev, const cJSON
 	store_bind_text(st, 6, json_str(p, "comment"));
 	sqlite3_bind_int(st, 7, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "refused")));
 	sqlite3_bind_int64(st, 8, ev->ts);
+	store_bind_text(st, 9, json_str(p, "reason"));
+	store_bind_text(st, 10, json_str(p, "hash"));
 	return store_step_done(st);
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "store.h"
 #include "strbuf.h"
 #include "ui.h"
@@ -68,6 +69,43 @@ cmd_cancel(struct ui *ui, int argc, char **argv)
 	ui_cancel(ui);
 }
 
+/* :approve STEP [-i NAME=VALUE]... [COMMENT...] and :reject STEP
+ * [COMMENT...]: bound to what the gate shows here (its hash). */
+static void
+cmd_decide(struct ui *ui, int argc, char **argv)
+{
+	bool approve = strcmp(argv[0], "approve") == 0;
+	struct strbuf comment = STRBUF_INIT;
+	cJSON *inputs = NULL;
+	const cJSON *gate;
+
+	for (int k = 1; k < argc; k++) {
+		const char *eq;
+
+		if (approve && strcmp(argv[k], "-i") == 0 && k + 1 < argc &&
+		    (eq = strchr(argv[k + 1], '=')) != NULL && eq != argv[k + 1]) {
+			char *name = xstrndup(argv[k + 1], (size_t)(eq - argv[k + 1]));
+
+			if (inputs == NULL)
+				inputs = cJSON_CreateObject();
+			cJSON_DeleteItemFromObjectCaseSensitive(inputs, name);
+			cJSON_AddStringToObject(inputs, name, eq + 1);
+			free(name);
+			k++;
+		} else if (k > 1) {
+			if (comment.len > 0)
+				sb_addc(&comment, ' ');
+			sb_adds(&comment, argv[k]);
+		}
+	}
+	/* Bound to the gate as shown here. */
+	gate = run_view_gate_named(ui, argv[1]);
+	ui_decide(ui, argv[1], approve, sb_str(&comment), inputs,
+	    gate != NULL ? json_str(gate, "hash") : NULL);
+	cJSON_Delete(inputs);
+	sb_fini(&comment);
+}
+
 static void
 cmd_open(struct ui *ui, int argc, char **argv)
 {
@@ -99,6 +137,10 @@ static const struct command commands[] = {
 	{ "run", NULL, "FILE [NAME=VALUE]...", 1, -1, C_CHANGES, NULL, cmd_run,
 	    complete_workflows, child_history },
 	{ "cancel", NULL, NULL, 0, -1, C_CHANGES, NULL, cmd_cancel, NULL, NULL },
+	{ "approve", NULL, "STEP [-i NAME=VALUE]... [COMMENT]", 1, -1, C_CHANGES, need_run,
+	    cmd_decide, run_complete, NULL },
+	{ "reject", NULL, "STEP [COMMENT]", 1, -1, C_CHANGES, need_run, cmd_decide,
+	    run_complete, NULL },
 	{ "open", NULL, "RUN", 1, 1, 0, NULL, cmd_open, runs_complete, NULL },
 	{ "step", NULL, "ID", 1, 1, 0, need_run, cmd_step, run_complete, NULL },
 	{ "theme", NULL, "NAME", 1, 1, 0, NULL, cmd_theme, complete_themes, NULL },

@@ -22,7 +22,9 @@
 #include <wchar.h>
 
 #include "cmdline.h"
+#include "conf.h"
 #include "glyph.h"
+#include "json.h"
 #include "paths.h"
 #include "store.h"
 #include "strbuf.h"
@@ -31,6 +33,19 @@
 
 #define FRAME_US 33000		/* at most ~30 frames a second */
 #define PASTE_MAX (64 * 1024)	/* what a paste may put on the prompt */
+
+/* Whether the configuration lets a gate ring the bell (a broken one is
+ * said by the commands that run things, not here). */
+static bool
+console_bell(void)
+{
+	struct diags d = DIAGS_INIT;
+	struct conf c;
+	bool bell = conf_load(&c, &d) < 0 || c.bell;
+
+	diags_fini(&d);
+	return bell;
+}
 
 /* ---- drawing ---- */
 
@@ -79,10 +94,38 @@ ui_draw_bottom(struct ui *ui)
 	keys_draw_footer(ui, LINES - 1);
 }
 
+/* A gate that waits shows on every view but its own dialog: a band under
+ * the header.  Returns the rows it took. */
+static int
+ui_draw_band(struct ui *ui)
+{
+	const cJSON *g, *by;
+	const char *id = NULL;
+	char buf[512];
+	int64_t run;
+	size_t step;
+	int need;
+
+	if (ui_top(ui)->ops == &view_gate || (g = run_view_gate(ui, &run, &step)) == NULL ||
+	    run_view_step_gate(ui, step, &id) == NULL)
+		return 0;
+	by = cJSON_GetObjectItemCaseSensitive(g, "approved_by");
+	need = (int)json_num(g, "min_approvals", 1) - cJSON_GetArraySize(by);
+	snprintf(buf, sizeof buf, " %s waits for approval: %s  (%d needed from %s)  A: review "
+	    "and decide", id, json_str(g, "message") ? json_str(g, "message") : "", need,
+	    json_str(g, "who") ? json_str(g, "who") : "anyone");
+	ui_fill(1, 0, COLS, theme_attr(ROLE_WAITING) | A_REVERSE);
+	attrset(theme_attr(ROLE_WAITING) | A_REVERSE);
+	move(1, 0);
+	glyph_text(stdscr, buf, strlen(buf), COLS);
+	attrset(A_NORMAL);
+	return 1;
+}
+
 static void
 ui_draw(struct ui *ui)
 {
-	int body = LINES - 3;
+	int body = LINES - 3, band;
 
 	if (LINES < 6 || COLS < 20) {
 		erase();
@@ -91,7 +134,8 @@ ui_draw(struct ui *ui)
 		return;
 	}
 	ui_draw_header(ui);
-	ui_top(ui)->ops->draw(ui, ui_top(ui)->st, 1, body);
+	band = ui_draw_band(ui);
+	ui_top(ui)->ops->draw(ui, ui_top(ui)->st, 1 + band, body - band);
 	if (ui->help)
 		keys_draw_help(ui);
 	ui_draw_bottom(ui);	/* last: it leaves the cursor on the ':' line */
@@ -412,6 +456,7 @@ console_main(const struct console_opts *o, struct console_result *res)
 	memset(&ui, 0, sizeof ui);
 	ui.o = *o;
 	ui.child = child_new();
+	ui.bell = console_bell();
 	setlocale(LC_ALL, "");
 	if (!isatty(0) || !isatty(1)) {
 		fprintf(stderr, "drover: the console needs a terminal\n");

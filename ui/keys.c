@@ -124,7 +124,8 @@ keys_draw_footer(const struct ui *ui, int y)
 	for (size_t i = 0; (b = keys_next(ui, &i)) != NULL;) {
 		int w;
 
-		if (b->footer == NULL || ((b->flags & K_LIVE_RUN) && !ui_can_cancel(ui)))
+		if (b->footer == NULL || ((b->flags & K_LIVE_RUN) && !ui_can_cancel(ui)) ||
+		    ((b->flags & K_GATE) && !ui_gate_waits(ui)))
 			continue;
 		w = (int)(strlen(b->names) + strlen(b->footer) + 2);
 		if (x + w > COLS)

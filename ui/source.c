@@ -320,21 +320,41 @@ source_live(const struct source *src)
 	return src->kind == SOURCE_SOCKET;
 }
 
+/* Sends req (and frees it) to the run's process. */
+static int
+source_send(struct source *src, cJSON *req, struct err *e)
+{
+	int rc = src->kind == SOURCE_SOCKET ? client_send_request(src->cl, req, e) :
+	    err_set(e, "the run's process cannot be reached");
+
+	cJSON_Delete(req);
+	return rc;
+}
+
 int
 source_cancel(struct source *src, bool force, struct err *e)
 {
 	cJSON *req = proto_msg_new(PROTO_CANCEL, NULL);
-	int rc;
 
-	if (src->kind != SOURCE_SOCKET) {
-		cJSON_Delete(req);
-		return err_set(e, "the run's process cannot be reached");
-	}
 	if (force)
 		cJSON_AddTrueToObject(req, "force");
-	rc = client_send_request(src->cl, req, e);
-	cJSON_Delete(req);
-	return rc;
+	return source_send(src, req, e);
+}
+
+int
+source_decide(struct source *src, const char *step, bool approve, const char *comment,
+    const cJSON *inputs, const char *hash, struct err *e)
+{
+	cJSON *req = proto_msg_new(approve ? PROTO_APPROVE : PROTO_REJECT, NULL);
+
+	cJSON_AddStringToObject(req, "step", step);
+	if (comment != NULL && *comment != '\0')
+		cJSON_AddStringToObject(req, "comment", comment);
+	if (approve && inputs != NULL)
+		cJSON_AddItemToObject(req, "inputs", cJSON_Duplicate(inputs, true));
+	if (hash != NULL)
+		cJSON_AddStringToObject(req, "hash", hash);
+	return source_send(src, req, e);
 }
 
 const char *

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "err.h"
 
 struct model;
@@ -46,6 +48,11 @@ int source_poll(struct source *src, struct model *m, struct err *e);
 bool source_live(const struct source *src);
 int source_cancel(struct source *src, bool force, struct err *e);
 const char *source_reply(const struct source *src);
+/* Sends a decision on step's gate (source_reply gets the answer): a
+ * comment, inputs (an object, or NULL), and the hash of what the gate
+ * showed (or NULL); -1 with e set when it cannot be sent. */
+int source_decide(struct source *src, const char *step, bool approve, const char *comment,
+    const cJSON *inputs, const char *hash, struct err *e);
 /* Counts the polls that had something new: a view compares it with what
  * it last read. */
 unsigned source_changes(const struct source *src);

@@ -67,6 +67,7 @@ struct ui {
 	struct theme *theme;
 	enum color_depth depth;
 	bool quit, dirty, help, paused;
+	bool bell;		/* config: ring when a gate opens */
 	char msg[512];
 	bool msg_error;
 	int64_t msg_until;
@@ -123,10 +124,9 @@ struct view_ops {
 	size_t n_bindings;
 };
 
-/* The views (view_*.c).  view_run's arg: the int64_t run to open from the
- * history, or NULL for the run of this process the console was opened on
- * (console_opts.rd). */
-extern const struct view_ops view_runs, view_run;
+/* The views (view_*.c).  view_run's arg: the int64_t run to open;
+ * view_gate's: the size_t step of the open run whose gate it shows. */
+extern const struct view_ops view_runs, view_run, view_gate;
 
 /* One key binding of a view, or of every view (keys.c).  The table a view
  * holds is the one source of its keys' dispatch, help and footer. */
@@ -145,10 +145,10 @@ struct binding {
 #define CTRL(c) ((c) & 0x1f)
 #endif
 
-/* A key that changes something (hidden with --readonly), and one that
- * acts on a live run of this process (the footer offers it only then,
- * ui_can_cancel). */
-enum { K_CHANGES = 1, K_LIVE_RUN = 2 };
+/* A key that changes something (hidden with --readonly), one that acts
+ * on a live run (the footer offers it only then, ui_can_cancel), and one
+ * that acts on a gate that waits (only then, ui_gate_waits). */
+enum { K_CHANGES = 1, K_LIVE_RUN = 2, K_GATE = 4 };
 
 /* ---- ui.c ---- */
 void ui_message(struct ui *ui, bool error, const char *fmt, ...)
@@ -255,11 +255,25 @@ void runs_complete(struct ui *ui, struct cands *c);
 /* Opens run in the run view, following it while it goes on; says why
  * not on the message line. */
 int ui_open_run(struct ui *ui, int64_t run);
-/* Asks, then cancels the open run when it belongs to this process. */
+/* Asks, then has the open run's process cancel it. */
 void ui_cancel(struct ui *ui);
-/* Whether there is a run ui_cancel could cancel: live, of this process,
- * not a replay. */
+/* Whether there is a run ui_cancel could cancel: live, reached through
+ * its process, not a replay. */
 bool ui_can_cancel(const struct ui *ui);
+/* The open run's first step waiting at a gate (its number in *run, the
+ * step in *step) and what the gate shows (step_approval.c); NULL when
+ * none waits. */
+const cJSON *run_view_gate(const struct ui *ui, int64_t *run, size_t *step);
+/* What the gate of step shows while it waits, with its id; else NULL. */
+const cJSON *run_view_step_gate(const struct ui *ui, size_t step, const char **id);
+/* The same for the step with this id. */
+const cJSON *run_view_gate_named(const struct ui *ui, const char *id);
+/* Whether a gate of the open run waits (the footer offers A). */
+bool ui_gate_waits(const struct ui *ui);
+/* Sends a decision on step's gate to the open run's process; the answer
+ * comes on the message line. */
+void ui_decide(struct ui *ui, const char *step, bool approve, const char *comment,
+    const cJSON *inputs, const char *hash);
 /* Selects the open run's next step whose id contains text; false when
  * none does (or no run is open). */
 bool run_view_find(struct ui *ui, const char *text);

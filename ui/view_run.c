@@ -19,6 +19,7 @@
 
 #include "dag_layout.h"
 #include "glyph.h"
+#include "json.h"
 #include "paths.h"
 #include "source.h"
 #include "store.h"
@@ -43,6 +44,7 @@ struct run_view {
 	struct dag_layout *ways[4];	/* by WAY_*: all but the full made when needed */
 	int way;
 	char reply[256];	/* the last reply of the run's process shown */
+	char rung[65];		/* the hash of the last gate the bell announced */
 	size_t sel;		/* selected step (= node) */
 	int ox, oy;		/* top-left of the DAG viewport in the canvas */
 	size_t list_top;
@@ -732,6 +734,36 @@ run_view_search_slice(struct ui *ui, struct run_view *rv)
 	ui->dirty = true;
 }
 
+/* The first step of the run waiting at a gate, with what the gate shows;
+ * NULL when none waits. */
+static const cJSON *
+run_view_gate_of(const struct run_view *rv, size_t *step)
+{
+	for (size_t i = 0; i < rv->m.wf->n_steps; i++)
+		if (rv->m.steps[i].status == ST_WAITING && rv->m.steps[i].gate != NULL) {
+			*step = i;
+			return rv->m.steps[i].gate;
+		}
+	return NULL;
+}
+
+/* A gate that opened since the last one rings the bell (unless the
+ * configuration says bell: false). */
+static void
+run_view_ring(struct ui *ui, struct run_view *rv)
+{
+	const char *hash;
+	const cJSON *g;
+	size_t i;
+
+	if ((g = run_view_gate_of(rv, &i)) == NULL || (hash = json_str(g, "hash")) == NULL ||
+	    strcmp(hash, rv->rung) == 0)
+		return;
+	snprintf(rv->rung, sizeof rv->rung, "%s", hash);
+	if (ui->bell)
+		beep();
+}
+
 static void
 run_view_tick(struct ui *ui, void *st, int64_t now)
 {
@@ -754,6 +786,7 @@ run_view_tick(struct ui *ui, void *st, int64_t now)
 		run_view_follow(ui, rv);
 	if (news > 0 || !rv->m.ended)
 		ui->dirty = true;
+	run_view_ring(ui, rv);
 }
 
 static int
@@ -807,8 +840,12 @@ run_view_back(struct ui *ui, void *st)
 {
 	struct run_view *rv = st;
 
-	if (!rv->log_focus)
+	if (!rv->log_focus) {
+		/* Leaving a live run leaves it going. */
+		if (!rv->m.ended && source_live(rv->src))
+			ui_message(ui, false, "detached; run %lld goes on", (long long)rv->m.run);
 		return false;
+	}
 	rv->log_focus = false;
 	rv->log_max = false;
 	return true;
@@ -858,6 +895,66 @@ run_complete(struct ui *ui, struct cands *c)
 
 	for (size_t i = 0; rv != NULL && i < rv->m.wf->n_steps; i++)
 		cands_add(c, rv->m.wf->steps[i].id);
+}
+
+const cJSON *
+run_view_gate(const struct ui *ui, int64_t *run, size_t *step)
+{
+	const struct run_view *rv = run_view_of(ui);
+
+	if (rv == NULL)
+		return NULL;
+	*run = rv->m.run;
+	return run_view_gate_of(rv, step);
+}
+
+const cJSON *
+run_view_step_gate(const struct ui *ui, size_t step, const char **id)
+{
+	const struct run_view *rv = run_view_of(ui);
+
+	if (rv == NULL || step >= rv->m.wf->n_steps || rv->m.steps[step].status != ST_WAITING)
+		return NULL;
+	*id = rv->m.wf->steps[step].id;
+	return rv->m.steps[step].gate;
+}
+
+const cJSON *
+run_view_gate_named(const struct ui *ui, const char *id)
+{
+	const struct run_view *rv = run_view_of(ui);
+	const struct step *s;
+
+	if (rv == NULL || (s = wf_find_step(rv->m.wf, id)) == NULL)
+		return NULL;
+	return run_view_step_gate(ui, (size_t)(s - rv->m.wf->steps), &id);
+}
+
+void
+ui_decide(struct ui *ui, const char *step, bool approve, const char *comment,
+    const cJSON *inputs, const char *hash)
+{
+	struct run_view *rv = run_view_of(ui);
+	struct err e;
+
+	if (rv == NULL || rv->m.ended) {
+		ui_message(ui, true, "no live run is open");
+		return;
+	}
+	if (source_decide(rv->src, step, approve, comment, inputs, hash, &e) < 0)
+		ui_message(ui, true, "run %lld: %s", (long long)rv->m.run, e.msg);
+	else
+		ui_message(ui, false, "%s step '%s' of run %lld...", approve ? "approving" :
+		    "rejecting", step, (long long)rv->m.run);
+}
+
+bool
+ui_gate_waits(const struct ui *ui)
+{
+	int64_t run;
+	size_t step;
+
+	return run_view_gate(ui, &run, &step) != NULL && ui_can_cancel(ui);
 }
 
 bool
@@ -962,6 +1059,22 @@ act_cancel(struct ui *ui, void *st, int key)
 	ui_cancel(ui);
 }
 
+/* The gate of the selected step when it waits at one, else the first. */
+static void
+act_gate(struct ui *ui, void *st, int key)
+{
+	struct run_view *rv = st;
+	size_t i = rv->sel;
+
+	if (rv->m.steps[i].status != ST_WAITING || rv->m.steps[i].gate == NULL) {
+		if (run_view_gate_of(rv, &i) == NULL) {
+			ui_message(ui, true, "no step of this run waits for a decision");
+			return;
+		}
+	}
+	ui_open(ui, &view_gate, &i);
+}
+
 static void
 act_follow(struct ui *ui, void *st, int key)
 {
@@ -1033,6 +1146,8 @@ static const struct binding run_bindings[] = {
 	{ M_RUN | M_LOG, { 'f' }, "f", "follow the log as it grows", "follow", 0, act_follow },
 	{ M_RUN | M_LOG, { 'c' }, "c", "cancel the run (asks first)", "cancel",
 	    K_CHANGES | K_LIVE_RUN, act_cancel },
+	{ M_RUN | M_LOG, { 'A' }, "A", "review the gate that waits: approve or reject", "approve",
+	    K_CHANGES | K_GATE, act_gate },
 	{ M_LOG, { 'j', 'k', KEY_DOWN, KEY_UP }, "j/k", "scroll a line", NULL, 0, act_log_move },
 	{ M_LOG, { KEY_NPAGE, KEY_PPAGE, ' ', 'b' }, "Space/b", "page down / up (PgDn/PgUp)",
 	    NULL, 0, act_log_move },
