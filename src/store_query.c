@@ -131,12 +131,12 @@ store_find_run(struct store *s, const char *ref, int64_t *run, struct err *e)
 	" CASE WHEN r.status = 'running' THEN" \
 	"  (SELECT coalesce(sum(tokens_out), 0) FROM steps WHERE run_id = r.id)" \
 	"  ELSE r.tokens_out END," \
-	" r.args, r.file, r.retry_of, r.error, r.last_seq"
+	" r.args, r.file, r.retry_of, r.error, r.last_seq, r.pid"
 
 enum {
 	RC_ID, RC_UUID, RC_WORKFLOW, RC_STATUS, RC_EXIT, RC_USER, RC_HOST, RC_STARTED,
 	RC_ENDED, RC_DURATION, RC_COST, RC_TIN, RC_TOUT, RC_ARGS, RC_FILE, RC_RETRY_OF,
-	RC_ERROR, RC_LAST_SEQ,
+	RC_ERROR, RC_LAST_SEQ, RC_PID,
 };
 
 static void
@@ -217,6 +217,11 @@ store_json_run(sqlite3_stmt *st, const struct store_here *h, bool interrupted)
 		store_json_int(o, "exit_code", st, RC_EXIT);
 	store_json_text(o, "user", st, RC_USER);
 	store_json_text(o, "host", st, RC_HOST);
+	/* Who owns a live run: the process its lock names (runlock.h). */
+	if (running)
+		store_json_int(o, "pid", st, RC_PID);
+	else
+		cJSON_AddNullToObject(o, "pid");
 	store_json_time(o, "started_at", st, RC_STARTED);
 	store_json_time(o, "ended_at", st, RC_ENDED);
 	if (!store_col_null(st, RC_DURATION))

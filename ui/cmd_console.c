@@ -126,7 +126,7 @@ static int
 cmd_console_attach(int64_t run)
 {
 	struct console_opts o = given;
-	struct console_result res = { false, 0 };
+	struct console_result res = { false, RUN_RUNNING };
 
 	o.run = run;
 	if (console_main(&o, &res) < 0) {
@@ -135,8 +135,10 @@ cmd_console_attach(int64_t run)
 		    (long long)run);
 		return EXIT_INTERNAL;
 	}
-	if (res.run_ended)
-		return res.exit_code;
+	if (res.run_ended) {
+		printf("run %lld %s\n", (long long)run, run_status_name(res.status));
+		return run_status_exit_code(res.status);
+	}
 	fprintf(stderr, "drover: detached; run %lld goes on ('drover attach %lld' to watch it, "
 	    "'drover cancel %lld' to stop it)\n", (long long)run, (long long)run, (long long)run);
 	return EXIT_OK;

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "event.h"
+
 
 struct console_opts {
 	const char *theme;	/* --theme, else $DROVER_THEME, else "default" */
@@ -26,7 +28,7 @@ struct console_opts {
 /* How a console on a run ended. */
 struct console_result {
 	bool run_ended;		/* it saw the run end... */
-	int exit_code;		/* ... so: drover's exit status for it */
+	enum run_status status;	/* ... so */
 };
 
 /* Runs the console until the user leaves; returns 0, or -1 with a message

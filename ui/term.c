@@ -8,9 +8,10 @@
  *
  * Ctrl-Z (a key, since the console reads raw) and SIGTSTP suspend like
  * other curses programs: the terminal is handed back, the process stops,
- * and on SIGCONT the screen is drawn again.  The signals may arrive on
- * any thread of the process (the engine's among them), so their handler
- * only writes the signal's number to a pipe the console's loop polls.
+ * and on SIGCONT the screen is drawn again.  SIGTERM, SIGHUP and SIGINT
+ * end the console as q does, giving the terminal back first; the runs it
+ * shows go on in their own processes.  The handler only writes the
+ * signal's number to a pipe the console's loop polls.
  */
 #include "config.h"
 
@@ -29,6 +30,10 @@
 
 static int sig_pipe[2] = { -1, -1 };
 static struct sigaction old_tstp, old_cont;
+/* The signals that end the console, and what they did before it. */
+static const int ends[] = { SIGTERM, SIGHUP, SIGINT };
+#define N_ENDS (sizeof ends / sizeof ends[0])
+static struct sigaction old_end[N_ENDS];
 static int key_paste_begin, key_paste_end;
 
 static void
@@ -82,6 +87,8 @@ term_start(struct ui *ui)
 	 * console, line mode stops on Ctrl-Z as a plain program does. */
 	sigaction(SIGTSTP, NULL, &old_tstp);
 	sigaction(SIGCONT, NULL, &old_cont);
+	for (size_t k = 0; k < N_ENDS; k++)
+		sigaction(ends[k], NULL, &old_end[k]);
 	set_escdelay(25);
 	if ((ui->screen = newterm(NULL, stdout, stdin)) == NULL) {
 		fprintf(stderr, "drover: the console cannot use this terminal (TERM=%s)\n",
@@ -101,6 +108,8 @@ term_start(struct ui *ui)
 		return 0;	/* no suspending then; the console still works */
 	term_handle(SIGTSTP, term_on_signal, NULL);
 	term_handle(SIGCONT, term_on_signal, NULL);
+	for (size_t k = 0; k < N_ENDS; k++)
+		term_handle(ends[k], term_on_signal, NULL);
 	return 0;
 }
 
@@ -109,6 +118,8 @@ term_stop(struct ui *ui)
 {
 	sigaction(SIGTSTP, &old_tstp, NULL);
 	sigaction(SIGCONT, &old_cont, NULL);
+	for (size_t k = 0; k < N_ENDS; k++)
+		sigaction(ends[k], &old_end[k], NULL);
 	endwin();
 	term_paste_mode(false);
 	delscreen(ui->screen);
@@ -159,8 +170,12 @@ term_signals(struct ui *ui)
 		for (ssize_t i = 0; i < n; i++) {
 			stop |= sig[i] == SIGTSTP;
 			cont |= sig[i] == SIGCONT;
+			for (size_t k = 0; k < N_ENDS; k++)
+				ui->quit |= sig[i] == ends[k];
 		}
 	}
+	if (ui->quit)
+		return;
 	if (stop)
 		term_suspend(ui);
 	else if (cont)

@@ -865,7 +865,7 @@ run_view_result(const void *st, struct console_result *res)
 	const struct run_view *rv = st;
 
 	res->run_ended = rv->m.ended;
-	res->exit_code = rv->m.ended ? run_status_exit_code(rv->m.status) : 0;
+	res->status = rv->m.status;
 }
 
 static unsigned

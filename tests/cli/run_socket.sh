@@ -130,7 +130,7 @@ is "the run succeeds" "$rc" 0
 is "its history is complete" "$(step_field "$run" last status)" succeeded
 [ ! -e "$sock" ]; tap_result $? "its socket is removed when it exits"
 fails "drover cancel of a finished run" 2 "$DROVER" cancel "$run"
-is "says so" "$out" "drover: run $run is not running (it ended succeeded)"
+is "says so" "$out" "drover: run $run cannot be cancelled: it is not running (it ended succeeded)"
 
 # drover cancel: the run ends cancelled, and its process exits 3.
 start_waits run2
@@ -144,7 +144,7 @@ is "its running step was cancelled" "$(step_field "$run" slow status)" cancelled
 is "and the one after it never ran" "$(step_field "$run" last status)" cancelled
 [ ! -e "$sock" ]; tap_result $? "its socket is gone"
 fails "cancelling it again" 2 "$DROVER" cancel "$run"
-is "is refused: it is not running" "$out" "drover: run $run is not running (it ended cancelled)"
+is "is refused: it is not running" "$out" "drover: run $run cannot be cancelled: it is not running (it ended cancelled)"
 
 # A run whose process was killed: interrupted, its stale socket answers
 # nobody, and a resume's process replaces it.
@@ -154,7 +154,7 @@ kill -KILL "$pid"; wait "$pid" 2>/dev/null
 is "its stale socket answers nobody" "$? $(cat "$T/closed")" \
 	"2 sockpeer: connect $sock: Connection refused"
 fails "drover cancel of an interrupted run" 2 "$DROVER" cancel "$run"
-is "says what to do" "$out" "drover: run $run is not running: its drover process ended before the run did (it is interrupted); 'drover resume $run' continues it"
+is "says what to do" "$out" "drover: run $run cannot be cancelled: its drover process ended before the run did (it is interrupted); 'drover resume $run' continues it"
 rm -f "$T/slow.started"
 "$DROVER" resume "$run" >"$T/run3b.out" 2>&1 &
 pid=$!

@@ -106,9 +106,13 @@ tui_keys c
 tui_wait "with --readonly, c does nothing" "'c' does nothing here"
 unlike "and the footer does not offer it" "$(tui_screen | tail -n 1)" 'cancel'
 tui_keys q
-tui_wait "leaving hands over to the line printer" 'run 2 goes on'
-tui_keys C-c
-tui_wait "Ctrl-C then cancels the run in line mode" '\[exited 3\]'
+tui_wait "leaving a live run detaches from it" 'detached; run 2 goes on'
+tui_wait "and drover run exits 0" '\[exited 0\]'
+like "the run goes on in its own process" "$("$DROVER" ls)" ' 2 +running'
+"$DROVER" cancel 2 >/dev/null
+i=0
+until "$DROVER" ls | grep -q ' 2 *cancelled' || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
+like "drover cancel ends it from another shell" "$("$DROVER" ls)" ' 2 +cancelled'
 tui_stop
 tui_start 100 30 "$DROVER" run slow.yaml
 tui_wait "the slow run runs again" '▶ nap'

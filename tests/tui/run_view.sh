@@ -79,7 +79,8 @@ until "$DROVER" show 2 --json 2>/dev/null | jq -e '.steps[1].status == "running"
 done
 tui_start 100 30 "$DROVER" attach 2
 tui_wait "attach to a live run opens on its running step" '^▶ second *$'
-unlike "another process's run: no cancel in the footer" "$(footer)" 'cancel'
+like "another process's run is reached through its socket: c cancels it" "$(footer)" \
+	'cancel'
 tui_stop
 touch "$T/go"
 wait "$runner"

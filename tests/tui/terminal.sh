@@ -134,20 +134,29 @@ tui_stop
 is "bracketed paste is on in the console and off while suspended and after" \
 	"$(modes)" hlhlhl
 
-# Two signals while the history cannot be written (another process holds
-# its write lock): the console goes and drover exits, saying how to resume.
+# Two signals to the run's process while the history cannot be written
+# (another process holds its write lock): the run process gives the run up
+# and says in its log how to resume it; the console is not touched, and
+# the run is then interrupted.
 if command -v sqlite3 >/dev/null 2>&1; then
 	rm -f "$T/go"
 	tui_start 100 30 "$DROVER" run slow.yaml
 	tui_wait "a console on a slow run" 'nap'
 	hold_history_lock
-	pid=$(pgrep -f "drover run slow.yaml" | head -1)
+	pid=$("$DROVER" ls --json | jq '.[0].pid')
 	kill -TERM "$pid"
 	sleep 0.5
 	kill -TERM "$pid"
-	tui_wait "a second signal ends the console and drover" '^\[exited 3\]' 20
-	like "saying how to go on" "$(tui_screen | tr -d '\n')" "drover resume [0-9]+"
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	ok "a second signal ends the run's process" sh -c "! kill -0 $pid 2>/dev/null"
 	release_history_lock
+	like "its log says how to go on" "$(cat "$(dirname "$DROVER_DB")"/runs/*.log)" \
+		"drover resume [0-9]+"
+	is "the run is interrupted" "$("$DROVER" ls --json | jq -r '.[0].status')" interrupted
+	like "the console is still there" "$(tui_screen)" 'nap'
+	tui_keys q
+	tui_wait "and leaves when asked" '\[exited [0-9]+\]'
 	tui_stop
 fi
 
