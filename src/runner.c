@@ -126,13 +126,15 @@ block_signals(bool detached)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	/* A hang-up is a terminal's, and a run process has none: ignored,
-	 * it is never even queued for the executor's signalfd. */
+	/* A hang-up is a terminal's, and a run process has none: ignored and
+	 * not blocked (the kernel queues a blocked signal even when it is
+	 * ignored), it never reaches the executor's signalfd. */
 	if (detached)
 		signal(SIGHUP, SIG_IGN);
+	else
+		sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
 
 static void

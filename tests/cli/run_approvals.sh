@@ -1,0 +1,211 @@
+#!/bin/sh
+# run_approvals.sh - a gate waits for people (SPEC 5.4): drover run
+# --no-tui prints how to decide it and waits; drover approve and drover
+# reject decide it from another shell, as the Unix user the kernel says;
+# the gate's rules refuse who may not (and every refusal is recorded);
+# min_approvals counts users once; timeouts, inputs, cancelling while it
+# waits, and a decision bound to what the gate showed.
+. "$TOP_SRCDIR/tests/tap.sh"
+me=$(id -un)
+other=drover-test-other
+
+# gated NAME APPROVAL: $T/NAME.yaml, whose step 'deploy' (after 'build')
+# waits for APPROVAL; 'after' prints what the gate's outputs say.
+gated() {
+	cat >"$T/$1.yaml" <<YAML
+name: $1
+args:
+  tag: {type: string, default: v7}
+steps:
+  - id: build
+    run: echo built >>"$T/$1.builds"
+  - id: deploy
+    depends_on: [build]
+    approval: $2
+  - id: after
+    depends_on: [deploy]
+    run: echo "by={{ steps.deploy.outputs.by }} comment={{ steps.deploy.outputs.comment }}"
+YAML
+}
+
+# start NAME [ARGS]: runs $T/NAME.yaml with --no-tui in the background
+# ($pid) and waits until step 'deploy' waits ($run is its number).
+start() {
+	wf=$1; shift
+	"$DROVER" run --no-tui "$T/$wf.yaml" "$@" >"$T/$wf.out" 2>"$T/$wf.err" &
+	pid=$!
+	i=0
+	until [ "$("$DROVER" ls --json -n 1 2>/dev/null | jq -r '.[0].workflow')" = "$wf" ] &&
+	    [ "$(step_field "$("$DROVER" ls --json -n 1 | jq -r '.[0].id')" deploy status)" = \
+	    waiting ] || [ $i -gt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+}
+
+# approvals RUN: the run's recorded decisions, one per line.
+approvals() {
+	"$DROVER" show "$1" --json | jq -r '.approvals[] |
+	    [.step, .decision, .by, (if .refused then "refused" else "taken" end),
+	    (.comment // ""), (.reason // "")] | join("|")'
+}
+
+# --- approved from another shell ---
+gated simple "{message: 'Deploy {{ args.tag }}?'}"
+start simple
+is "the step waits for a decision" "$(step_field "$run" deploy status)" waiting
+like "the line printer shows what the gate asks" "$(cat "$T/simple.out")" 'Deploy v7\?'
+like "and how to decide it" "$(cat "$T/simple.out")" \
+	"decide with: drover approve $run deploy +\(or: drover reject $run deploy\)"
+out=$("$DROVER" approve "$run" deploy -m "looks good" 2>&1); rc=$?
+is "drover approve exits 0" "$rc" 0
+is "saying what was recorded" "$out" "$me approved step 'deploy' of run $run"
+wait "$pid"; rc=$?
+is "the run then goes on and succeeds" "$rc" 0
+is "the gate's outputs say who and why" "$("$DROVER" logs "$run" after)" \
+	"by=$me comment=looks good"
+is "the decision is in the history" "$(approvals "$run")" \
+	"deploy|approved|$me|taken|looks good|"
+like "bound to the hash of what the gate showed" \
+	"$("$DROVER" show "$run" --json | jq -r '.approvals[0].hash')" '^[0-9a-f]{64}$'
+like "drover show lists it" "$("$DROVER" show "$run")" \
+	"deploy +approved by $me at .*: looks good"
+
+# --- rejected ---
+gated rejected "{message: go?}"
+start rejected
+out=$("$DROVER" reject "$run" deploy -m "not today" 2>&1); rc=$?
+is "drover reject exits 0" "$rc" 0
+is "saying so" "$out" "$me rejected step 'deploy' of run $run"
+wait "$pid"; rc=$?
+is "the run ends rejected, exit 3" "$rc" 3
+is "rejected in the history" "$("$DROVER" ls --json -n 1 | jq -r '.[0].status')" rejected
+is "the gated step failed, saying who rejected it" "$(step_field "$run" deploy error)" \
+	"rejected by $me: not today"
+is "and what depended on it did not run" "$(step_field "$run" after status)" upstream_failed
+
+# --- refusals, each recorded with its reason ---
+gated refusals "{approvers: [$other]}"
+start refusals
+out=$("$DROVER" approve "$run" deploy 2>&1); rc=$?
+is "a user not in approvers is refused: exit 2" "$rc" 2
+is "saying who may decide" "$out" \
+	"drover: step 'deploy' may be decided only by $other; you are $me"
+out=$("$DROVER" reject "$run" deploy 2>&1); rc=$?
+is "rejecting needs the same right" "$rc" 2
+out=$("$DROVER" approve "$run" build 2>&1); rc=$?
+is "a step that does not wait: refused" "$rc" 2
+is "saying what it is" "$out" "drover: step 'build' is not waiting for a decision (it is succeeded)"
+out=$("$DROVER" approve "$run" nosuch 2>&1); rc=$?
+is "a step the run does not have: refused" "$rc" 2
+is "naming it" "$out" "drover: run $run has no step 'nosuch'"
+is "still waiting after all that" "$(step_field "$run" deploy status)" waiting
+is "every refusal is recorded, with its reason" "$(approvals "$run")" \
+"deploy|approved|$me|refused||step 'deploy' may be decided only by $other; you are $me
+deploy|rejected|$me|refused||step 'deploy' may be decided only by $other; you are $me
+build|approved|$me|refused||step 'build' is not waiting for a decision (it is succeeded)"
+"$DROVER" cancel "$run" >/dev/null 2>&1
+wait "$pid"; rc=$?
+is "cancelling a run that waits: exit 3" "$rc" 3
+is "the waiting step is cancelled" "$(step_field "$run" deploy status)" cancelled
+is "saying it was waiting" "$(step_field "$run" deploy error)" \
+	"cancelled while waiting for a decision"
+out=$("$DROVER" approve "$run" deploy 2>&1); rc=$?
+is "a decision on a finished run: exit 2" "$rc" 2
+is "saying it has ended" "$out" \
+	"drover: run $run cannot be decided: it is not running (it ended cancelled)"
+
+# separate_duty: the user who started the run may not decide.
+gated duty "{separate_duty: true}"
+start duty
+out=$("$DROVER" approve "$run" deploy 2>&1); rc=$?
+is "separate_duty refuses the starter" "$rc" 2
+is "saying someone else must" "$out" \
+	"drover: step 'deploy' has separate_duty: $me started the run and may not decide it; someone else must"
+"$DROVER" cancel "$run" >/dev/null 2>&1
+wait "$pid"
+
+# min_approvals counts each user once.
+gated twice "{min_approvals: 2}"
+start twice
+out=$("$DROVER" approve "$run" deploy 2>&1); rc=$?
+is "the first approval of two is taken" "$rc" 0
+is "the step still waits" "$(step_field "$run" deploy status)" waiting
+out=$("$DROVER" approve "$run" deploy 2>&1); rc=$?
+is "the same user again is refused" "$rc" 2
+is "saying another user must approve" "$out" \
+	"drover: you approved step 'deploy' already; 1 more approval from other users is needed"
+like "the line printer says one more is needed" "$(cat "$T/twice.out")" \
+	'1 approval needed from anyone'
+"$DROVER" cancel "$run" >/dev/null 2>&1
+wait "$pid"
+
+# --- timeouts ---
+gated late "{timeout: 1s, on_timeout: reject}"
+"$DROVER" run --no-tui "$T/late.yaml" >"$T/late.out" 2>&1; rc=$?
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+is "on_timeout: reject ends the run rejected, exit 3" "$rc" 3
+is "recorded as rejected by the timeout" "$(approvals "$run")" \
+	"deploy|rejected|timeout|taken|no decision in time (on_timeout: reject)|"
+gated late_ok "{timeout: 1s, on_timeout: approve}"
+"$DROVER" run --no-tui "$T/late_ok.yaml" >"$T/late_ok.out" 2>&1; rc=$?
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+is "on_timeout: approve lets the run go on" "$rc" 0
+is "recorded as approved by the timeout" "$(approvals "$run")" \
+	"deploy|approved|timeout|taken|no decision in time (on_timeout: approve)|"
+
+# --- inputs, typed like args ---
+cat >"$T/inputs.yaml" <<YAML
+name: inputs
+steps:
+  - id: deploy
+    approval:
+      message: how many?
+      inputs:
+        replicas: {type: integer, required: true, minimum: 1, maximum: 9}
+        region: {type: string, default: eu}
+  - id: scale
+    depends_on: [deploy]
+    run: echo "{{ steps.deploy.outputs.replicas }} in {{ steps.deploy.outputs.region }}"
+YAML
+start inputs
+out=$("$DROVER" approve "$run" deploy -i replicas=42 2>&1); rc=$?
+is "a bad input is refused: exit 2" "$rc" 2
+like "saying which rule it breaks" "$out" "inputs of step 'deploy': .*replicas"
+out=$("$DROVER" approve "$run" deploy 2>&1); rc=$?
+is "a missing required input is refused" "$rc" 2
+out=$("$DROVER" approve "$run" deploy -i replicas=3 2>&1); rc=$?
+is "good inputs are taken" "$rc" 0
+wait "$pid"; rc=$?
+is "and the run succeeds" "$rc" 0
+is "the inputs are the gate's outputs, defaults filled in" "$("$DROVER" logs "$run" scale)" \
+	"3 in eu"
+out=$("$DROVER" reject 1 deploy -i a=b 2>&1); rc=$?
+is "reject takes no inputs" "$rc" 2
+
+# --- a notify the engine cannot send is refused before the run ---
+cat >"$T/notify.yaml" <<YAML
+name: notify
+steps:
+  - id: deploy
+    approval: {notify: {http: {url: "http://127.0.0.1:9/x"}}}
+YAML
+n=$("$DROVER" ls --json -n 0 | jq length)
+out=$("$DROVER" run --no-tui "$T/notify.yaml" 2>&1); rc=$?
+is "an http notify is refused: exit 2" "$rc" 2
+like "saying why" "$out" "'notify' sends an http request"
+is "nothing was recorded" "$("$DROVER" ls --json -n 0 | jq length)" "$n"
+
+# --- usage ---
+out=$("$DROVER" approve 2>&1); rc=$?
+is "approve without a run: exit 2" "$rc" 2
+out=$("$DROVER" approve 1 2>&1); rc=$?
+is "approve without a step: exit 2" "$rc" 2
+like "asking for it" "$out" 'which step'
+out=$("$DROVER" approve 999 deploy 2>&1); rc=$?
+is "approve of no such run: exit 2" "$rc" 2
+out=$("$DROVER" approve 1 deploy -i novalue 2>&1); rc=$?
+is "-i without = is a usage error" "$rc" 2
+
+done_testing
