@@ -19,7 +19,19 @@
 tap_n=0
 tap_failed=0
 T=$(mktemp -d "${TMPDIR:-/tmp}/drover-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+# At exit, runs this test left going in their own processes are killed
+# (their process and its steps), then the scratch directory goes.
+tap_end() {
+	"$DROVER" ls --json -n 0 2>/dev/null | jq -r '.[] | select(.status == "running" and
+	    .pid != null) | "\(.id) \(.pid)"' 2>/dev/null | while read -r id pid; do
+		"$DROVER" cancel --force "$id" >/dev/null 2>&1
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap tap_end EXIT
 export DROVER_DB="$T/history.db"
 export DROVER_RUNTIME_DIR="$T/run"
 export XDG_CONFIG_HOME="$T/config"

@@ -4,7 +4,7 @@
 # command line, themes, resizing, ASCII under LANG=C, a 1,000-step graph.
 . "${TOP_SRCDIR:-.}/tests/tap.sh"
 . "$TOP_SRCDIR/tests/tui/tmux.sh"
-trap 'tui_stop; rm -rf "$T"' EXIT
+trap 'tui_stop; tap_end' EXIT
 
 mkdir -p "$XDG_CONFIG_HOME/drover"
 ln -s "$TOP_SRCDIR/themes" "$XDG_CONFIG_HOME/drover/themes"

@@ -6,7 +6,7 @@
 # turned to run from top to bottom.
 . "${TOP_SRCDIR:-.}/tests/tap.sh"
 . "$TOP_SRCDIR/tests/tui/tmux.sh"
-trap 'tui_stop; rm -rf "$T"' EXIT
+trap 'tui_stop; tap_end' EXIT
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 cd "$T" || exit 1
 

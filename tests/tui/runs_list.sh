@@ -4,7 +4,7 @@
 . "${TOP_SRCDIR:-.}/tests/tap.sh"
 . "$TOP_SRCDIR/tests/tui/tmux.sh"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 is not installed"
-trap 'tui_stop; rm -rf "$T"' EXIT
+trap 'tui_stop; tap_end' EXIT
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 cd "$T" || exit 1
 
