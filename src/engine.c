@@ -769,6 +769,7 @@ pool_index(const struct run *r, const struct step *s)
 
 static void step_decide(struct run *r, size_t i);
 static void step_go(struct run *r, size_t i);
+static int render_params(struct run *r, size_t i, const struct body *b, struct err *e);
 static void dispatch(struct run *r);
 static void stage_next(struct run *r);
 
@@ -1372,6 +1373,12 @@ step_go(struct run *r, size_t i)
 	}
 	rt->started_us = event_now();
 	rt->attempts = 1;
+	/* A tool decided without an attempt (an approval) still reads its
+	 * params. */
+	if (b != &step_of(r, i)->body && render_params(r, i, &step_of(r, i)->body, &e) < 0) {
+		step_finish(r, i, ST_FAILED, -1, NULL, e.msg, NULL);
+		return;
+	}
 	rc = b->kind->ops->decide(r, i, b, &outputs, &e);
 	if (rc == STEP_WAITING)
 		rt->waiting_on = b;

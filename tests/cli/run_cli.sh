@@ -54,9 +54,17 @@ like "log events" "$(cat "$T/events")" '"type":"log","step":"build".*"stream":"s
 is "the last line is the run's end" "$(tail -n 1 "$T/events" | jq -c '{type, run, status, exit_code}')" \
 	"{\"type\":\"run\",\"run\":$run,\"status\":\"succeeded\",\"exit_code\":0}"
 
-out=$("$DROVER" run "$W/muster/ai-optimized-deployment.yaml" -a app_name=web -a image_tag=v1.0.0 -a environment=production 2>&1); rc=$?
-is "an approval gate without --auto-approve: refused" "$rc" 2
-like "saying how to approve" "$out" "run with --auto-approve"
+"$DROVER" run "$W/muster/ai-optimized-deployment.yaml" -a app_name=web -a image_tag=v1.0.0 \
+	-a environment=production >"$T/gate.out" 2>&1 &
+gate_pid=$!
+i=0
+until grep -q 'decide with' "$T/gate.out" || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+like "an approval gate without --auto-approve waits, saying how to decide it" \
+	"$(cat "$T/gate.out")" "decide with: drover approve $run require_approval"
+"$DROVER" reject "$run" require_approval >/dev/null 2>&1
+wait "$gate_pid"; rc=$?
+is "rejected from another shell, the run ends rejected" "$rc" 3
 out=$(cd "$W/muster" && "$DROVER" run ai-optimized-deployment.yaml -a app_name=web -a image_tag=v1.0.0 2>&1); rc=$?
 is "a gate whose condition is false from the start does not need an approver" "$rc" 0
 (cd "$W/muster" && "$DROVER" run ai-optimized-deployment.yaml -a app_name=web -a image_tag=v1.0.0 -a environment=production --auto-approve >/dev/null 2>&1); rc=$?

@@ -538,7 +538,7 @@ assert_keys(const cJSON *o, const char *const *keys)
 }
 
 static const char *const run_keys[] = {
-	"id", "uuid", "workflow", "status", "exit_code", "user", "host", "started_at",
+	"id", "uuid", "workflow", "status", "exit_code", "user", "host", "pid", "started_at",
 	"ended_at", "duration_ms", "cost_usd", "tokens_in", "tokens_out", "args", "file",
 	"retry_of", "error", NULL,
 };
