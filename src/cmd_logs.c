@@ -2,16 +2,25 @@
  *
  * Lines go out as the steps wrote them to a pipe or a file; to a terminal
  * their control sequences are shown harmless (termtext.h) unless --raw.
+ * -f on a live run attaches to its process's control socket and reads the
+ * history again each time an event says there is more, so nothing is
+ * polled; the text always comes from the history, byte for byte.  A run
+ * whose process cannot be reached is followed by looking at the history
+ * every FOLLOW_POLL_MS.
  */
 #include "config.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "cmd.h"
+#include "paths.h"
+#include "proto.h"
 #include "store.h"
 #include "suggest.h"
 #include "termtext.h"
@@ -106,10 +115,57 @@ load_ids(struct log_out *lo, const cJSON *run)
 	}
 }
 
+/* Attached to the process of live run uuid, or NULL (then the history is
+ * polled). */
+static struct client *
+follow_attach(const char *uuid)
+{
+	cJSON *req = proto_msg_new(PROTO_ATTACH, NULL);
+	struct client *c = NULL;
+	struct err e;
+	char *rtdir = paths_runtime_dir(&e);
+	bool absent;
+
+	if (rtdir != NULL && (c = client_connect(rtdir, uuid, &absent, &e)) != NULL &&
+	    client_send_request(c, req, &e) < 0) {
+		client_free(c);
+		c = NULL;
+	}
+	cJSON_Delete(req);
+	free(rtdir);
+	return c;
+}
+
+/* Waits until the run's process says something new (true), or it has
+ * gone (false: the run ended, or its process died). */
+static bool
+follow_wait(struct client *c)
+{
+	struct pollfd p = { .fd = client_fd(c), .events = POLLIN };
+	bool news = false;
+	struct err e;
+	cJSON *msg;
+	int rc;
+
+	while (!news) {
+		if (poll(&p, 1, -1) < 0)
+			continue;
+		while ((rc = client_next(c, &msg, &e)) > 0) {
+			news = true;
+			cJSON_Delete(msg);
+		}
+		if (rc < 0)
+			return false;
+	}
+	return true;
+}
+
 static int
 cmd_logs_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct log_out lo = { 0 };
+	struct client *cl = NULL;
+	char uuid[37];
 	bool follow = false, raw = false;
 	int stream = 0, step = -1, c, status = EXIT_OK;
 	struct store *s;
@@ -147,6 +203,8 @@ cmd_logs_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	lo.prefix = step < 0;
 	lo.escape = !raw && isatty(STDOUT_FILENO);
 	lo.utf8 = termtext_utf8_locale();
+	if (follow && store_run_live(s, run, uuid))
+		cl = follow_attach(uuid);
 	while (status == EXIT_OK) {
 		bool live = follow && store_run_live(s, run, NULL);
 		uint64_t before = lo.last;
@@ -159,7 +217,12 @@ cmd_logs_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 		fflush(stdout);
 		if (!live && (lo.last == before || !follow))
 			break;
-		if (lo.last == before) {
+		if (cl != NULL) {
+			if (!follow_wait(cl)) {
+				client_free(cl);	/* once more, then the run has ended */
+				cl = NULL;
+			}
+		} else if (lo.last == before) {
 			struct timespec ts = { 0, FOLLOW_POLL_MS * 1000000L };
 
 			nanosleep(&ts, NULL);
@@ -168,6 +231,7 @@ cmd_logs_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < lo.n_ids; i++)
 		free(lo.ids[i]);
 	free(lo.ids);
+	client_free(cl);
 	store_close(s);
 	return status;
 }

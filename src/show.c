@@ -132,10 +132,40 @@ show_runs_table(FILE *fp, const cJSON *runs)
 		local_time(json_str(r, "started_at"), started, sizeof started);
 		duration_text(r, dur, sizeof dur);
 		fprintf(fp, "%6.0f  ", json_num(r, "id", 0));
-		put_status(fp, colour, json_str(r, "status") ? json_str(r, "status") : "?", 15);
+		put_status(fp, colour, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r,
+		    "waiting_for_you")) ? "waiting for you" : json_str(r, "status") ?
+		    json_str(r, "status") : "?", 15);
 		fprintf(fp, "  %-24.24s  %-19s  %9s  %8.4f  %s\n",
 		    json_str(r, "workflow") ? json_str(r, "workflow") : "?", started, dur,
 		    json_num(r, "cost_usd", 0), json_str(r, "user") ? json_str(r, "user") : "?");
+	}
+	cJSON_Delete(safe);
+}
+
+void
+show_gates_table(FILE *fp, const cJSON *gates)
+{
+	cJSON *safe = show_safe(fp, gates);
+	const cJSON *g;
+
+	if (safe != NULL)
+		gates = safe;
+	if (cJSON_GetArraySize(gates) == 0) {
+		fprintf(fp, "no gate waits for you\n");
+		cJSON_Delete(safe);
+		return;
+	}
+	fprintf(fp, "%6s  %-20s  %-24s  %-19s  %s\n", "RUN", "STEP", "WORKFLOW", "SINCE",
+	    "MESSAGE");
+	cJSON_ArrayForEach(g, gates) {
+		const cJSON *gate = cJSON_GetObjectItemCaseSensitive(g, "gate");
+		char since[32];
+
+		local_time(json_str(g, "since"), since, sizeof since);
+		fprintf(fp, "%6.0f  %-20.20s  %-24.24s  %-19s  %s\n", json_num(g, "run", 0),
+		    json_str(g, "step") ? json_str(g, "step") : "?",
+		    json_str(g, "workflow") ? json_str(g, "workflow") : "?", since,
+		    json_str(gate, "message") ? json_str(gate, "message") : "");
 	}
 	cJSON_Delete(safe);
 }

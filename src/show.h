@@ -12,6 +12,8 @@
 void show_json(FILE *fp, const cJSON *v);
 /* `drover ls`: one line per run. */
 void show_runs_table(FILE *fp, const cJSON *runs);
+/* drover ls --waiting: the gates a user may decide (store_waiting_gates). */
+void show_gates_table(FILE *fp, const cJSON *gates);
 /* `drover show`: the run, its steps and approvals. */
 void show_run(FILE *fp, const cJSON *run);
 /* True when fp should get colours (a terminal, NO_COLOR unset). */

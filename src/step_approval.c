@@ -18,12 +18,12 @@
 #include "config.h"
 
 #include <grp.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "approvers.h"
 #include "argspec.h"
 #include "exec.h"
 #include "engine.h"
@@ -191,48 +191,11 @@ gate_possible(struct run *r, const struct step *s)
 	return true;
 }
 
-/* Whether the user uid (named user) is in group, by its primary and
- * supplementary groups as this host has them.  A group the host does not
- * have never matches. */
-static bool
-user_in_group(unsigned uid, const char *user, const char *group)
-{
-	struct passwd pw, *pres = NULL;
-	struct group gr, *gres = NULL;
-	char pbuf[4096], gbuf[16384];
-	gid_t *gids = NULL;
-	int n = 16, have;
-	bool in = false;
-
-	if (getpwuid_r((uid_t)uid, &pw, pbuf, sizeof pbuf, &pres) != 0 || pres == NULL ||
-	    strcmp(pw.pw_name, user) != 0 ||
-	    getgrnam_r(group, &gr, gbuf, sizeof gbuf, &gres) != 0 || gres == NULL)
-		return false;
-	/* Too small a list fails and says in n how many there are. */
-	do {
-		have = n;
-		gids = xreallocarray(gids, (size_t)have, sizeof *gids);
-	} while (getgrouplist(pw.pw_name, pw.pw_gid, gids, &n) < 0 && n > have);
-	for (int k = 0; k < n && k < have && !in; k++)
-		in = gids[k] == gr.gr_gid;
-	free(gids);
-	return in;
-}
-
-/* Whether user (uid) may decide the gate: anyone when it lists no
- * approvers, else a user listed by name or a member of a listed @group. */
+/* Whether user (uid) may decide the gate. */
 static bool
 approver_allowed(const struct approval_spec *a, unsigned uid, const char *user)
 {
-	if (a->n_approvers == 0)
-		return true;
-	for (size_t k = 0; k < a->n_approvers; k++) {
-		const char *who = a->approvers[k];
-
-		if (who[0] == '@' ? user_in_group(uid, user, who + 1) : strcmp(who, user) == 0)
-			return true;
-	}
-	return false;
+	return approvers_match(a->approvers, a->n_approvers, uid, user);
 }
 
 /* Who may decide, for a message: "alice, bob or a member of @ops". */

@@ -120,6 +120,11 @@ cJSON *store_list_runs(struct store *s, const struct store_filter *f, struct err
  * attempts, approvals.  A new object the caller frees (cJSON_Delete);
  * NULL with e set. */
 cJSON *store_get_run(struct store *s, int64_t run, struct err *e);
+/* The gates that wait in live runs, oldest run first: [{"run",
+ * "workflow", "step", "since", "gate"}], "gate" being what the step's
+ * latest "waiting" event showed (step_approval.c).  A new array the
+ * caller frees; NULL with e set. */
+cJSON *store_waiting_gates(struct store *s, struct err *e);
 /* The workflow text and file of a run; caller frees both. */
 int store_run_workflow(struct store *s, int64_t run, char **text, size_t *len, char **file,
     struct err *e);

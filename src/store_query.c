@@ -626,3 +626,56 @@ store_run_workflow(struct store *s, int64_t run, char **text, size_t *len, char 
 	return store_errf(e, s->db, rc, "cannot read run %" PRId64 " from the history %s", run,
 	    s->path);
 }
+
+cJSON *
+store_waiting_gates(struct store *s, struct err *e)
+{
+	static const char *const sql =
+	    "SELECT r.id, r.workflow, r.host, r.uuid, st.id,"
+	    " (SELECT min(ts) FROM events ev WHERE ev.run_id = r.id AND ev.step_idx = st.idx"
+	    "  AND ev.type = 'step' AND ev.status = 'waiting'),"
+	    " (SELECT data FROM events ev WHERE ev.run_id = r.id AND ev.step_idx = st.idx"
+	    "  AND ev.type = 'step' AND ev.status = 'waiting' ORDER BY ev.seq DESC LIMIT 1)"
+	    " FROM runs r JOIN steps st ON st.run_id = r.id"
+	    " WHERE r.status = 'running' AND st.status = 'waiting' ORDER BY r.id, st.idx";
+	cJSON *a = cJSON_CreateArray();
+	struct store_here h;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (s->db == NULL)
+		return a;
+	store_here_init(&h, s);
+	if ((rc = store_prepare(s->db, sql, &st)) != SQLITE_OK) {
+		cJSON_Delete(a);
+		store_errf(e, s->db, rc, "cannot read the history %s", s->path);
+		return NULL;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cJSON *o, *data, *gate;
+
+		if (!store_owner_alive(&h, store_col_text(st, 2), store_col_text(st, 3)))
+			continue;	/* interrupted: nobody can decide it now */
+		data = store_col_json(st, 6, true);
+		gate = cJSON_DetachItemFromObjectCaseSensitive(data, "gate");
+		cJSON_Delete(data);
+		if (!cJSON_IsObject(gate)) {
+			cJSON_Delete(gate);
+			continue;	/* --auto-approve decides at once */
+		}
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "run", (double)sqlite3_column_int64(st, 0));
+		store_json_text(o, "workflow", st, 1);
+		store_json_text(o, "step", st, 4);
+		store_json_time(o, "since", st, 5);
+		cJSON_AddItemToObject(o, "gate", gate);
+		cJSON_AddItemToArray(a, o);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		cJSON_Delete(a);
+		store_errf(e, s->db, rc, "cannot read the history %s", s->path);
+		return NULL;
+	}
+	return a;
+}

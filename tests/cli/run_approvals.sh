@@ -116,6 +116,30 @@ is "a decision on a finished run: exit 2" "$rc" 2
 is "saying it has ended" "$out" \
 	"drover: run $run cannot be decided: it is not running (it ended cancelled)"
 
+# --- ls: live runs first, those waiting for me before them; --waiting ---
+gated theirs "{approvers: [$other]}"
+start theirs
+theirs=$run; theirs_pid=$pid
+gated mine "{message: 'mine?'}"
+start mine
+mine=$run; mine_pid=$pid
+gated done "{message: x}"
+"$DROVER" run --no-tui --auto-approve "$T/done.yaml" >/dev/null 2>&1
+is "ls puts the run waiting for me first" "$("$DROVER" ls --json | jq -r '.[0].id')" "$mine"
+like "saying so" "$("$DROVER" ls | sed -n 2p)" "^ +$mine +waiting for you +mine"
+is "then the live run waiting for someone else, before the finished one" \
+	"$("$DROVER" ls --json | jq -r '[.[1].id, .[1].status, .[2].status] | join(" ")')" \
+	"$theirs running succeeded"
+is "ls --waiting lists the gates I may decide, and only those" \
+	"$("$DROVER" ls --waiting --json | jq -r '[.[] | "\(.run) \(.step)"] | join(",")')" \
+	"$mine deploy"
+like "as a table" "$("$DROVER" ls --waiting)" "^ +$mine +deploy +mine +.*mine\?"
+"$DROVER" approve "$mine" deploy >/dev/null 2>&1
+wait "$mine_pid"
+is "once decided it is no longer listed" "$("$DROVER" ls --waiting)" "no gate waits for you"
+"$DROVER" cancel "$theirs" >/dev/null 2>&1
+wait "$theirs_pid"
+
 # separate_duty: the user who started the run may not decide.
 gated duty "{separate_duty: true}"
 start duty

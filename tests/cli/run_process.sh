@@ -61,6 +61,23 @@ like "its log has the run's lines" "$(cat "$log")" "run $run succeeded"
 ign=$(awk '{print $2}' "$T/sigign")
 is "its steps do not inherit the ignored hang-up" "$(( 0x$ign & 1 ))" 0
 
+# --- drover logs -f follows a run of another process through its socket ---
+cat >"$T/talk.yaml" <<YAML
+name: talk
+steps:
+  - id: talk
+    run: for i in 1 2 3 4 5; do echo "line \$i"; sleep 0.1; done; printf 'no newline'
+YAML
+run=$("$DROVER" run --detach "$T/talk.yaml")
+"$DROVER" logs "$run" talk -f >"$T/follow.out" 2>&1; rc=$?
+is "logs -f ends when the run does" "$rc" 0
+is "having printed every line, exactly" "$(cat "$T/follow.out")" "line 1
+line 2
+line 3
+line 4
+line 5
+no newline"
+
 # --- errors come back before anything is left behind ---
 n=$("$DROVER" ls --json -n 0 | jq length)
 printf 'name: broken\nsteps:\n  - id: a\n    runn: x\n' >"$T/broken.yaml"
