@@ -21,6 +21,7 @@
 #include "cmd.h"
 #include "paths.h"
 #include "proto.h"
+#include "share.h"
 #include "store.h"
 #include "suggest.h"
 #include "termtext.h"
@@ -123,7 +124,7 @@ follow_attach(const char *uuid)
 	cJSON *req = proto_msg_new(PROTO_ATTACH, NULL);
 	struct client *c = NULL;
 	struct err e;
-	char *rtdir = paths_runtime_dir(&e);
+	char *rtdir = share_runtime_dir(&e);
 	bool absent;
 
 	if (rtdir != NULL && (c = client_connect(rtdir, uuid, &absent, &e)) != NULL &&

@@ -10,6 +10,7 @@
 #include "cmd_reach.h"
 #include "paths.h"
 #include "runner.h"
+#include "share.h"
 #include "store.h"
 
 static const char *
@@ -94,7 +95,7 @@ cmd_reach_run(const char *ref, const char *what, int64_t *run, int *rc)
 		return NULL;
 	if (strcmp(str_of(r, "status"), "running") != 0) {
 		*rc = cmd_reach_not_running(*run, str_of(r, "status"), what);
-	} else if ((rtdir = paths_runtime_dir(&e)) == NULL) {
+	} else if ((rtdir = share_runtime_dir(&e)) == NULL) {
 		cmd_error("%s", e.msg);
 		*rc = EXIT_INTERNAL;
 	} else {

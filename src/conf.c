@@ -15,6 +15,7 @@
 #include "ydoc.h"
 
 #define CONF_DEFAULT_KILL_GRACE 10000
+#define CONF_SYSTEM "/etc/drover/config.yaml"
 
 static char *
 conf_path(void)
@@ -39,24 +40,56 @@ on_problem(void *ud, int line, int col, const char *msg)
 	diags_add(args[0], args[1], line, col, "%s", msg);
 }
 
-int
-conf_load(struct conf *c, struct diags *d)
+/* shared: {group, history, runtime_dir, admins} (SPEC 10). */
+static void
+conf_shared(struct conf *c, const char *path, const struct ynode *v, struct diags *d)
 {
-	static const char *const keys[] = { "kill_grace", "process_tracking", "bell", NULL };
-	char *path = conf_path(), *text;
-	size_t len, before = d->n;
+	static const char *const keys[] = { "group", "history", "runtime_dir", "admins", NULL };
+	char **fields[] = { &c->shared_group, &c->shared_history, &c->shared_runtime_dir,
+	    &c->shared_admins };
+
+	if (v->kind != YNODE_MAP) {
+		diags_add(d, path, v->line, v->col, "'shared' is a mapping of group, history, "
+		    "runtime_dir and admins");
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *k = v->pairs[i].key, *val = v->pairs[i].val;
+		size_t j;
+
+		for (j = 0; keys[j] != NULL && strcmp(keys[j], k->str) != 0; j++)
+			;
+		if (keys[j] == NULL) {
+			diags_add(d, path, k->line, k->col, "unknown setting 'shared.%s' (group, "
+			    "history, runtime_dir, admins)", k->str);
+		} else if (!ynode_is_str(val) || val->str[0] == '\0' ||
+		    (j == 1 || j == 2) != (val->str[0] == '/')) {
+			diags_add(d, path, val->line, val->col, j == 1 || j == 2 ?
+			    "'shared.%s' is an absolute path" : "'shared.%s' is a group name",
+			    k->str);
+		} else {
+			free(*fields[j]);
+			*fields[j] = xstrdup(val->str[0] == '@' ? val->str + 1 : val->str);
+		}
+	}
+	if (c->shared_group == NULL || c->shared_history == NULL || c->shared_runtime_dir == NULL)
+		diags_add(d, path, v->line, v->col, "'shared' needs group, history and runtime_dir");
+}
+
+/* Reads one configuration file into c: the host's, then the user's. */
+static void
+conf_load_file(struct conf *c, char *path, struct diags *d)
+{
+	static const char *const keys[] = {
+		"kill_grace", "process_tracking", "bell", "shared", NULL,
+	};
+	size_t len;
 	struct ydoc *doc = NULL;
 	struct ynode *root, *v;
 	void *ud[2] = { d, path };
 	struct err e;
+	char *text;
 
-	c->kill_grace_ms = CONF_DEFAULT_KILL_GRACE;
-	c->process_tracking = PROCTRACK_AUTO;
-	c->bell = true;
-	if (access(path, F_OK) != 0 && getenv("DROVER_CONFIG") == NULL) {
-		free(path);
-		return 0;
-	}
 	text = fs_read_file(path, 1u << 20, &len, &e);
 	if (text == NULL) {
 		diags_add(d, path, 0, 0, "%s", e.msg);
@@ -102,8 +135,39 @@ conf_load(struct conf *c, struct diags *d)
 		else
 			diags_add(d, path, v->line, v->col, "'bell' is true or false");
 	}
+	if ((v = ynode_get(root, "shared")) != NULL)
+		conf_shared(c, path, v, d);
 out:
 	ydoc_free(doc);
-	free(path);
+}
+
+int
+conf_load(struct conf *c, struct diags *d)
+{
+	const char *sys = getenv("DROVER_SYSTEM_CONFIG");
+	char *paths[2] = { xstrdup(sys != NULL && *sys != '\0' ? sys : CONF_SYSTEM), conf_path() };
+	bool given[2] = { sys != NULL && *sys != '\0', getenv("DROVER_CONFIG") != NULL };
+	size_t before = d->n;
+
+	memset(c, 0, sizeof *c);
+	c->kill_grace_ms = CONF_DEFAULT_KILL_GRACE;
+	c->process_tracking = PROCTRACK_AUTO;
+	c->bell = true;
+	for (int k = 0; k < 2; k++) {
+		/* Either file is optional, unless named in the environment. */
+		if (given[k] || access(paths[k], F_OK) == 0)
+			conf_load_file(c, paths[k], d);
+		free(paths[k]);
+	}
 	return d->n > before ? -1 : 0;
+}
+
+void
+conf_fini(struct conf *c)
+{
+	free(c->shared_group);
+	free(c->shared_history);
+	free(c->shared_runtime_dir);
+	free(c->shared_admins);
+	memset(c, 0, sizeof *c);
 }

@@ -1,6 +1,8 @@
-/* conf.h - the user's configuration file: $DROVER_CONFIG, else
- * $XDG_CONFIG_HOME/drover/config.yaml.  It is optional; every setting has
- * a default.  (Named conf, not config, because autoconf owns config.h.) */
+/* conf.h - the configuration: the host's file ($DROVER_SYSTEM_CONFIG, else
+ * /etc/drover/config.yaml), then the user's ($DROVER_CONFIG, else
+ * $XDG_CONFIG_HOME/drover/config.yaml), whose settings win.  Both are
+ * optional; every setting has a default.  (Named conf, not config, because
+ * autoconf owns config.h.) */
 #ifndef DROVER_CONF_H
 #define DROVER_CONF_H
 
@@ -14,10 +16,14 @@ struct conf {
 	int64_t kill_grace_ms;	/* kill_grace: SIGTERM, then SIGKILL this much later */
 	enum proctrack_mode process_tracking;	/* how steps' processes are tracked */
 	bool bell;		/* the console rings when a gate opens */
+	/* shared mode (SPEC 10, share.h): all set, or all NULL */
+	char *shared_group, *shared_history, *shared_runtime_dir;
+	char *shared_admins;	/* a group whose members may cancel any run, or NULL */
 };
 
 /* Fills c with the defaults, then what the file sets.  Returns -1 with
  * every problem in d (file:line:col) when the file is broken. */
 int conf_load(struct conf *c, struct diags *d);
+void conf_fini(struct conf *c);
 
 #endif

@@ -47,6 +47,7 @@
 #include "monotime.h"
 #include "proto.h"
 #include "ring.h"
+#include "share.h"
 #include "store.h"
 #include "strbuf.h"
 #include "wf.h"
@@ -122,7 +123,7 @@ ctl_listen(const char *runtime_dir, const char *uuid, struct err *e)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ctl *c;
 	struct stat st;
-	mode_t old;
+	mode_t old, dmode, fmode;
 	int rc;
 
 	c = xcalloc(1, sizeof *c);
@@ -150,15 +151,18 @@ ctl_listen(const char *runtime_dir, const char *uuid, struct err *e)
 		goto fail;
 	}
 	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", c->path);
-	old = umask(0177);
+	/* 0600; 0660 in a directory its group shares (share.h). */
+	share_modes(runtime_dir, &dmode, &fmode);
+	old = umask(0777 & ~fmode);
 	rc = bind(c->fd, (struct sockaddr *)&sa, sizeof sa);
 	umask(old);
 	if (rc < 0) {
 		err_set(e, "cannot make the run's control socket %s: %s", c->path, strerror(errno));
 		goto fail;
 	}
-	if (lstat(c->path, &st) < 0 || !S_ISSOCK(st.st_mode) || (st.st_mode & 0777) != 0600) {
-		err_set(e, "the run's control socket %s did not get mode 0600", c->path);
+	if (lstat(c->path, &st) < 0 || !S_ISSOCK(st.st_mode) || (st.st_mode & 0777) != fmode) {
+		err_set(e, "the run's control socket %s did not get mode %04o", c->path,
+		    (unsigned)fmode);
 		unlink(c->path);
 		goto fail;
 	}
@@ -528,9 +532,10 @@ ctl_on_cancel(struct ctl_conn *k, const cJSON *req)
 
 	if (force != NULL && !cJSON_IsBool(force))
 		return ctl_conn_fail(k, PROTO_E_BAD_REQUEST, "\"force\" is true or false", req);
-	if (k->uid != c->owner) {
-		snprintf(msg, sizeof msg, "only the user who started run %lld (%s) may cancel it; "
-		    "you are %s", (long long)c->r.run, c->r.user, k->user);
+	if (!share_may_cancel(k->uid, c->owner)) {
+		snprintf(msg, sizeof msg, "only the user who started run %lld (%s)%s may cancel "
+		    "it; you are %s", (long long)c->r.run, c->r.user, share_get()->admins != NULL ?
+		    " or an admin" : "", k->user);
 		return ctl_conn_send(k, proto_error_new(PROTO_E_DENIED, msg, req));
 	}
 	o = proto_msg_new(PROTO_OK, req);
@@ -757,13 +762,6 @@ ctl_peer_name(uid_t uid, char *buf, size_t size)
 		snprintf(buf, size, "%u", (unsigned)uid);
 }
 
-/* Who may connect: for now the owner, and root (whom the socket's mode
- * does not stop anyway).  Shared mode (SPEC 10) widens this to a group. */
-static bool
-ctl_may_connect(const struct ctl *c, uid_t uid)
-{
-	return uid == c->owner || uid == 0;
-}
 
 /* Refuses a connection at once, saying why, without waiting for it. */
 static void
@@ -801,7 +799,7 @@ ctl_on_accept(struct loop *l, int lfd, uint32_t events, void *ud)
 			continue;
 		}
 		ctl_peer_name(cred.uid, user, sizeof user);
-		if (!ctl_may_connect(c, cred.uid)) {
+		if (!share_may_connect(cred.uid, c->owner)) {
 			snprintf(msg, sizeof msg, "run %lld belongs to %s: user %s may not connect to it",
 			    (long long)c->r.run, c->r.user, user);
 			ctl_refuse(fd, PROTO_E_DENIED, msg);

@@ -84,31 +84,3 @@ paths_free(char **dirs)
 		free(*d);
 	free(dirs);
 }
-
-char *
-paths_runtime_dir(struct err *e)
-{
-	const char *env = getenv("DROVER_RUNTIME_DIR"), *xdg = getenv("XDG_RUNTIME_DIR");
-	char *dir;
-	struct stat st;
-
-	if (env != NULL && *env != '\0')
-		dir = xstrdup(env);
-	else if (xdg != NULL && *xdg == '/')
-		dir = xasprintf("%s/drover", xdg);
-	else
-		dir = xasprintf("/tmp/drover-%u", (unsigned)getuid());
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		err_set(e, "cannot create the runtime directory %s: %s", dir, strerror(errno));
-		free(dir);
-		return NULL;
-	}
-	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
-	    (st.st_mode & 077) != 0) {
-		err_set(e, "the runtime directory %s is not a private directory of yours "
-		    "(it must be owned by you with mode 0700)", dir);
-		free(dir);
-		return NULL;
-	}
-	return dir;
-}

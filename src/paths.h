@@ -16,10 +16,5 @@ char *paths_config_home(void);
 /* $XDG_STATE_HOME (or ~/.local/state), the same way. */
 char *paths_state_home(void);
 
-/* The runtime directory for sockets and step files: $DROVER_RUNTIME_DIR,
- * else $XDG_RUNTIME_DIR/drover, else /tmp/drover-UID; created with mode
- * 0700 and refused when it belongs to someone else or others can enter
- * it.  Caller frees. */
-char *paths_runtime_dir(struct err *e);
 
 #endif

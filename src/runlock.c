@@ -31,6 +31,7 @@
 #include "event.h"
 #include "json.h"
 #include "runlock.h"
+#include "share.h"
 #include "xmalloc.h"
 
 #define RUNLOCK_RECORD_MAX 16384
@@ -71,18 +72,12 @@ static void
 runlock_modes(const char *db_path, mode_t *dmode, mode_t *fmode)
 {
 	char *dir = xstrdup(db_path), *slash = strrchr(dir, '/');
-	struct stat st;
 
 	if (slash == dir)
 		slash[1] = '\0';
 	else if (slash != NULL)
 		*slash = '\0';
-	*dmode = 0700;
-	*fmode = 0600;
-	if (stat(slash != NULL ? dir : ".", &st) == 0 && (st.st_mode & 070) == 070) {
-		*dmode = 0770 | (st.st_mode & S_ISGID);
-		*fmode = 0660;
-	}
+	share_modes(slash != NULL ? dir : ".", dmode, fmode);
 	free(dir);
 }
 

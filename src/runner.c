@@ -33,6 +33,7 @@
 #include "ring.h"
 #include "runlock.h"
 #include "runner.h"
+#include "share.h"
 #include "store.h"
 #include "wf.h"
 #include "xmalloc.h"
@@ -276,11 +277,14 @@ runner_check(const struct runner_opts *o)
 	if (conf_load(&conf, &d) < 0) {
 		diags_print(&d, stderr);
 		diags_fini(&d);
+		conf_fini(&conf);
 		return EXIT_USAGE;
 	}
 	diags_fini(&d);
 	engine_opts_fill(&eo, o, &conf, "");
-	if ((en = engine_new(&eo, &e)) == NULL) {
+	en = engine_new(&eo, &e);
+	conf_fini(&conf);
+	if (en == NULL) {
 		cmd_error("%s", e.msg);
 		return EXIT_USAGE;
 	}
@@ -315,7 +319,7 @@ runner_run(const struct runner_opts *o)
 		status = EXIT_USAGE;
 		goto out;
 	}
-	if ((rtdir = paths_runtime_dir(&e)) == NULL) {
+	if ((rtdir = share_runtime_dir(&e)) == NULL) {
 		cmd_error("%s", e.msg);
 		goto out;
 	}
@@ -412,5 +416,6 @@ out:
 	free(db);
 	free(rtdir);
 	diags_fini(&d);
+	conf_fini(&conf);
 	return status;
 }

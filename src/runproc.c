@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "runner.h"
 #include "runproc.h"
+#include "share.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -26,10 +27,14 @@ struct ready {
 	int log_fd;
 };
 
-/* Makes dir and its missing parents, each 0700. */
+/* Makes dir and its missing parents, each 0700; the last one is shared
+ * with its parent's group when the parent shares (share.h). */
 static int
 mkdirs(char *dir)
 {
+	char *last = strrchr(dir, '/');
+	mode_t dmode = 0700, fmode;
+
 	for (char *p = dir + 1; *p != '\0'; p++) {
 		if (*p != '/')
 			continue;
@@ -38,9 +43,15 @@ mkdirs(char *dir)
 			*p = '/';
 			return -1;
 		}
+		if (p == last)
+			share_modes(dir, &dmode, &fmode);
 		*p = '/';
 	}
-	return mkdir(dir, 0700) < 0 && errno != EEXIST ? -1 : 0;
+	if (mkdir(dir, dmode) < 0)
+		return errno == EEXIST ? 0 : -1;
+	if (dmode != 0700)
+		chmod(dir, dmode);	/* the umask may have taken the group's bits */
+	return 0;
 }
 
 /* Opens the run's log, new, beside the history: -1 after saying why. */

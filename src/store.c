@@ -17,6 +17,7 @@
 
 #include <sqlite3.h>
 
+#include "share.h"
 #include "store_impl.h"
 #include "xmalloc.h"
 
@@ -73,22 +74,32 @@ store_configure(sqlite3 *db, bool readonly)
 }
 
 /* The history holds commands and outputs: it is the user's alone (0600),
- * and SQLite gives its -wal and -shm files the database file's mode.  A
- * history an older drover left readable by others is closed up. */
+ * or, in a directory its group shares (share.h), the group's (0660); SQLite
+ * gives its -wal and -shm files the database file's mode.  A history an
+ * older drover left readable by others is closed up. */
 static void
 store_make_private(const char *path)
 {
 	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	mode_t dmode, fmode;
 
+	if (slash != NULL)
+		slash[slash == dir ? 1 : 0] = '\0';
+	share_modes(slash != NULL ? dir : ".", &dmode, &fmode);
+	free(dir);
 	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
 		char *p = xasprintf("%s%s", path, suffixes[i]);
 		int fd = open(p, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (i == 0 ? O_CREAT : 0),
-		    0600);
+		    fmode);
 		struct stat st;
 
 		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_uid == geteuid() && (st.st_mode & 077) != 0)
-			fchmod(fd, st.st_mode & 0700);
+		    st.st_uid == geteuid() && (st.st_mode & 0777 & ~fmode) != 0)
+			fchmod(fd, st.st_mode & fmode);
+		else if (fd >= 0 && fmode == 0660 && st.st_uid == geteuid() &&
+		    (st.st_mode & 0660) != 0660)
+			fchmod(fd, (st.st_mode | 0660) & 0660);	/* a new one, under the umask */
 		if (fd >= 0)
 			close(fd);
 		free(p);
@@ -146,6 +157,8 @@ store_default_path(void)
 
 	if (v != NULL && *v != '\0')
 		return xstrdup(v);
+	if (share_get()->on)
+		return xstrdup(share_get()->history);
 	v = getenv("XDG_STATE_HOME");
 	/* The XDG spec ignores relative values. */
 	if (v != NULL && *v == '/')

@@ -44,6 +44,7 @@ console_bell(void)
 	bool bell = conf_load(&c, &d) < 0 || c.bell;
 
 	diags_fini(&d);
+	conf_fini(&c);
 	return bell;
 }
 

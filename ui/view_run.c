@@ -22,6 +22,7 @@
 #include "json.h"
 #include "paths.h"
 #include "source.h"
+#include "share.h"
 #include "store.h"
 #include "ui.h"
 #include "wf.h"
@@ -168,7 +169,7 @@ run_view_attach(struct ui *ui, int64_t run)
 	struct err e;
 
 	if (store_run_live(ui->st, run, uuid)) {
-		if ((rtdir = paths_runtime_dir(&e)) != NULL)
+		if ((rtdir = share_runtime_dir(&e)) != NULL)
 			src = source_socket(ui->st, rtdir, uuid, &e);
 		free(rtdir);
 		if (src == NULL)
