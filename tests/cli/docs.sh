@@ -23,6 +23,21 @@ ok "README: drover ls" "$DROVER" ls
 run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
 ok "README: drover show RUN" "$DROVER" show "$run"
 
+# The README's "Working over SSH", with its run's number.
+run=$("$DROVER" run --detach workflows/deploy.yaml -a environment=production); rc=$?
+is "README: drover run --detach prints the run's number" "$rc $(echo "$run" | grep -c '^[0-9]*$')" "0 1"
+i=0
+until "$DROVER" ls --waiting --json | jq -e 'length > 0' >/dev/null || [ $i -gt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+like "README: drover ls --waiting lists its gate" "$("$DROVER" ls --waiting)" "^ +$run +approve +deploy "
+ok "README: drover approve RUN approve -m TEXT" "$DROVER" approve "$run" approve -m "checked the diff"
+ok "README: drover logs RUN -f follows it to the end" "$DROVER" logs "$run" -f
+is "and the run succeeded" "$("$DROVER" show "$run" --json | jq -r .status)" succeeded
+run=$("$DROVER" run --detach workflows/deploy.yaml -a environment=production)
+ok "README: drover cancel RUN" "$DROVER" cancel "$run"
+
 # drover(1) EXAMPLES, as written: 41 runs first, so its run is run 42.
 while [ "$("$DROVER" ls --json -n 0 | jq length)" -lt 41 ]; do
 	"$DROVER" run workflows/release.yaml >/dev/null 2>&1 || break
