@@ -72,6 +72,7 @@ struct ctl_conn {
 	size_t out_off;
 	struct loop_timer *timer;	/* the hello deadline, then the linger */
 	bool hello, closing;
+	bool eof;		/* it sent all it will (it may still read) */
 	bool attached;		/* it gets every event... */
 	bool behind;		/* ... unless it fell behind: then a new snapshot */
 	uint64_t ticket;	/* a decision it waits to hear of, or 0 */
@@ -314,7 +315,7 @@ ctl_conn_flush(struct ctl_conn *k)
 		if (k->behind)		/* queues, and flushes again */
 			return ctl_conn_snapshot(k, NULL);
 	}
-	loop_watch(k->ctl->loop, k->fd, (k->closing ? 0 : EPOLLIN) |
+	loop_watch(k->ctl->loop, k->fd, (k->closing || k->eof ? 0 : EPOLLIN) |
 	    (k->out.len > 0 ? EPOLLOUT : 0), ctl_on_conn, k);
 	return true;
 }
@@ -595,6 +596,7 @@ ctl_decided(struct ctl *c, const struct event *ev)
 	cJSON_Delete(k->ticket_req);
 	k->ticket_req = NULL;
 	cJSON_Delete(p);
+	k->closing = k->eof && !k->attached;
 	ctl_conn_send(k, o);
 }
 
@@ -707,12 +709,14 @@ ctl_conn_read(struct ctl_conn *k)
 		return;
 	}
 	if (n == 0) {
-		/* The client is done sending; what it asked is answered. */
+		/* The client is done sending; what it asked is answered: a
+		 * decision once it is recorded, events until the run ends. */
 		if (proto_dec_end(&k->dec, &f) == PROTO_FAILED) {
 			ctl_conn_fail(k, f.code, f.e.msg, NULL);
 			return;
 		}
-		k->closing = true;
+		k->eof = true;
+		k->closing = k->ticket == 0 && !k->attached;
 		ctl_conn_flush(k);
 		return;
 	}
@@ -744,10 +748,10 @@ ctl_on_conn(struct loop *l, int fd, uint32_t events, void *ud)
 	(void)fd;
 	if ((events & EPOLLOUT) && !ctl_conn_flush(k))
 		return;
-	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !k->closing)
+	if ((events & (EPOLLHUP | EPOLLERR)) && (k->closing || k->eof))
+		ctl_conn_free(k);	/* nobody reads what is left any more */
+	else if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !k->closing)
 		ctl_conn_read(k);
-	else if ((events & (EPOLLHUP | EPOLLERR)) && k->closing)
-		ctl_conn_free(k);	/* nobody reads the error any more */
 }
 
 static void

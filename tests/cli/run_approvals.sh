@@ -165,6 +165,28 @@ like "the line printer says one more is needed" "$(cat "$T/twice.out")" \
 "$DROVER" cancel "$run" >/dev/null 2>&1
 wait "$pid"
 
+# --- a decision bound to what was shown: a stale hash is refused ---
+SOCKPEER=${TOP_BUILDDIR:-$(pwd)}/tests/cli/sockpeer
+gated bound "{message: 'bound?'}"
+start bound
+uuid=$("$DROVER" show "$run" --json | jq -r .uuid)
+hash=$("$DROVER" ls --waiting --json | jq -r '.[0].gate.hash')
+stale=$(printf '%064d' 0)
+out=$(printf '{"type":"hello","protocol":1}\n{"type":"approve","id":7,"step":"deploy","hash":"%s"}\n' \
+	"$stale" | "$SOCKPEER" -t 5 "$DROVER_RUNTIME_DIR/$uuid.sock" 2>/dev/null | sed -n 2p)
+is "an approval of content that is not what the gate shows is refused" \
+	"$(printf '%s' "$out" | jq -r '[.type, .id, .code] | join(" ")')" "error 7 denied"
+like "saying to look again" "$(printf '%s' "$out" | jq -r .message)" \
+	"changed since it was shown to you: look again"
+out=$(printf '{"type":"hello","protocol":1}\n{"type":"approve","step":"deploy","hash":"%s"}\n' \
+	"$hash" | "$SOCKPEER" -t 5 "$DROVER_RUNTIME_DIR/$uuid.sock" 2>/dev/null | sed -n 2p)
+is "with the hash it shows, it is taken" "$(printf '%s' "$out" | jq -r .type)" ok
+wait "$pid"; rc=$?
+is "and the run goes on" "$rc" 0
+is "the refusal and the approval are recorded with the hash each was made on" \
+	"$("$DROVER" show "$run" --json | jq -r '[.approvals[] | "\(.refused) \(.hash == $h)"] | join(",")' --arg h "$hash")" \
+	"true false,false true"
+
 # --- timeouts ---
 gated late "{timeout: 1s, on_timeout: reject}"
 "$DROVER" run --no-tui "$T/late.yaml" >"$T/late.out" 2>&1; rc=$?
