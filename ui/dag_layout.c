@@ -52,6 +52,7 @@
 #define DAG_SWEEPS 8		/* barycentre sweeps at most */
 #define DAG_SORT_RUN 16		/* runs sorted by insertion before merging */
 #define DAG_STALE_SWEEPS 3	/* give up after this many without a gain */
+#define DAG_SWEEP_WORK 200000	/* segments x sweeps: a huge graph gets fewer */
 #define DAG_PLACE_PASSES 3	/* down-and-up row placement passes */
 #define DAG_DUMMY_WEIGHT 4.0	/* keeps long edges straight */
 #define DAG_FREE_WEIGHT 0.25	/* a vertex with no neighbours to follow */
@@ -463,15 +464,19 @@ dag_reduce_crossings(struct dag_graph *g)
 	size_t *best_order = xreallocarray(NULL, g->nv, sizeof *best_order);
 	struct dag_counter c;
 	uint64_t best;
-	int stale = 0;
+	int stale = 0, sweeps = DAG_SWEEPS;
 
+	/* Each sweep costs a pass over every segment; past some thousands of
+	 * steps the first sweeps win nearly all there is to win. */
+	if (g->nseg > 0 && DAG_SWEEP_WORK / g->nseg < (size_t)sweeps)
+		sweeps = DAG_SWEEP_WORK / g->nseg < 2 ? 2 : (int)(DAG_SWEEP_WORK / g->nseg);
 	c.off = xreallocarray(NULL, g->max_lay + 1, sizeof *c.off);
 	c.seq = xreallocarray(NULL, g->nseg, sizeof *c.seq);
 	c.fen = xreallocarray(NULL, g->max_lay + 1, sizeof *c.fen);
 	best = dag_count_crossings(g, &c);
 
 	memcpy(best_order, g->order, g->nv * sizeof *best_order);
-	for (int it = 0; it < DAG_SWEEPS && best > 0 && stale < DAG_STALE_SWEEPS; it++) {
+	for (int it = 0; it < sweeps && best > 0 && stale < DAG_STALE_SWEEPS; it++) {
 		uint64_t n;
 
 		if (it % 2 == 0)
@@ -778,6 +783,40 @@ dag_vline(struct dag_layout *l, int x, int y0, int y1)
 	cell[w] |= DAG_N;
 }
 
+/* A source's stretch of its track. */
+struct dag_span {
+	int x, lo, hi;
+};
+
+static int
+dag_span_cmp(const void *pa, const void *pb)
+{
+	const struct dag_span *a = pa, *b = pb;
+
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+/* Draws the tracks' stretches, each cell once: sources that share a track
+ * overlap (or meet) there, and a merged stretch draws exactly what its
+ * parts would, so a huge graph costs its tracks' height, not its edges'. */
+static void
+dag_draw_spans(struct dag_layout *l, struct dag_span *sp, size_t n)
+{
+	qsort(sp, n, sizeof *sp, dag_span_cmp);
+	for (size_t i = 0; i < n;) {
+		struct dag_span cur = sp[i++];
+
+		while (i < n && sp[i].x == cur.x && sp[i].lo <= cur.hi) {
+			if (sp[i].hi > cur.hi)
+				cur.hi = sp[i].hi;
+			i++;
+		}
+		dag_vline(l, cur.x, cur.lo, cur.hi);
+	}
+}
+
 /* Gives the columns their x, the nodes their positions, and draws every
  * source's lines: right from its label (a dummy: from its column's left
  * edge) to its track, along the track, and right again into each target. */
@@ -785,6 +824,8 @@ static void
 dag_draw(struct dag_layout *l, struct dag_graph *g, const int *tracks)
 {
 	int x = 0, height = 0;
+	struct dag_span *spans = xreallocarray(NULL, g->nv + 1, sizeof *spans);
+	size_t n_spans = 0;
 
 	l->col_x = xreallocarray(NULL, (size_t)g->n_layers, sizeof *l->col_x);
 	l->col_w = xreallocarray(NULL, (size_t)g->n_layers, sizeof *l->col_w);
@@ -833,8 +874,10 @@ dag_draw(struct dag_layout *l, struct dag_graph *g, const int *tracks)
 			l->canvas[(size_t)vy * (size_t)l->width + (size_t)gend] |=
 			    DAG_E | (v < g->n ? DAG_ARROW : 0);
 		}
-		dag_vline(l, tx, lo, hi);
+		spans[n_spans++] = (struct dag_span){ tx, lo, hi };
 	}
+	dag_draw_spans(l, spans, n_spans);
+	free(spans);
 }
 
 /* Lists each layer's real nodes top to bottom, for next() and hit(). */

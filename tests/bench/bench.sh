@@ -80,3 +80,50 @@ steps:
 YAML
 printf 'console watching a busy run (~200 lines/s, 80x24): '
 "$BENCH_BIN/ptycount" 1 10 80 24 "$DROVER" run "$B/busy.yaml"
+
+# 4. runs in their own process (issue 9): attaching to a live 10,000-step
+#    run until the console's first whole frame (budget 200 ms); the bytes a
+#    busy run sends one attached client; and what the run process costs on
+#    the no-op scheduling benchmark against the foreground engine, in
+#    pairs run in alternation (median ratio and its range).
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+export NO_COLOR=1
+rm -rf "$DROVER_DB"*
+mkdir -p "$B/dag10000"
+awk -v n=10000 -v seed=7 -v out="$B/dag10000" -f "$TOP_SRCDIR/tests/bench/gendag.awk"
+sed 's/max_parallel: 2/max_parallel: 1/' "$B/dag10000/dag.yaml" >"$B/dag10000/slow.yaml"
+: >"$B/attach.ms"
+for i in 1 2 3 4 5; do
+	run=$("$DROVER" run --detach "$B/dag10000/slow.yaml")
+	sleep 1
+	"$BENCH_BIN/firstframe" 200 50 'q/Esc back' "$DROVER" attach "$run" >>"$B/attach.ms"
+	"$DROVER" cancel --force "$run" >/dev/null 2>&1
+	"$DROVER" logs "$run" -f >/dev/null 2>&1
+done
+echo "attach to a live 10,000-step run, first whole frame at 200x50: median $(median <"$B/attach.ms") ms of $(tr '\n' ' ' <"$B/attach.ms")(budget 200)"
+
+SOCKPEER="$BENCH_BIN/../cli/sockpeer"
+run=$("$DROVER" run --detach "$B/busy.yaml")
+uuid=$("$DROVER" show "$run" --json | awk -F'"' '/"uuid"/ { print $4; exit }')
+i=0
+while [ ! -S "$DROVER_RUNTIME_DIR/$uuid.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+t0=$(now_ms)
+bytes=$(printf '{"type":"hello","protocol":1}\n{"type":"attach"}\n' |
+	"$SOCKPEER" -k -t 60 "$DROVER_RUNTIME_DIR/$uuid.sock" 2>/dev/null | wc -c)
+t=$(( $(now_ms) - t0 ))
+echo "one client attached to a busy run (~200 lines/s): $bytes bytes in $t ms = $(awk -v b="$bytes" -v t="$t" 'BEGIN { printf "%d", b / (t / 1000) }') bytes/s"
+
+: >"$B/own.ratio"
+for i in 1 2 3 4 5 6 7; do
+	rm -rf "$DROVER_DB"*
+	t0=$(now_ms)
+	"$DROVER" run --no-tui "$B/dag1000/dag.yaml" >/dev/null 2>&1
+	ta=$(( $(now_ms) - t0 ))
+	rm -rf "$DROVER_DB"*
+	t0=$(now_ms)
+	run=$("$DROVER" run --detach "$B/dag1000/dag.yaml")
+	"$DROVER" logs "$run" -f >/dev/null 2>&1
+	tb=$(( $(now_ms) - t0 ))
+	echo "$tb $ta" | awk '{ printf "%.3f\n", $1 / $2 }' >>"$B/own.ratio"
+done
+echo "1,000 no-op steps in a run process (--detach, then logs -f to its end) against the foreground (--no-tui): median ratio $(median <"$B/own.ratio"), range $(sort -n "$B/own.ratio" | head -1)-$(sort -n "$B/own.ratio" | tail -1), 7 pairs"
