@@ -24,14 +24,12 @@ static int cmd_resume_exec(const struct cmd_ctx *, int, char **);
 
 const struct command cmd_resume_entry = {
 	.name = "resume",
-	.usage = "RUN [-a NAME=VALUE]... [--json] [-v]",
+	.usage = "RUN [-a NAME=VALUE]... [--detach] [--no-tui] [--json] [-v]",
 	.summary = "continue an interrupted run from its history",
 	.help = "Steps that succeeded keep their outputs and do not run again; the others run.\n"
-	    "Secret args are not in the history: give them again with -a.\n"
-	    "  -a, --arg NAME=VALUE   a secret arg's value\n"
-	    "      --auto-approve     approve, as the invoking user, each gate they may decide\n"
-	    "      --json             one JSON object per event\n"
-	    "  -v, --verbose          print the steps' output lines too\n",
+	    "Secret args are not in the history: give them again with -a.  On a terminal\n"
+	    "the run goes on in a new process of its own and the console attaches to it.\n"
+	    RERUN_HELP,
 	.handler = cmd_resume_exec,
 };
 
@@ -108,7 +106,7 @@ cmd_resume_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	if (!cJSON_IsString(started) || event_time_parse(started->valuestring, &ro->started_at) < 0)
 		ro->started_at = 0;
 	ro->prior = rr.prior;
-	rc = runner_run(ro);
+	rc = rerun_go(ctx, &rq);
 	rerun_fini(&rr);
 out:
 	rerun_request_fini(&rq);

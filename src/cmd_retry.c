@@ -16,15 +16,12 @@ static int cmd_retry_exec(const struct cmd_ctx *, int, char **);
 
 const struct command cmd_retry_entry = {
 	.name = "retry",
-	.usage = "RUN [--from STEP] [-a NAME=VALUE]... [--json] [-v]",
+	.usage = "RUN [--from STEP] [-a NAME=VALUE]... [--detach] [--no-tui] [--json] [-v]",
 	.summary = "run a finished run again, reusing what succeeded",
 	.help = "A new run with the same workflow text and args; steps that succeeded keep\n"
 	    "their outputs (all of them, or with --from only those STEP does not lead to).\n"
 	    "  --from STEP            run STEP and everything after it again\n"
-	    "  -a, --arg NAME=VALUE   a secret arg's value\n"
-	    "      --auto-approve     approve, as the invoking user, each gate they may decide\n"
-	    "      --json             one JSON object per event\n"
-	    "  -v, --verbose          print the steps' output lines too\n",
+	    RERUN_HELP,
 	.handler = cmd_retry_exec,
 };
 
@@ -87,7 +84,7 @@ cmd_retry_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 		rq.ro.args = rr.args;
 		rq.ro.retry_of = rr.run;
 		rq.ro.prior = rr.prior;
-		rc = runner_run(&rq.ro);
+		rc = rerun_go(ctx, &rq);
 	}
 	rerun_fini(&rr);
 out:

@@ -163,7 +163,6 @@ cmd_run_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	size_t n_assign = 0;
 	const char *args_file = NULL;
 	bool dry = false, no_tui = false, detach = false;
-	int64_t run;
 	cJSON *args = NULL;
 	int c, status = EXIT_USAGE;
 
@@ -220,26 +219,13 @@ cmd_run_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	} else if ((args = resolve_args(wf, args_file, assign, n_assign)) != NULL) {
 		ro.wf = wf;
 		ro.args = args;
-		bool own = detach || (!no_tui && !ro.json && console->possible());
-
-		/* Refuses exactly what a run would, before anything starts (a
-		 * run in the foreground checks as it starts). */
-		if ((dry || own) && (status = runner_check(&ro)) != EXIT_OK) {
-			/* said why */
-		} else if (dry) {
+		/* Refuses exactly what a run would, before anything starts. */
+		if ((status = runner_check(&ro)) != EXIT_OK)
+			;	/* said why */
+		else if (dry)
 			print_plan(wf, args);
-		} else if (own) {
-			status = runproc_start(&ro, &run);
-			if (status == EXIT_OK && detach)
-				printf("%lld\n", (long long)run);
-			else if (status == EXIT_OK)
-				status = console->attach(run);
-		} else {
-			if (!no_tui && !ro.json && console->term_problem() != NULL)
-				cmd_error("no console: %s; the run shows in line mode",
-				    console->term_problem());
-			status = runner_run(&ro);
-		}
+		else
+			status = runproc_go(console, &ro, detach, no_tui);
 	}
 	cJSON_Delete(args);
 	wf_free(wf);

@@ -11,6 +11,7 @@
 #include "runner.h"
 #include "event.h"
 #include "rerun.h"
+#include "runproc.h"
 #include "store.h"
 #include "wf.h"
 #include "xmalloc.h"
@@ -171,6 +172,12 @@ rerun_request_parse(struct rerun_request *rq, const struct cmd_ctx *ctx, int arg
 		case 'v':
 			rq->ro.verbose = true;
 			break;
+		case 'd':
+			rq->detach = true;
+			break;
+		case 'T':
+			rq->no_tui = true;
+			break;
 		case 'f':
 			rq->from = optarg;
 			break;
@@ -178,6 +185,9 @@ rerun_request_parse(struct rerun_request *rq, const struct cmd_ctx *ctx, int arg
 			return EXIT_USAGE;
 		}
 	}
+	if (rq->detach && (rq->no_tui || rq->ro.json || rq->ro.verbose))
+		return cmd_usage_error(ctx->cmd->name, "--detach shows nothing of the run here: "
+		    "leave out --no-tui, --json and -v (drover logs RUN -f follows it)");
 	if (optind != argc - 1)
 		return cmd_usage_error(ctx->cmd->name, "give the run to %s", ctx->cmd->name);
 	rq->ref = argv[optind];
@@ -188,4 +198,10 @@ void
 rerun_request_fini(struct rerun_request *rq)
 {
 	free(rq->assign);
+}
+
+int
+rerun_go(const struct cmd_ctx *ctx, struct rerun_request *rq)
+{
+	return runproc_go(ctx->console, &rq->ro, rq->detach, rq->no_tui);
 }

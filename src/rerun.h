@@ -37,15 +37,30 @@ struct rerun_request {
 	char **assign;		/* -a NAME=VALUE texts, from argv */
 	size_t n_assign;
 	struct runner_opts ro;	/* --auto-approve, --json and -v set */
+	bool detach, no_tui;
 };
+
+/* Runs rq.ro as --detach, --no-tui and the terminal say (runproc_go). */
+int rerun_go(const struct cmd_ctx *ctx, struct rerun_request *rq);
 
 /* The options both take, for their option tables; retry adds --from as
  * 'f'. */
 #define RERUN_OPTIONS \
 	{ "arg", required_argument, NULL, 'a' }, \
 	{ "auto-approve", no_argument, NULL, 'A' }, \
+	{ "detach", no_argument, NULL, 'd' }, \
+	{ "no-tui", no_argument, NULL, 'T' }, \
 	{ "json", no_argument, NULL, 'j' }, \
 	{ "verbose", no_argument, NULL, 'v' }
+
+/* Their help for those. */
+#define RERUN_HELP \
+	"  -a, --arg NAME=VALUE   a secret arg's value\n" \
+	"      --auto-approve     approve, as the invoking user, each gate they may decide\n" \
+	"  -d, --detach           in its own process, in the background: print its number\n" \
+	"      --no-tui           line output here, not the console (the default off a terminal)\n" \
+	"      --json             one JSON object per event\n" \
+	"  -v, --verbose          print the steps' output lines too\n"
 
 /* Parses argv with the command's option table into rq: EXIT_OK, or the
  * exit status after printing a usage error.  Free rq with

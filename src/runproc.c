@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "runner.h"
+#include "runlock.h"
 #include "runproc.h"
 #include "share.h"
 #include "store.h"
@@ -56,7 +57,7 @@ mkdirs(char *dir)
 
 /* Opens the run's log, new, beside the history: -1 after saying why. */
 static int
-open_log(const char *uuid, char **path)
+open_log(const char *uuid, bool resume, char **path)
 {
 	char *db = store_default_path(), *slash = strrchr(db, '/'), *dir;
 	int fd;
@@ -71,7 +72,9 @@ open_log(const char *uuid, char **path)
 		return -1;
 	}
 	free(dir);
-	fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* A resumed run's process goes on with the log its first one began. */
+	fd = open(*path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+	    (resume ? O_APPEND : O_EXCL), 0600);
 	if (fd < 0)
 		cmd_error("cannot make the run's log %s: %s", *path, strerror(errno));
 	return fd;
@@ -167,16 +170,20 @@ runproc_start(struct runner_opts *o, int64_t *run)
 	int p[2], log_fd, status, rc;
 	pid_t pid;
 
-	store_new_uuid(uuid);
-	o->uuid = uuid;
-	if ((log_fd = open_log(uuid, &log)) < 0) {
+	if (o->uuid == NULL) {
+		store_new_uuid(uuid);
+		o->uuid = uuid;
+	}
+	if ((log_fd = open_log(o->uuid, o->resume_run > 0, &log)) < 0) {
 		free(log);
+		runlock_release(o->lock, false);
 		return EXIT_USAGE;
 	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		cmd_error("cannot start the run's process (pipe: %s)", strerror(errno));
 		close(log_fd);
 		free(log);
+		runlock_release(o->lock, false);
 		return EXIT_INTERNAL;
 	}
 	fflush(NULL);
@@ -192,6 +199,9 @@ runproc_start(struct runner_opts *o, int64_t *run)
 	}
 	close(p[1]);
 	close(log_fd);
+	/* The run process holds the run's lock now (the lock belongs to the
+	 * open file, which it shares): this process lets go of its own. */
+	runlock_release(o->lock, false);
 	if (pid < 0) {
 		cmd_error("cannot start the run's process (fork: %s)", strerror(errno));
 		close(p[0]);
@@ -204,4 +214,25 @@ runproc_start(struct runner_opts *o, int64_t *run)
 	close(p[0]);
 	free(log);
 	return rc;
+}
+
+int
+runproc_go(const struct cmd_console *console, struct runner_opts *o, bool detach,
+    bool no_tui)
+{
+	int64_t run;
+	int status;
+
+	if (!detach && (no_tui || o->json || !console->possible())) {
+		if (!no_tui && !o->json && console->term_problem() != NULL)
+			cmd_error("no console: %s; the run shows in line mode",
+			    console->term_problem());
+		return runner_run(o);
+	}
+	status = runproc_start(o, &run);
+	if (status == EXIT_OK && detach)
+		printf("%lld\n", (long long)run);
+	else if (status == EXIT_OK)
+		status = console->attach(run);
+	return status;
 }

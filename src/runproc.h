@@ -21,14 +21,25 @@
 #ifndef DROVER_RUNPROC_H
 #define DROVER_RUNPROC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+struct cmd_console;
 struct runner_opts;
 
-/* Starts the run o describes (a new run: o->uuid is set here) in its own
- * process.  EXIT_OK with *run set once the run is recorded and its
- * control socket serves it; else drover's exit status for why not, after
- * printing it. */
+/* Starts the run o describes in its own process: a new run (o->uuid NULL:
+ * it gets one here), a retry, or a resume (whose lock, o->lock, passes to
+ * the run process: this one lets go of it in any case).  EXIT_OK with
+ * *run set once the run is recorded and its control socket serves it;
+ * else drover's exit status for why not, after printing it. */
 int runproc_start(struct runner_opts *o, int64_t *run);
+
+/* What run, resume and retry do with a run they have prepared: with
+ * --detach, start it in its own process and print its number; on a
+ * terminal the console can use (unless no_tui or o->json), start it there
+ * and attach the console; else run it in this process with the line
+ * printer.  Returns drover's exit status. */
+int runproc_go(const struct cmd_console *console, struct runner_opts *o, bool detach,
+    bool no_tui);
 
 #endif

@@ -111,4 +111,27 @@ is "drover resume finishes it" "$rc" 0
 is "succeeded" "$(status_of "$run")" succeeded
 is "the step that had succeeded ran once" "$(cat "$T/builds")" once
 
+# resume --detach: the run goes on in a new run process of its own.
+rm -f "$T/go" "$T/builds"
+run=$("$DROVER" run --detach "$T/gate.yaml")
+wait_for sh -c "[ \"\$(\"$DROVER\" show $run --json | jq -r '.steps[1].status')\" = running ]"
+pid=$(pid_of "$run")
+kill -KILL "$pid"
+wait_for sh -c "! kill -0 $pid 2>/dev/null"
+out=$("$DROVER" resume --detach "$run" 2>&1); rc=$?
+is "resume --detach exits 0" "$rc" 0
+is "printing the run's number" "$out" "$run"
+newpid=$(pid_of "$run")
+ok "a new process owns the run" sh -c "[ '$newpid' != null ] && [ '$newpid' != '$pid' ]"
+like "its log goes on from the first one's" "$(cat "$(dirname "$DROVER_DB")"/runs/*.log)" \
+	"run $run started"
+touch "$T/go"
+"$DROVER" logs "$run" -f >/dev/null 2>&1
+is "and it finishes the run" "$(status_of "$run")" succeeded
+is "without building again" "$(cat "$T/builds")" once
+out=$("$DROVER" retry --detach "$run" 2>&1); rc=$?
+is "retry --detach starts the new run in its own process" "$rc" 0
+"$DROVER" logs "$out" -f >/dev/null 2>&1
+is "which finishes" "$(status_of "$out")" succeeded
+
 done_testing
