@@ -33,6 +33,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +334,25 @@ emit_note(struct run *r, const char *level, const char *msg)
 	cJSON_AddStringToObject(p, "level", level);
 	cJSON_AddStringToObject(p, "message", msg);
 	emit_json(r, &ev, p);
+}
+
+int64_t
+run_number(const struct run *r)
+{
+	return r->number;
+}
+
+void
+run_note(struct run *r, const char *level, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	emit_note(r, level, sb_str(&sb));
+	sb_fini(&sb);
 }
 
 void

@@ -106,6 +106,11 @@ struct step_ops {
 
 /* ---- what the engine offers the kinds ---- */
 
+/* The run's number in the history. */
+int64_t run_number(const struct run *r);
+/* Publishes a notice of the run ("warning" or "error"); secrets masked. */
+void run_note(struct run *r, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Where a waiting step keeps the state of its kind (NULL otherwise). */
 void **run_wait(struct run *r, size_t i);
 /* Ends step i's wait (the kind has freed its state): approved, the step

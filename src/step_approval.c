@@ -17,7 +17,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <sys/wait.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,7 @@
 #include "argspec.h"
 #include "exec.h"
 #include "engine.h"
+#include "launch.h"
 #include "loop.h"
 #include "step_kinds.h"
 #include "sha256.h"
@@ -46,6 +50,7 @@ struct approval_spec {
 	int64_t timeout_ms;	/* 0: wait forever */
 	bool approve_on_timeout, separate_duty;
 	struct body *notify;	/* an http body, or NULL */
+	const char *notify_run;	/* a shell command, or NULL */
 	struct arg_specs inputs;
 };
 
@@ -89,12 +94,22 @@ approval_load(struct ld *ld, struct ynode *n, struct body *b, const struct refct
 	if ((v = ynode_get(n, "inputs")) != NULL)
 		ld_argspecs(ld, v, "inputs", &a->inputs);
 	if ((v = ynode_get(n, "notify")) != NULL && ld_map(ld, v, "notify")) {
-		static const char *const nkeys[] = { "http", NULL };
-		struct ynode *h = ynode_get(v, "http");
+		static const char *const nkeys[] = { "http", "run", NULL };
+		struct ynode *h = ynode_get(v, "http"), *r = ynode_get(v, "run");
 
 		ld_check_keys(ld, v, nkeys, "notify");
-		if (h == NULL) {
-			ld_err(ld, v, "'notify' needs an 'http' request to send");
+		if ((h == NULL) == (r == NULL)) {
+			ld_err(ld, v, "'notify' needs an 'http' request to send or a command to 'run' "
+			    "(one of the two)");
+		} else if (r != NULL) {
+			if (!ynode_is_str(r) || strspn(r->str, " \t\r\n") == r->len)
+				ld_err(ld, r, "'notify.run' is a shell command (text)");
+			else if (strstr(r->str, "{{") != NULL)
+				ld_err(ld, r, "'notify.run' is a plain shell command: it finds the gate in "
+				    "its environment ($DROVER_GATE_MESSAGE, $DROVER_APPROVE...), not in "
+				    "templates");
+			else
+				a->notify_run = r->str;
 		} else {
 			a->notify = xcalloc(1, sizeof *a->notify);
 			a->notify->node = v;
@@ -343,6 +358,60 @@ wait_close(struct gate_wait *w, bool approved, cJSON *inputs, const char *by,
 	free(error);
 }
 
+/* notify: {run: CMD} when the gate opens: CMD in the background under
+ * /bin/sh, told of the gate in its environment, its output dropped; a
+ * command that cannot start is noted in the run.  The shell that starts
+ * it exits at once, so nothing of it is left to wait for. */
+static void
+notify_run(struct gate_wait *w)
+{
+	static const char starter[] = "/bin/sh -c \"$1\" </dev/null >/dev/null 2>&1 &";
+	const struct engine_opts *o = run_opts(w->run);
+	const struct step *s = &o->wf->steps[w->step];
+	struct attempt a = { .run = w->run, .step = w->step, .phase = PHASE_MAIN,
+	    .body = s->gate != NULL ? s->gate : &s->body };
+	char *argv[] = { "/bin/sh", "-c", (char *)starter, "sh", (char *)w->ap->notify_run, NULL };
+	struct launch_opts lo = { .argv = argv, .out_fd = -1, .err_fd = -1, .cgroup_fd = -1 };
+	struct strbuf extra = STRBUF_INIT;
+	char **env, **all;
+	size_t n = 0;
+	struct err e;
+	pid_t pid;
+	int st;
+
+	if ((env = attempt_env(&a, "/dev/null", &e)) == NULL) {
+		run_note(w->run, "warning", "step '%s': its gate's notify did not run: %s", s->id,
+		    e.msg);
+		return;
+	}
+	while (env[n] != NULL)
+		n++;
+	all = xcalloc(n + 5, sizeof *all);
+	memcpy(all, env, n * sizeof *all);
+	all[n++] = xasprintf("DROVER_GATE_MESSAGE=%s", w->message);
+	all[n++] = xasprintf("DROVER_GATE_CONTENT=%s", w->content != NULL ? w->content : "");
+	sb_addf(&extra, "drover approve %lld %s", (long long)run_number(w->run), s->id);
+	all[n++] = xasprintf("DROVER_APPROVE=%s", sb_str(&extra));
+	sb_fini(&extra);
+	lo.env = all;
+	lo.out_fd = lo.err_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	pid = lo.out_fd < 0 ? -1 : launch_process(&lo, &e);
+	if (lo.out_fd < 0)
+		err_set(&e, "cannot open /dev/null");
+	if (pid < 0)
+		run_note(w->run, "warning", "step '%s': its gate's notify did not run: %s", s->id,
+		    e.msg);
+	else
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	if (lo.out_fd >= 0)
+		close(lo.out_fd);
+	for (size_t k = n - 3; k < n; k++)
+		free(all[k]);
+	free(all);
+	attempt_env_free(env);
+}
+
 static void
 on_gate_timeout(struct loop *l, void *ud)
 {
@@ -399,6 +468,8 @@ approval_wait(struct run *r, size_t i, const struct body *b, struct err *e)
 	}
 	*run_wait(r, i) = w;
 	emit_waiting(w);
+	if (ap->notify_run != NULL)
+		notify_run(w);
 	return STEP_WAITING;
 }
 

@@ -230,6 +230,26 @@ is "the inputs are the gate's outputs, defaults filled in" "$("$DROVER" logs "$r
 out=$("$DROVER" reject 1 deploy -i a=b 2>&1); rc=$?
 is "reject takes no inputs" "$rc" 2
 
+# --- notify: {run: CMD} runs CMD when the gate opens, told of it in env ---
+cat >"$T/notified.yaml" <<YAML
+name: notified
+steps:
+  - id: deploy
+    approval:
+      message: ship it?
+      notify: {run: 'printf "%s|%s|%s\\n" "\$DROVER_GATE_MESSAGE" "\$DROVER_APPROVE" "\$DROVER_STEP_ID" >"$T/notified"'}
+YAML
+"$DROVER" run --no-tui "$T/notified.yaml" >"$T/notified.out" 2>&1 &
+pid=$!
+i=0
+until [ -s "$T/notified" ] || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+is "notify.run ran when the gate opened, with the gate in its environment" \
+	"$(cat "$T/notified")" "ship it?|drover approve $run deploy|deploy"
+"$DROVER" approve "$run" deploy >/dev/null 2>&1
+wait "$pid"; rc=$?
+is "and the run went on" "$rc" 0
+
 # --- a notify the engine cannot send is refused before the run ---
 cat >"$T/notify.yaml" <<YAML
 name: notify
