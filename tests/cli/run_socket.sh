@@ -243,4 +243,34 @@ is "every line is in the history" "$("$DROVER" logs "$run" | wc -l | tr -d ' ')"
 wait "$deaf"
 like "the deaf client is let go at the end" "$(cat "$T/loud.closed")" "^sockpeer: closed"
 
+# A client that falls behind (reads nothing for a while, then catches up)
+# gets a fresh snapshot instead of every event it missed.
+awk 'BEGIN { print "name: many\nlimits: {max_parallel: 2}\nsteps:"
+	print "  - id: gate\n    run: while [ ! -e '"$T"'/go3 ]; do sleep 0.05; done"
+	for (i = 0; i < 3000; i++) printf "  - id: s%d\n    depends_on: [gate]\n    run: \"true\"\n", i }' \
+	>"$T/many.yaml"
+rm -f "$T/go3"
+run=$("$DROVER" run --detach "$T/many.yaml")
+uuid=$("$DROVER" show "$run" --json | jq -r .uuid)
+sock="$DROVER_RUNTIME_DIR/$uuid.sock"
+waitfor "$sock"
+"$SOCKPEER" -k -p 4000 -t 120 "$sock" >"$T/slow.out" 2>"$T/slow.closed" <<EOF &
+$hello{"type":"attach"}
+EOF
+slow=$!
+sleep 0.3
+touch "$T/go3"
+wait "$slow"
+is "the run it watched succeeded" "$("$DROVER" show "$run" --json | jq -r .status)" succeeded
+snaps=$(jq -r 'select(.type == "snapshot" and .from == 0) | .seq' "$T/slow.out" | wc -l)
+ok "the client that fell behind got a fresh snapshot ($snaps in all)" [ "$snaps" -ge 2 ]
+is "every event it got came in order, a snapshot going back to none" \
+	"$(jq -s '[.[] | select(.type == "snapshot" and .from == 0 or .type == "event") | .seq] |
+	    . as $s | [range(1; length) | select($s[.] < $s[. - 1])] | length' "$T/slow.out")" 0
+is "what it got last says how the run ended" "$(jq -s -r '[.[] | select(.type == "event" or
+	(.type == "snapshot" and .from == 0))] | last | if .type == "event" then .ev else
+	"snapshot \(.status)" end' "$T/slow.out")" "$(jq -s -r '[.[] | select(.type == "event" or
+	(.type == "snapshot" and .from == 0))] | last | if .type == "event" then "run_end" else
+	"snapshot succeeded" end' "$T/slow.out")"
+
 done_testing

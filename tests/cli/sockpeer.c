@@ -1,13 +1,14 @@
 /* sockpeer.c - a client of a Unix stream socket for the shell tests, able
  * to misbehave (no Debian tool that CI installs speaks Unix sockets).
  *
- *   sockpeer [-k] [-R] [-t SECONDS] PATH
+ *   sockpeer [-k] [-R] [-p MS] [-t SECONDS] PATH
  *
  * Sends its standard input to the socket as it comes and copies what the
  * socket sends to standard output.  At the end of its input it shuts its
  * side of the connection (a line cut short then stays cut short), unless
  * -k keeps it open.  -R never reads from the socket (a client that lets
- * replies pile up).  It ends when the server closes the connection (exit
+ * replies pile up); -p reads nothing for the first MS milliseconds (a
+ * client that falls behind, then catches up).  It ends when the server closes the connection (exit
  * 0, "sockpeer: closed" on standard error, with "after a write failed:
  * ERROR" when writing failed first) or after SECONDS (default 10; exit 3,
  * "sockpeer: timeout").  2: it could not connect.
@@ -51,10 +52,10 @@ main(int argc, char **argv)
 	size_t in_len = 0, in_off = 0;
 	unsigned long long sent = 0;
 	const char *write_error = NULL;
-	long long deadline;
-	int c, fd, secs = 10;
+	long long deadline, read_from;
+	int c, fd, secs = 10, pause_ms = 0;
 
-	while ((c = getopt(argc, argv, "kRt:")) != -1) {
+	while ((c = getopt(argc, argv, "kRp:t:")) != -1) {
 		switch (c) {
 		case 'k':
 			keep = true;
@@ -65,13 +66,16 @@ main(int argc, char **argv)
 		case 't':
 			secs = atoi(optarg);
 			break;
+		case 'p':
+			pause_ms = atoi(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: sockpeer [-k] [-R] [-t SECONDS] PATH\n");
+			fprintf(stderr, "usage: sockpeer [-k] [-R] [-p MS] [-t SECONDS] PATH\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || strlen(argv[optind]) >= sizeof sa.sun_path) {
-		fprintf(stderr, "usage: sockpeer [-k] [-R] [-t SECONDS] PATH\n");
+		fprintf(stderr, "usage: sockpeer [-k] [-R] [-p MS] [-t SECONDS] PATH\n");
 		return 2;
 	}
 	strcpy(sa.sun_path, argv[optind]);
@@ -81,20 +85,24 @@ main(int argc, char **argv)
 		return 2;
 	}
 	deadline = now_ms() + secs * 1000LL;
+	read_from = now_ms() + pause_ms;
 	for (;;) {
 		struct pollfd p[2] = {
 			{ .fd = fd, .events = 0 },
 			{ .fd = 0, .events = POLLIN },
 		};
 		long long left = deadline - now_ms();
+		bool reading = !no_read && now_ms() >= read_from;
 		int n;
 
 		if (left <= 0) {
 			fprintf(stderr, "sockpeer: timeout, after sending %llu bytes\n", sent);
 			return 3;
 		}
-		if (!no_read)
+		if (reading)
 			p[0].events |= POLLIN;
+		else if (!no_read && read_from - now_ms() < left)
+			left = read_from - now_ms() + 1;
 		if (writing && in_off < in_len)
 			p[0].events |= POLLOUT;
 		n = poll(p, in_open && writing && in_off == in_len ? 2 : 1, (int)left);
@@ -131,7 +139,7 @@ main(int argc, char **argv)
 					return closed(write_error, sent);
 			}
 		}
-		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && (reading || no_read)) {
 			ssize_t r = no_read ? 0 : recv(fd, out, sizeof out, MSG_DONTWAIT);
 
 			if (r < 0 && (errno == EAGAIN || errno == EINTR))
