@@ -9,7 +9,6 @@
  */
 #define _GNU_SOURCE
 #include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "pty.h"
 
 #define SEEN_MAX (1 << 20)
 
@@ -32,7 +33,6 @@ now_ms(void)
 int
 main(int argc, char **argv)
 {
-	struct winsize ws = { 0 };
 	static char seen[SEEN_MAX + 1];
 	size_t len = 0;
 	double start, took = -1;
@@ -43,20 +43,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: firstframe COLS ROWS TEXT CMD [ARG]...\n");
 		return 2;
 	}
-	ws.ws_col = (unsigned short)atoi(argv[1]);
-	ws.ws_row = (unsigned short)atoi(argv[2]);
 	start = now_ms();
-	pid = forkpty(&fd, NULL, NULL, &ws);
-	if (pid < 0) {
-		perror("firstframe: forkpty");
+	if ((pid = pty_spawn("firstframe", atoi(argv[1]), atoi(argv[2]), argv + 4, &fd)) < 0)
 		return 1;
-	}
-	if (pid == 0) {
-		setenv("TERM", "xterm-256color", 1);
-		execvp(argv[4], argv + 4);
-		perror("firstframe: exec");
-		_exit(127);
-	}
 	while (took < 0 && now_ms() - start < 10000) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		ssize_t r;

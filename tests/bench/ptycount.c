@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pty.h"
+
 static double
 now_s(void)
 {
@@ -51,7 +53,6 @@ drain(int fd, double until)
 int
 main(int argc, char **argv)
 {
-	struct winsize ws = { 0 };
 	double warm, secs;
 	long bytes;
 	pid_t pid;
@@ -63,19 +64,8 @@ main(int argc, char **argv)
 	}
 	warm = atof(argv[1]);
 	secs = atof(argv[2]);
-	ws.ws_col = (unsigned short)atoi(argv[3]);
-	ws.ws_row = (unsigned short)atoi(argv[4]);
-	pid = forkpty(&fd, NULL, NULL, &ws);
-	if (pid < 0) {
-		perror("ptycount: forkpty");
+	if ((pid = pty_spawn("ptycount", atoi(argv[3]), atoi(argv[4]), argv + 5, &fd)) < 0)
 		return 1;
-	}
-	if (pid == 0) {
-		setenv("TERM", "xterm-256color", 1);
-		execvp(argv[5], argv + 5);
-		perror("ptycount: exec");
-		_exit(127);
-	}
 	drain(fd, now_s() + warm);
 	bytes = drain(fd, now_s() + secs);
 	printf("%ld bytes in %.0f s = %.0f bytes/s\n", bytes, secs, (double)bytes / secs);

@@ -188,18 +188,18 @@ is "the refusal and the approval are recorded with the hash each was made on" \
 	"true false,false true"
 
 # --- timeouts ---
-gated late "{timeout: 1s, on_timeout: reject}"
-"$DROVER" run --no-tui "$T/late.yaml" >"$T/late.out" 2>&1; rc=$?
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
-is "on_timeout: reject ends the run rejected, exit 3" "$rc" 3
-is "recorded as rejected by the timeout" "$(approvals "$run")" \
-	"deploy|rejected|timeout|taken|no decision in time (on_timeout: reject)|"
-gated late_ok "{timeout: 1s, on_timeout: approve}"
-"$DROVER" run --no-tui "$T/late_ok.yaml" >"$T/late_ok.out" 2>&1; rc=$?
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
-is "on_timeout: approve lets the run go on" "$rc" 0
-is "recorded as approved by the timeout" "$(approvals "$run")" \
-	"deploy|approved|timeout|taken|no decision in time (on_timeout: approve)|"
+# timed_out WHAT EXIT DECISION: a gate nobody decides within 1s, with
+# on_timeout: WHAT, ends the run with EXIT, recorded as DECISION by the timeout.
+timed_out() {
+	gated "late_$1" "{timeout: 1s, on_timeout: $1}"
+	"$DROVER" run --no-tui "$T/late_$1.yaml" >"$T/late_$1.out" 2>&1; rc=$?
+	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+	is "on_timeout: $1 ends the run with exit $2" "$rc" "$2"
+	is "recorded as $3 by the timeout" "$(approvals "$run")" \
+		"deploy|$3|timeout|taken|no decision in time (on_timeout: $1)|"
+}
+timed_out reject 3 rejected
+timed_out approve 0 approved
 
 # --- inputs, typed like args ---
 cat >"$T/inputs.yaml" <<YAML

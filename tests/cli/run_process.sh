@@ -96,13 +96,19 @@ if command -v sqlite3 >/dev/null 2>&1; then
 fi
 is "nothing was recorded by any of them" "$("$DROVER" ls --json -n 0 | jq length)" "$n"
 
+# killed_mid_run: a run of gate.yaml whose process is SIGKILLed while its
+# second step runs ($run, and $pid the process that died).
+killed_mid_run() {
+	rm -f "$T/go" "$T/builds"
+	run=$("$DROVER" run --detach "$T/gate.yaml")
+	wait_for sh -c "[ \"\$(\"$DROVER\" show $run --json | jq -r '.steps[1].status')\" = running ]"
+	pid=$(pid_of "$run")
+	kill -KILL "$pid"
+	wait_for sh -c "! kill -0 $pid 2>/dev/null"
+}
+
 # --- killed: interrupted, then resumed ---
-rm -f "$T/go" "$T/builds"
-run=$("$DROVER" run --detach "$T/gate.yaml")
-wait_for sh -c "[ \"\$(\"$DROVER\" show $run --json | jq -r '.steps[1].status')\" = running ]"
-pid=$(pid_of "$run")
-kill -KILL "$pid"
-wait_for sh -c "! kill -0 $pid 2>/dev/null"
+killed_mid_run
 is "a killed run process leaves the run interrupted" "$(status_of "$run")" interrupted
 is "and no pid" "$(pid_of "$run")" null
 touch "$T/go"
@@ -112,12 +118,7 @@ is "succeeded" "$(status_of "$run")" succeeded
 is "the step that had succeeded ran once" "$(cat "$T/builds")" once
 
 # resume --detach: the run goes on in a new run process of its own.
-rm -f "$T/go" "$T/builds"
-run=$("$DROVER" run --detach "$T/gate.yaml")
-wait_for sh -c "[ \"\$(\"$DROVER\" show $run --json | jq -r '.steps[1].status')\" = running ]"
-pid=$(pid_of "$run")
-kill -KILL "$pid"
-wait_for sh -c "! kill -0 $pid 2>/dev/null"
+killed_mid_run
 out=$("$DROVER" resume --detach "$run" 2>&1); rc=$?
 is "resume --detach exits 0" "$rc" 0
 is "printing the run's number" "$out" "$run"

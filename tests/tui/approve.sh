@@ -56,19 +56,10 @@ tui2_start() {
 	chmod +x "$T/pane2.sh"
 	tui new-session -d -s two -x 100 -y 30 "$T/pane2.sh"
 }
-tui2_screen() { tui capture-pane -p -t two; }
 tui2_wait() {
-	name=$1; pat=$2; i=0
-	while [ "$i" -lt 400 ]; do
-		if tui2_screen | grep -Eq -- "$pat"; then
-			tap_result 0 "$name"
-			return 0
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-	tap_result 1 "$name"
-	tap_diag "wanted a match for: $pat" "the screen:" "$(tui2_screen)"
+	TUI_TARGET=two
+	tui_wait "$@"
+	TUI_TARGET=
 }
 
 # --- a gate, the dialog, detach, approve from a shell, attach again ---

@@ -37,9 +37,10 @@ tui_start() {
 	    new-session -d -s drover -x "$cols" -y "$rows" "$T/pane.sh"
 }
 
+# TUI_TARGET names another session to look at (tui_screen, tui_wait).
 tui_keys() { tui send-keys -t drover "$@"; }
 tui_type() { tui send-keys -t drover -l "$1"; }
-tui_screen() { tui capture-pane -p -t drover; }
+tui_screen() { tui capture-pane -p -t "${TUI_TARGET:-drover}"; }
 tui_resize() { tui resize-window -t drover -x "$1" -y "$2"; }
 tui_alive() { ! tui_screen | grep -q '^\[exited'; }
 tui_stop() { tui kill-server 2>/dev/null; }
