@@ -110,6 +110,7 @@ struct store *
 store_open(const char *path, bool readonly, struct err *e)
 {
 	struct store *s = xcalloc(1, sizeof *s);
+	struct err we;
 	int flags, rc;
 
 	s->path = xstrdup(path);
@@ -131,7 +132,20 @@ store_open(const char *path, bool readonly, struct err *e)
 		store_errf(e, s->db, rc, "cannot open the history %s", path);
 		goto fail;
 	}
-	if (store_migrate(s, e) < 0)
+	if ((rc = store_migrate(s, e)) == STORE_OUTDATED) {
+		/* A reader of an older history upgrades it, when it may write. */
+		struct store *w = store_open(path, false, &we);
+
+		store_close(s);
+		if (w == NULL) {
+			err_set(e, "%s, which this user cannot do (%s): run drover once as a user "
+			    "who may write it", e->msg, we.msg);
+			return NULL;
+		}
+		store_close(w);
+		return store_open(path, true, e);
+	}
+	if (rc < 0)
 		goto fail;
 	return s;
 

@@ -57,7 +57,9 @@ const char *store_col_text(sqlite3_stmt *st, int i);
 
 /* Applies the migrations the database of s has not had; refuses one from
  * a newer drover.  A read-only open of a never-written file closes it
- * (s->db becomes NULL: an empty history). */
+ * (s->db becomes NULL: an empty history); of an older history it returns
+ * STORE_OUTDATED with e set, for the opener to upgrade it first. */
+#define STORE_OUTDATED 1
 int store_migrate(struct store *s, struct err *e);
 /* The names events are stored under ("unknown", or NULL for a stream,
  * when out of range), and back: an unknown name gives 0. */

@@ -253,8 +253,6 @@ store_migrate(struct store *s, struct err *e)
 {
 	int v = 0, rc;
 	char sql[64];
-	struct store *w;
-	struct err we;
 
 	if ((rc = store_user_version(s->db, &v)) != SQLITE_OK)
 		return store_errf(e, s->db, rc, "cannot open the history %s", s->path);
@@ -271,14 +269,9 @@ store_migrate(struct store *s, struct err *e)
 			s->db = NULL;
 			return 0;
 		}
-		/* A reader of an older history upgrades it, when it may write. */
-		if ((w = store_open(s->path, false, &we)) != NULL) {
-			store_close(w);
-			return 0;
-		}
-		return err_set(e, "the history %s has schema version %d and needs upgrading "
-		    "to %d, which this user cannot do (%s): run drover once as a user who may "
-		    "write it", s->path, v, STORE_VERSION, we.msg);
+		err_set(e, "the history %s has schema version %d and needs upgrading to %d",
+		    s->path, v, STORE_VERSION);
+		return STORE_OUTDATED;
 	}
 	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
