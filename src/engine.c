@@ -129,6 +129,8 @@ struct run {
 	/* control */
 	int cmd_fd, sig_fd;
 	atomic_int cancel_req;	/* 1: cancel, 2: force */
+	size_t *gates;		/* steps that wait for people, in no order */
+	size_t n_gates, cap_gates;
 	pthread_mutex_t decisions_lock;	/* engine_decide's queue: */
 	struct decision *decisions;
 	size_t n_decisions, cap_decisions;
@@ -788,6 +790,8 @@ pool_index(const struct run *r, const struct step *s)
 /* ---- finishing steps ---- */
 
 static void step_decide(struct run *r, size_t i);
+static void gate_waits(struct run *r, size_t i, const struct body *b);
+static void refresh_gates(struct run *r, size_t done);
 static void step_go(struct run *r, size_t i);
 static int render_params(struct run *r, size_t i, const struct body *b, struct err *e);
 static void dispatch(struct run *r);
@@ -806,6 +810,38 @@ make_result(enum step_status status, cJSON *outputs, int exit_code, int64_t dura
 		cJSON_AddNullToObject(res, "exit_code");
 	cJSON_AddNumberToObject(res, "duration_ms", (double)duration_ms);
 	return res;
+}
+
+/* Whether what approval step g shows (what the steps that wait for it
+ * run) reads step done's outputs. */
+static bool
+gate_reads(const struct run *r, size_t g, size_t done)
+{
+	const struct step_rt *rt = &r->st[g];
+
+	if (step_of(r, g)->gate != NULL)
+		return false;	/* a gate on a step: its upstream was final already */
+	for (size_t k = 0; k < rt->n_users; k++) {
+		const struct step *u = step_of(r, rt->users[k]);
+
+		for (size_t d = 0; d < u->n_deps; d++)
+			if (u->deps[d] == done)
+				return true;
+	}
+	return false;
+}
+
+/* Step done has ended: a gate that waits may show something new. */
+static void
+refresh_gates(struct run *r, size_t done)
+{
+	for (size_t k = 0; k < r->n_gates; k++) {
+		size_t g = r->gates[k];
+
+		if (g != done && r->st[g].waiting_on != NULL &&
+		    r->st[g].waiting_on->kind->ops->refresh != NULL && gate_reads(r, g, done))
+			r->st[g].waiting_on->kind->ops->refresh(r, g);
+	}
 }
 
 /* A step reached a final status: record it, tell its dependents. */
@@ -851,6 +887,7 @@ step_finish(struct run *r, size_t i, enum step_status status, int exit_code, cJS
 		}
 	}
 	r->sec_left--;
+	refresh_gates(r, i);
 }
 
 /* Decides the steps whose dependencies became final, without recursion
@@ -1369,7 +1406,7 @@ step_decide(struct run *r, size_t i)
 			return;
 		}
 		if (rc == STEP_WAITING) {
-			rt->waiting_on = s->gate;
+			gate_waits(r, i, s->gate);
 			return;
 		}
 	}
@@ -1401,11 +1438,31 @@ step_go(struct run *r, size_t i)
 	}
 	rc = b->kind->ops->decide(r, i, b, &outputs, &e);
 	if (rc == STEP_WAITING)
-		rt->waiting_on = b;
+		gate_waits(r, i, b);
 	else if (rc < 0)
 		step_finish(r, i, ST_FAILED, -1, NULL, e.msg, NULL);
 	else
 		step_finish(r, i, ST_SUCCEEDED, -1, outputs, NULL, NULL);
+}
+
+static void
+gate_waits(struct run *r, size_t i, const struct body *b)
+{
+	r->st[i].waiting_on = b;
+	xgrow(&r->gates, &r->cap_gates, r->n_gates + 1, sizeof *r->gates);
+	r->gates[r->n_gates++] = i;
+}
+
+static void
+gate_ends(struct run *r, size_t i)
+{
+	r->st[i].waiting_on = NULL;
+	r->st[i].wait = NULL;
+	for (size_t k = 0; k < r->n_gates; k++)
+		if (r->gates[k] == i) {
+			r->gates[k] = r->gates[--r->n_gates];
+			break;
+		}
 }
 
 void **
@@ -1420,8 +1477,7 @@ run_gate_done(struct run *r, size_t i, bool approved, cJSON *outputs, const char
 	struct step_rt *rt = &r->st[i];
 	bool gate = rt->waiting_on == step_of(r, i)->gate;
 
-	rt->waiting_on = NULL;
-	rt->wait = NULL;
+	gate_ends(r, i);
 	if (!approved) {
 		r->rejected = true;
 		cJSON_Delete(outputs);
@@ -1440,13 +1496,14 @@ run_gate_done(struct run *r, size_t i, bool approved, cJSON *outputs, const char
  * will run; for an approval step, what each step that waits only for it
  * will run, as far as it can be rendered yet. */
 char *
-run_gate_content(struct run *r, size_t i)
+run_gate_content(struct run *r, size_t i, bool *complete)
 {
 	const struct step *s = step_of(r, i);
 	struct strbuf sb = STRBUF_INIT;
 	const size_t *who = &i;
 	size_t n = 1;
 
+	*complete = true;
 	if (s->gate == NULL) {
 		who = r->st[i].users;
 		n = r->st[i].n_users;
@@ -1456,14 +1513,28 @@ run_gate_content(struct run *r, size_t i)
 		const struct body *b = body_for(t, PHASE_MAIN);
 		struct attempt a = { .run = r, .step = who[k], .phase = PHASE_MAIN,
 		    .number = r->st[who[k]].attempts + 1, .body = b, .ops = b->kind->ops };
-		char *what;
+		const char *pending = NULL;
+		char *what = NULL;
 
-		if (b->kind->ops == NULL || b->kind->ops->describe == NULL ||
-		    (what = b->kind->ops->describe(&a)) == NULL)
+		/* What it runs depends on its other upstream steps' outputs:
+		 * those that run beside the gate are awaited; those that wait
+		 * for the gate themselves can only be known after it. */
+		for (size_t d = 0; d < t->n_deps && pending == NULL; d++)
+			if (t->deps[d] != i && !step_status_final(r->st[t->deps[d]].status) &&
+			    !wf_is_upstream(r->wf, i, t->deps[d]))
+				pending = step_of(r, t->deps[d])->id;
+		if (pending == NULL && b->kind->ops != NULL && b->kind->ops->describe != NULL)
+			what = b->kind->ops->describe(&a);
+		if (pending == NULL && what == NULL)
 			continue;
 		if (n > 1 || who[k] != i)
 			sb_addf(&sb, "%s%s: ", sb.len > 0 ? "\n" : "", t->id);
-		sb_adds(&sb, what);
+		if (pending != NULL) {
+			sb_addf(&sb, "(not known yet: it waits for '%s')", pending);
+			*complete = false;
+		} else {
+			sb_adds(&sb, what);
+		}
 		free(what);
 	}
 	return sb.len > 0 ? sb_detach(&sb) : (sb_fini(&sb), NULL);
@@ -1687,8 +1758,7 @@ cancel_run(struct run *r, bool force)
 		}
 		if (rt->waiting_on != NULL) {
 			rt->waiting_on->kind->ops->unwait(r, i);
-			rt->waiting_on = NULL;
-			rt->wait = NULL;
+			gate_ends(r, i);
 			step_finish(r, i, ST_CANCELLED, -1, NULL,
 			    "cancelled while waiting for a decision", NULL);
 		}
@@ -2230,6 +2300,7 @@ engine_free(struct engine *en)
 	for (size_t k = 0; k < r->n_decisions; k++)
 		decision_fini(&r->decisions[k]);
 	free(r->decisions);
+	free(r->gates);
 	pthread_mutex_destroy(&r->decisions_lock);
 	if (r->sig_fd >= 0)
 		close(r->sig_fd);

@@ -91,6 +91,8 @@ struct step_ops {
 	/* Ends a wait without a decision (the run is cancelled): frees the
 	 * kind's state; the engine finishes the step. */
 	void (*unwait)(struct run *r, size_t i);
+	/* Another step has ended: what the wait shows may have changed. */
+	void (*refresh)(struct run *r, size_t i);
 	/* What the attempt will do, for people (the resolved command); NULL
 	 * when there is nothing to say.  Optional; caller frees. */
 	char *(*describe)(struct attempt *a);
@@ -121,9 +123,11 @@ void run_gate_done(struct run *r, size_t i, bool approved, cJSON *outputs, const
 /* Records d as refused, saying why (the kind's rules, or the step waits
  * for nothing); the client's reply says the same. */
 void run_refuse(struct run *r, const struct decision *d, const char *reason);
-/* The step whose gate opens: what it will run, for people (secrets
- * masked), or NULL when nothing can be said yet.  Caller frees. */
-char *run_gate_content(struct run *r, size_t i);
+/* What the gate of step i shows its approvers of what it lets run
+ * (secrets masked), or NULL when there is nothing to show; *complete is
+ * false while some of it cannot be known yet (a step it lets run waits
+ * for other steps too).  Caller frees. */
+char *run_gate_content(struct run *r, size_t i, bool *complete);
 
 /* How the run was started: its workflow, user, --auto-approve... */
 const struct engine_opts *run_opts(const struct run *r);

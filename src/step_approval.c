@@ -280,6 +280,8 @@ struct gate_wait {
 	const struct approval_spec *ap;
 	bool is_gate;		/* beside another kind, not an approval step */
 	char *message, *content;	/* as shown: secrets masked */
+	bool complete;		/* content says all it will: a step it lets run
+				 * waits for nothing else */
 	char hash[65];		/* of the two */
 	char **approved_by;	/* distinct users, in order */
 	size_t n_approved;
@@ -412,6 +414,23 @@ notify_run(struct gate_wait *w)
 	attempt_env_free(env);
 }
 
+/* What the gate shows of what it lets run, now, and the hash of all it
+ * shows. */
+static void
+wait_content(struct gate_wait *w)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	free(w->content);
+	w->content = run_gate_content(w->run, w->step, &w->complete);
+	sb_adds(&sb, w->message);
+	sb_addc(&sb, '\0');
+	if (w->content != NULL)
+		sb_adds(&sb, w->content);
+	sha256_hex(sb.buf, sb.len, w->hash);
+	sb_fini(&sb);
+}
+
 static void
 on_gate_timeout(struct loop *l, void *ud)
 {
@@ -442,7 +461,6 @@ approval_wait(struct run *r, size_t i, const struct body *b, struct err *e)
 	const struct step *s = &run_opts(r)->wf->steps[i];
 	struct attempt a = { .run = r, .step = i, .phase = PHASE_MAIN, .body = b };
 	struct gate_wait *w = xcalloc(1, sizeof *w);
-	struct strbuf sb = STRBUF_INIT;
 
 	w->run = r;
 	w->step = i;
@@ -455,13 +473,7 @@ approval_wait(struct run *r, size_t i, const struct body *b, struct err *e)
 	}
 	if (w->message == NULL)
 		w->message = xasprintf("Approve step '%s'?", s->id);
-	w->content = run_gate_content(r, i);
-	sb_adds(&sb, w->message);
-	sb_addc(&sb, '\0');
-	if (w->content != NULL)
-		sb_adds(&sb, w->content);
-	sha256_hex(sb.buf, sb.len, w->hash);
-	sb_fini(&sb);
+	wait_content(w);
 	if (ap->timeout_ms > 0) {
 		w->deadline_us = event_now() + ap->timeout_ms * 1000;
 		w->timer = loop_timer_add(run_loop(r), ap->timeout_ms, on_gate_timeout, w);
@@ -499,6 +511,11 @@ refusal(const struct gate_wait *w, const struct decision *d, char *why, size_t s
 	if (ap->separate_duty && strcmp(d->user, run_opts(w->run)->user) == 0) {
 		snprintf(why, size, "step '%s' has separate_duty: %s started the run and may not "
 		    "decide it; someone else must", step, d->user);
+		return why;
+	}
+	if (d->approve && !w->complete) {
+		snprintf(why, size, "what step '%s' lets run is not known yet (%s): decide once "
+		    "it is", step, w->content);
 		return why;
 	}
 	if (d->hash != NULL && strcmp(d->hash, w->hash) != 0) {
@@ -563,11 +580,34 @@ approval_unwait(struct run *r, size_t i)
 	wait_free(*run_wait(r, i));
 }
 
+/* A step ended: when what the gate shows changed with it, the approvals
+ * given so far were for something else, and are void. */
+static void
+approval_refresh(struct run *r, size_t i)
+{
+	struct gate_wait *w = *run_wait(r, i);
+	char was[65];
+
+	memcpy(was, w->hash, sizeof was);
+	wait_content(w);
+	if (strcmp(was, w->hash) == 0)
+		return;
+	if (w->n_approved > 0)
+		run_note(r, "warning", "what step '%s' lets run changed: the %zu approval%s it had "
+		    "%s void", run_opts(r)->wf->steps[i].id, w->n_approved,
+		    w->n_approved == 1 ? "" : "s", w->n_approved == 1 ? "is" : "are");
+	for (size_t k = 0; k < w->n_approved; k++)
+		free(w->approved_by[k]);
+	w->n_approved = 0;
+	emit_waiting(w);
+}
+
 static const struct step_ops approval_ops = {
 	.check = approval_check,
 	.decide = approval_decide,
 	.offer = approval_offer,
 	.unwait = approval_unwait,
+	.refresh = approval_refresh,
 };
 
 const struct step_kind step_approval_kind = {

@@ -187,6 +187,61 @@ is "the refusal and the approval are recorded with the hash each was made on" \
 	"$("$DROVER" show "$run" --json | jq -r '[.approvals[] | "\(.refused) \(.hash == $h)"] | join(",")' --arg h "$hash")" \
 	"true false,false true"
 
+# --- what a gate shows changes, so does what it may be decided on ---
+# The gate lets 'ship' run, which also waits for 'pick'; pick fails once,
+# then (retried) outputs another version.
+cat >"$T/changes.yaml" <<YAML
+name: changes
+steps:
+  - id: gate
+    approval: {message: ship it?}
+  - id: pick
+    depends_on: []
+    run: |
+      if [ ! -e "$T/picked" ]; then touch "$T/picked"; echo version=1 >>"\$DROVER_OUTPUT"; exit 1; fi
+      while [ ! -e "$T/pick.go" ]; do sleep 0.05; done
+      echo version=2 >>"\$DROVER_OUTPUT"
+    retry: {attempts: 2, delay: 100ms}
+  - id: ship
+    depends_on: [gate, pick]
+    run: echo shipping {{ steps.pick.outputs.version }}
+YAML
+rm -f "$T/picked" "$T/pick.go"
+"$DROVER" run --no-tui "$T/changes.yaml" >"$T/changes.out" 2>&1 &
+pid=$!
+i=0
+until [ -e "$T/picked" ] && [ "$("$DROVER" ls --waiting --json | jq length)" = 1 ] || [ $i -gt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+like "while 'pick' runs, the gate says what 'ship' will run is not known yet" \
+	"$("$DROVER" ls --waiting --json | jq -r '.[0].gate.content')" \
+	"ship: \\(not known yet: it waits for 'pick'\\)"
+old=$("$DROVER" ls --waiting --json | jq -r '.[0].gate.hash')
+out=$("$DROVER" approve "$run" gate 2>&1); rc=$?
+is "approving what is not known yet is refused" "$rc" 2
+like "saying to decide once it is" "$out" "is not known yet .*: decide once it is"
+touch "$T/pick.go"
+i=0
+until [ "$("$DROVER" ls --waiting --json | jq -r '.[0].gate.hash')" != "$old" ] || [ $i -gt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+is "once 'pick' has its output (after a retry), the gate shows what will run" \
+	"$("$DROVER" ls --waiting --json | jq -r '.[0].gate.content')" "ship: echo shipping 2"
+uuid=$("$DROVER" show "$run" --json | jq -r .uuid)
+out=$(printf '{"type":"hello","protocol":1}\n{"type":"approve","step":"gate","hash":"%s"}\n' \
+	"$old" | "$SOCKPEER" -t 5 "$DROVER_RUNTIME_DIR/$uuid.sock" 2>/dev/null | sed -n 2p)
+like "an approval of what it showed before is refused" "$(printf '%s' "$out" | jq -r .message)" \
+	"changed since it was shown to you"
+"$DROVER" approve "$run" gate >/dev/null 2>&1; rc=$?
+is "an approval of what it shows now is taken" "$rc" 0
+[ "$rc" = 0 ] || "$DROVER" cancel --force "$run" >/dev/null 2>&1
+wait "$pid"; rc=$?
+is "and the run goes on" "$rc" 0
+is "running what was approved" "$("$DROVER" logs "$run" ship)" "shipping 2"
+
 # --- timeouts ---
 # timed_out WHAT EXIT DECISION: a gate nobody decides within 1s, with
 # on_timeout: WHAT, ends the run with EXIT, recorded as DECISION by the timeout.
