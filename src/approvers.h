@@ -23,5 +23,7 @@ bool approvers_match(char *const *list, size_t n, unsigned uid, const char *user
  * (step_approval.c): an approver, not the starter under separate_duty,
  * and not one who approved it already. */
 bool approvers_gate_open_to(const cJSON *gate, unsigned uid, const char *user);
+/* The same for the user this process runs as (its real uid). */
+bool approvers_gate_open_to_self(const cJSON *gate);
 
 #endif

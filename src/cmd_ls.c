@@ -6,14 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "approvers.h"
 #include "cmd.h"
 #include "dur.h"
 #include "event.h"
 #include "json.h"
-#include "runner.h"
 #include "show.h"
 #include "store.h"
 
@@ -52,8 +50,7 @@ gates_for_me(cJSON *waiting)
 	cJSON *mine = cJSON_CreateArray(), *g;
 
 	while ((g = cJSON_DetachItemFromArray(waiting, 0)) != NULL) {
-		if (approvers_gate_open_to(cJSON_GetObjectItemCaseSensitive(g, "gate"), getuid(),
-		    runner_user()))
+		if (approvers_gate_open_to_self(cJSON_GetObjectItemCaseSensitive(g, "gate")))
 			cJSON_AddItemToArray(mine, g);
 		else
 			cJSON_Delete(g);

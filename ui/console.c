@@ -100,21 +100,13 @@ ui_draw_bottom(struct ui *ui)
 static int
 ui_draw_band(struct ui *ui)
 {
-	const cJSON *g, *by;
-	const char *id = NULL;
 	char buf[512];
-	int64_t run;
-	size_t step;
-	int need;
+	size_t k = ui->n_views;
 
-	if (ui_top(ui)->ops == &view_gate || (g = run_view_gate(ui, &run, &step)) == NULL ||
-	    run_view_step_gate(ui, step, &id) == NULL)
+	while (k > 0 && ui->views[k - 1].ops->band == NULL)
+		k--;
+	if (k == 0 || !ui->views[k - 1].ops->band(ui, ui->views[k - 1].st, buf, sizeof buf))
 		return 0;
-	by = cJSON_GetObjectItemCaseSensitive(g, "approved_by");
-	need = (int)json_num(g, "min_approvals", 1) - cJSON_GetArraySize(by);
-	snprintf(buf, sizeof buf, " %s waits for approval: %s  (%d needed from %s)  A: review "
-	    "and decide", id, json_str(g, "message") ? json_str(g, "message") : "", need,
-	    json_str(g, "who") ? json_str(g, "who") : "anyone");
 	ui_fill(1, 0, COLS, theme_attr(ROLE_WAITING) | A_REVERSE);
 	attrset(theme_attr(ROLE_WAITING) | A_REVERSE);
 	move(1, 0);

@@ -116,6 +116,11 @@ struct view_ops {
 	void (*pause)(void *st, bool paused);
 	/* optional: what the console tells its caller as it ends */
 	void (*result)(const void *st, struct console_result *res);
+	/* optional: a line under the header, shown while this view or one
+	 * above it without a band of its own is on top (a gate that waits):
+	 * true with the line in buf, false for none.  The topmost view that
+	 * has the hook decides. */
+	bool (*band)(struct ui *ui, void *st, char *buf, size_t size);
 	/* Its keys: mode (optional: always 0) picks titles[mode], the help's
 	 * heading, and the bindings whose modes have 1 << mode (or are 0). */
 	unsigned (*mode)(const void *st);

@@ -214,6 +214,17 @@ gate_view_tick(struct ui *ui, void *st, int64_t now)
 	}
 }
 
+/* The dialog is the gate's announcement: no band over it. */
+static bool
+gate_view_band(struct ui *ui, void *st, char *buf, size_t size)
+{
+	(void)ui;
+	(void)st;
+	(void)buf;
+	(void)size;
+	return false;
+}
+
 static int
 gate_view_fd(const void *st)
 {
@@ -329,6 +340,7 @@ const struct view_ops view_gate = {
 	.timeout_ms = gate_view_timeout_ms,
 	.tick = gate_view_tick,
 	.fd = gate_view_fd,
+	.band = gate_view_band,
 	.titles = gate_titles,
 	.bindings = gate_bindings,
 	.n_bindings = sizeof gate_bindings / sizeof gate_bindings[0],

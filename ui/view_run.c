@@ -790,6 +790,26 @@ run_view_tick(struct ui *ui, void *st, int64_t now)
 	run_view_ring(ui, rv);
 }
 
+/* A gate that waits: its band, on this view and those opened above it. */
+static bool
+run_view_band(struct ui *ui, void *st, char *buf, size_t size)
+{
+	const struct run_view *rv = st;
+	const cJSON *g, *by;
+	size_t i;
+	int need;
+
+	(void)ui;
+	if ((g = run_view_gate_of(rv, &i)) == NULL)
+		return false;
+	by = cJSON_GetObjectItemCaseSensitive(g, "approved_by");
+	need = (int)json_num(g, "min_approvals", 1) - cJSON_GetArraySize(by);
+	snprintf(buf, size, " %s waits for approval: %s  (%d needed from %s)  A: review and "
+	    "decide", rv->m.wf->steps[i].id, json_str(g, "message") ? json_str(g, "message") : "",
+	    need, json_str(g, "who") ? json_str(g, "who") : "anyone");
+	return true;
+}
+
 static int
 run_view_fd(const void *st)
 {
@@ -1176,6 +1196,7 @@ const struct view_ops view_run = {
 	.back = run_view_back,
 	.pause = run_view_pause,
 	.result = run_view_result,
+	.band = run_view_band,
 	.mode = run_view_mode,
 	.titles = run_titles,
 	.bindings = run_bindings,

@@ -6,6 +6,8 @@
  * G, in constant memory, whatever the history holds.  The window is read
  * again only when the database changed (PRAGMA data_version, looked at
  * twice a second); while a listed run is live it is redrawn for its clock.
+ * The gates that wait for the user, in any live run, are read with it:
+ * their runs say "waiting" and a band above the list names them.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "approvers.h"
 #include "event.h"
 #include "glyph.h"
 #include "json.h"
@@ -30,6 +33,7 @@ struct runs_view {
 	bool at_newest, at_oldest;	/* the window reaches that end of the list */
 	char filter[128];
 	int64_t data_version, loaded_us;
+	cJSON *mine;		/* the gates the user may decide (store_waiting_gates) */
 };
 
 /* A run's field as text ("" when missing) and as a number (0). */
@@ -93,6 +97,7 @@ runs_view_close(void *st)
 
 	runs_clear(v);
 	free(v->rows);
+	cJSON_Delete(v->mine);
 	free(v);
 }
 
@@ -160,6 +165,64 @@ runs_load(struct ui *ui, struct runs_view *v, bool oldest, int64_t before)
 	ui->dirty = true;
 }
 
+/* The gates waiting for this user, as the history has them now. */
+static void
+runs_load_mine(struct ui *ui, struct runs_view *v)
+{
+	cJSON *all, *g;
+	struct err e;
+
+	cJSON_Delete(v->mine);
+	v->mine = cJSON_CreateArray();
+	if ((all = store_waiting_gates(ui->st, &e)) == NULL)
+		return;
+	while ((g = cJSON_DetachItemFromArray(all, 0)) != NULL) {
+		if (approvers_gate_open_to_self(cJSON_GetObjectItemCaseSensitive(g, "gate")))
+			cJSON_AddItemToArray(v->mine, g);
+		else
+			cJSON_Delete(g);
+	}
+	cJSON_Delete(all);
+}
+
+static bool
+runs_waits_for_me(const struct runs_view *v, double id)
+{
+	const cJSON *g;
+
+	cJSON_ArrayForEach(g, v->mine)
+		if (json_num(g, "run", 0) == id)
+			return true;
+	return false;
+}
+
+/* The band: the gates that wait for the user, in every live run. */
+static bool
+runs_view_band(struct ui *ui, void *st, char *buf, size_t size)
+{
+	const struct runs_view *v = st;
+	int n = cJSON_GetArraySize(v->mine), k = 0;
+	const cJSON *g;
+	size_t len;
+
+	(void)ui;
+	if (n == 0)
+		return false;
+	len = (size_t)snprintf(buf, size, " %d gate%s wait%s for you:", n, n == 1 ? "" : "s",
+	    n == 1 ? "s" : "");
+	cJSON_ArrayForEach(g, v->mine) {
+		if (len >= size || k++ == 3)
+			break;
+		len += (size_t)snprintf(buf + len, size - len, "%s run %.0f %s (%s)", k > 1 ? "," : "",
+		    json_num(g, "run", 0), run_str(g, "step"),
+		    run_str(cJSON_GetObjectItemCaseSensitive(g, "gate"), "message"));
+	}
+	if (len < size)
+		snprintf(buf + len, size - len, "%s  Enter opens a run, A there decides",
+		    n > 3 ? ", ..." : "");
+	return true;
+}
+
 static bool
 runs_any_live(const struct runs_view *v)
 {
@@ -184,6 +247,7 @@ runs_refresh(struct ui *ui, struct runs_view *v, bool force)
 		return;
 	}
 	v->data_version = dv;
+	runs_load_mine(ui, v);
 	/* The same stretch of the list again, new runs on top when it starts
 	 * there, and the same run selected. */
 	sel_id = v->n > 0 ? run_id(v->rows[v->sel]) : 0;
@@ -315,21 +379,24 @@ runs_fmt_start(const char *rfc3339, char *buf, size_t size)
 }
 
 static void
-runs_draw_row(const cJSON *r, int y, bool selected)
+runs_draw_row(const cJSON *r, int y, bool selected, bool mine)
 {
-	const char *status = run_str(r, "status");
+	const char *status = mine ? "waiting" : run_str(r, "status");
 	int rs = run_status_parse(status);
 	char line[512], start[32], dur[32];
 	int64_t started;
 	attr_t a = selected ? theme_attr(ROLE_SELECTED) : A_NORMAL;
 
 	runs_fmt_start(run_str(r, "started_at"), start, sizeof start);
+	if (mine)
+		rs = RUN_RUNNING;
 	if (rs == RUN_RUNNING && event_time_parse(run_str(r, "started_at"), &started) == 0)
 		ui_fmt_duration(event_now() - started, dur, sizeof dur);
 	else
 		ui_fmt_duration((int64_t)run_num(r, "duration_ms") * 1000, dur, sizeof dur);
 	ui_fill(y, 0, COLS, a);
-	attrset(selected ? a : theme_attr(ui_run_role(rs < 0 ? RUN_FAILED : (enum run_status)rs)));
+	attrset(selected ? a : mine ? theme_attr(ROLE_WAITING) :
+	    theme_attr(ui_run_role(rs < 0 ? RUN_FAILED : (enum run_status)rs)));
 	mvaddstr(y, 1, glyph_run_status(rs < 0 ? RUN_FAILED : (enum run_status)rs));
 	move(y, 3);
 	snprintf(line, sizeof line, "%5.0f %-11.11s ", run_num(r, "id"), status);
@@ -383,7 +450,8 @@ runs_view_draw(struct ui *ui, void *st, int y, int h)
 			}
 			continue;
 		}
-		runs_draw_row(v->rows[i], y + row, i == v->sel);
+		runs_draw_row(v->rows[i], y + row, i == v->sel,
+		    runs_waits_for_me(v, run_num(v->rows[i], "id")));
 	}
 }
 
@@ -439,6 +507,7 @@ const struct view_ops view_runs = {
 	.draw = runs_view_draw,
 	.timeout_ms = runs_view_timeout_ms,
 	.tick = runs_view_tick,
+	.band = runs_view_band,
 	.titles = runs_titles,
 	.bindings = runs_bindings,
 	.n_bindings = sizeof runs_bindings / sizeof runs_bindings[0],

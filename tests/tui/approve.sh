@@ -85,6 +85,12 @@ tui_wait "q detaches and says the run goes on" "detached; run $run goes on"
 tui_wait "drover run exits 0" '\[exited 0\]'
 tui_stop
 is "the run still waits, with no console" "$(status_of "$run")" running
+tui_start 100 30 "$DROVER"
+tui_wait "the runs list names the gate that waits for you" \
+	"1 gate waits for you: run $run deploy \\(Ship v42\\?\\)"
+like "and the run's row says it waits" "$(tui_screen)" "^ .? +$run waiting +gated"
+tui_keys q
+tui_stop
 out=$("$DROVER" approve "$run" deploy -m "from a shell" 2>&1); rc=$?
 is "drover approve from another shell" "$rc" 0
 wait_status "$run" succeeded
