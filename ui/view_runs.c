@@ -7,7 +7,9 @@
  * again only when the database changed (PRAGMA data_version, looked at
  * twice a second); while a listed run is live it is redrawn for its clock.
  * The gates that wait for the user, in any live run, are read with it:
- * their runs say "waiting" and a band above the list names them.
+ * their runs come first, above the list (pinned, RUNS_PINS at most, while
+ * the window is at the newest runs and no filter is set), and say
+ * "waiting" where they stand in it; a band names them on every view.
  */
 #include "config.h"
 
@@ -25,6 +27,7 @@
 
 #define RUNS_WINDOW 256	/* runs held around the selection */
 #define RUNS_POLL_MS 500
+#define RUNS_PINS 5	/* runs waiting for the user, shown first */
 
 /* The view's state, as only this file knows it. */
 struct runs_view {
@@ -34,7 +37,19 @@ struct runs_view {
 	char filter[128];
 	int64_t data_version, loaded_us;
 	cJSON *mine;		/* the gates the user may decide (store_waiting_gates) */
+	int pin;		/* the selection is that pinned run, or -1: in rows */
 };
+
+/* How many runs waiting for the user go first. */
+static int
+runs_pins(const struct runs_view *v)
+{
+	int n = cJSON_GetArraySize(v->mine);
+
+	if (!v->at_newest || v->filter[0] != '\0')
+		return 0;
+	return n < RUNS_PINS ? n : RUNS_PINS;
+}
 
 /* A run's field as text ("" when missing) and as a number (0). */
 static const char *
@@ -87,7 +102,10 @@ runs_clear(struct runs_view *v)
 static void *
 runs_view_open(struct ui *ui, const void *arg, struct err *e)
 {
-	return xcalloc(1, sizeof(struct runs_view));
+	struct runs_view *v = xcalloc(1, sizeof *v);
+
+	v->pin = -1;
+	return v;
 }
 
 static void
@@ -236,6 +254,7 @@ static void
 runs_refresh(struct ui *ui, struct runs_view *v, bool force)
 {
 	int64_t now = event_now(), dv, sel_id;
+	bool first;
 
 	if (!force && now - v->loaded_us < RUNS_POLL_MS * 1000)
 		return;
@@ -247,6 +266,7 @@ runs_refresh(struct ui *ui, struct runs_view *v, bool force)
 		return;
 	}
 	v->data_version = dv;
+	first = v->n == 0;
 	runs_load_mine(ui, v);
 	/* The same stretch of the list again, new runs on top when it starts
 	 * there, and the same run selected. */
@@ -259,6 +279,8 @@ runs_refresh(struct ui *ui, struct runs_view *v, bool force)
 		if (run_id(v->rows[i]) <= sel_id)
 			break;
 	}
+	if (first && runs_pins(v) > 0)
+		v->pin = 0;	/* what waits for the user, first */
 }
 
 /* The list is read again each time it is shown: a run opened from it may
@@ -305,6 +327,15 @@ runs_move(struct ui *ui, struct runs_view *v, long delta)
 	cJSON *list;
 	size_t k;
 
+	/* The pinned runs come before the first row. */
+	if (v->pin >= 0 || (want < 0 && v->at_newest && runs_pins(v) > 0)) {
+		long at = (v->pin >= 0 ? v->pin : runs_pins(v) + (long)v->sel) + delta;
+
+		v->pin = at < 0 ? 0 : at < runs_pins(v) ? (int)at : -1;
+		if (v->pin >= 0)
+			return;
+		want = at - runs_pins(v);
+	}
 	if (want >= (long)v->n && !v->at_oldest && v->n > 0) {
 		long ask = want - (long)v->n + 1 + room;
 
@@ -336,10 +367,13 @@ runs_move(struct ui *ui, struct runs_view *v, long delta)
 static void
 runs_edge(struct ui *ui, struct runs_view *v, bool oldest)
 {
+	v->pin = -1;
 	if (oldest ? v->at_oldest : v->at_newest)
 		v->sel = oldest && v->n > 0 ? v->n - 1 : 0;
 	else
 		runs_load(ui, v, oldest, 0);
+	if (!oldest && runs_pins(v) > 0)
+		v->pin = 0;
 }
 
 void
@@ -408,6 +442,24 @@ runs_draw_row(const cJSON *r, int y, bool selected, bool mine)
 	attrset(A_NORMAL);
 }
 
+/* A pinned run: the gate in it that waits for the user. */
+static void
+runs_draw_pin(const cJSON *g, int y, bool selected)
+{
+	const cJSON *gate = cJSON_GetObjectItemCaseSensitive(g, "gate");
+	attr_t a = selected ? theme_attr(ROLE_SELECTED) : theme_attr(ROLE_WAITING);
+	char line[512];
+
+	ui_fill(y, 0, COLS, a);
+	attrset(a);
+	mvaddstr(y, 1, glyph_status(ST_WAITING));
+	snprintf(line, sizeof line, " %5.0f %-11s %-20.20s %s: %s", json_num(g, "run", 0),
+	    "for you", run_str(g, "workflow"), run_str(g, "step"), run_str(gate, "message"));
+	move(y, 2);
+	glyph_text(stdscr, line, strlen(line), COLS - 2);
+	attrset(A_NORMAL);
+}
+
 static void
 runs_view_header(struct ui *ui, void *st, char *buf, size_t size)
 {
@@ -431,6 +483,10 @@ runs_view_draw(struct ui *ui, void *st, int y, int h)
 	attrset(A_NORMAL);
 	y++;
 	h--;
+	if (v->pin >= runs_pins(v))
+		v->pin = -1;
+	for (int k = 0; k < runs_pins(v) && h > 1; k++, y++, h--)
+		runs_draw_pin(cJSON_GetArrayItem(v->mine, k), y, k == v->pin);
 	if (v->sel < v->top)
 		v->top = v->sel;
 	if (h > 0 && v->sel >= v->top + (size_t)h)
@@ -450,7 +506,7 @@ runs_view_draw(struct ui *ui, void *st, int y, int h)
 			}
 			continue;
 		}
-		runs_draw_row(v->rows[i], y + row, i == v->sel,
+		runs_draw_row(v->rows[i], y + row, i == v->sel && v->pin < 0,
 		    runs_waits_for_me(v, run_num(v->rows[i], "id")));
 	}
 }
@@ -477,7 +533,9 @@ act_open(struct ui *ui, void *st, int key)
 {
 	struct runs_view *v = st;
 
-	if (v->n > 0)
+	if (v->pin >= 0 && v->pin < runs_pins(v))
+		ui_open_run(ui, (int64_t)json_num(cJSON_GetArrayItem(v->mine, v->pin), "run", 0));
+	else if (v->n > 0)
 		ui_open_run(ui, run_id(v->rows[v->sel]));
 }
 

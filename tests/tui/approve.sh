@@ -89,7 +89,11 @@ tui_start 100 30 "$DROVER"
 tui_wait "the runs list names the gate that waits for you" \
 	"1 gate waits for you: run $run deploy \\(Ship v42\\?\\)"
 like "and the run's row says it waits" "$(tui_screen)" "^ .? +$run waiting +gated"
-tui_keys q
+like "it comes first, selected" "$(tui_screen | sed -n 4p)" \
+	"$run for you +gated +deploy: Ship v42\\?"
+tui_keys Enter
+tui_wait "Enter opens it, with the gate's band" 'deploy waits for approval: Ship v42\?'
+tui_keys q q
 tui_stop
 out=$("$DROVER" approve "$run" deploy -m "from a shell" 2>&1); rc=$?
 is "drover approve from another shell" "$rc" 0
