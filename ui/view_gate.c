@@ -162,6 +162,10 @@ gate_view_draw(struct ui *ui, void *st, int y, int h)
 	put_wrapped(&row, 2, width, last, "will run", json_str(g, "content") ?
 	    json_str(g, "content") : "(nothing to show yet: it depends on this decision)",
 	    A_BOLD);
+	/* What this version runs (commands, waits) is not priced: a step
+	 * reports its own cost_usd once it has run. */
+	put_wrapped(&row, 2, width, last, "cost", "not priced: commands report what they cost "
+	    "(cost_usd) once they have run", A_NORMAL);
 	row++;
 	cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(g, "inputs")) {
 		const cJSON *val = cJSON_GetObjectItemCaseSensitive(v->inputs, json_str(in, "name"));
