@@ -96,7 +96,7 @@ sed 's/max_parallel: 2/max_parallel: 1/' "$B/dag10000/dag.yaml" >"$B/dag10000/sl
 for i in 1 2 3 4 5; do
 	run=$("$DROVER" run --detach "$B/dag10000/slow.yaml")
 	sleep 1
-	"$BENCH_BIN/firstframe" 200 50 'q/Esc back' "$DROVER" attach "$run" >>"$B/attach.ms"
+	"$BENCH_BIN/firstframe" 200 50 'back' "$DROVER" attach "$run" >>"$B/attach.ms"
 	"$DROVER" cancel --force "$run" >/dev/null 2>&1
 	"$DROVER" logs "$run" -f >/dev/null 2>&1
 done
