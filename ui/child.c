@@ -1,10 +1,10 @@
 /* child.c - :run FILE [NAME=VALUE]...: a run in a process of its own.
  *
- * The run must not depend on this console, so it is `drover run --no-tui
- * --json` in a session of its own.  The console listens to it only until
- * its first event names the run (or a "drover: ..." line says why it did
- * not start), then opens that run as it opens any run of the history, and
- * later reaps the process.  The args go through a pipe on the child's
+ * The run must not depend on this console, so it is `drover run --detach`,
+ * which starts the run in a run process of its own and prints its number.
+ * The console listens to it until that number (or a "drover: ..." line
+ * says why it did not start), then opens that run as it opens any run,
+ * and reaps the process, which exits once the run has started.  The args go through a pipe on the child's
  * stdin, never its command line, which every user can read in /proc; and
  * the ':' line's history keeps *** for the value of each secret arg.
  */
@@ -171,16 +171,15 @@ child_pipe_text(struct ui *ui, const char *text)
 	return p[0];
 }
 
-/* Starts `drover run FILE --no-tui --json --args-file /dev/stdin`; its
- * first output line says which run it is. */
+/* Starts `drover run FILE --detach --args-file /dev/stdin`; its output
+ * says which run it started. */
 void
 child_start(struct ui *ui, int argc, char **argv)
 {
 	struct child *ch = ui->child;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	char *args[] = { "drover", "run", argv[1], "--no-tui", "--json", "--args-file",
-	    "/dev/stdin", NULL };
+	char *args[] = { "drover", "run", argv[1], "--detach", "--args-file", "/dev/stdin", NULL };
 	char *json;
 	int p[2], in;
 	pid_t pid;
@@ -247,17 +246,10 @@ child_input(struct ui *ui)
 	ch->out[ch->len] = '\0';
 	while ((nl = strchr(ch->out, '\n')) != NULL) {
 		*nl = '\0';
-		if (ch->out[0] == '{') {
-			cJSON *o = cJSON_Parse(ch->out);
-			const cJSON *run = cJSON_GetObjectItemCaseSensitive(o, "run");
-
-			if (cJSON_IsNumber(run)) {
-				ui_open_run(ui, (int64_t)run->valuedouble);
-				cJSON_Delete(o);
-				child_forget(ch);
-				return;
-			}
-			cJSON_Delete(o);
+		if (ch->out[0] != '\0' && strspn(ch->out, "0123456789") == strlen(ch->out)) {
+			ui_open_run(ui, strtoll(ch->out, NULL, 10));
+			child_forget(ch);
+			return;
 		} else if (ch->out[0] != '\0') {
 			ui_message(ui, true, "%s", ch->out);
 		}
