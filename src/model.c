@@ -16,6 +16,7 @@ model_init(struct model *m, struct workflow *wf, int64_t run)
 	m->wf = wf;
 	m->run = run;
 	m->exit_code = -1;
+	m->last_started = -1;
 	m->steps = xcalloc(wf->n_steps + 1, sizeof *m->steps);
 	for (size_t i = 0; i < wf->n_steps; i++)
 		m->steps[i].exit_code = -1;
@@ -93,6 +94,7 @@ model_step(struct model *m, const struct event *ev)
 	if (ev->status == ST_RUNNING && ev->phase == PHASE_MAIN) {
 		s->started_us = ev->ts;
 		s->ended_us = 0;
+		m->last_started = ev->step;
 	}
 	if (step_status_final(ev->status) || ev->status == ST_RETRYING) {
 		s->ended_us = ev->ts;

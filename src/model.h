@@ -45,6 +45,7 @@ struct model {
 	int64_t started_us, ended_us;
 	struct model_step *steps;	/* wf->n_steps */
 	uint64_t last_seq;		/* the last event folded in */
+	long last_started;		/* the step that started last, or -1 */
 	unsigned gen;			/* changes with every change */
 	char note[256];			/* the latest notice or error of the run */
 };

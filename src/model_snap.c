@@ -74,6 +74,7 @@ model_snap_part(const struct model *m, cJSON *o, size_t *from)
 		cJSON_AddStringToObject(o, "user", m->user != NULL ? m->user : "");
 		cJSON_AddStringToObject(o, "note", m->note);
 		cJSON_AddNumberToObject(o, "n_steps", (double)n);
+		cJSON_AddNumberToObject(o, "last_started", (double)m->last_started);
 	}
 	cJSON_AddNumberToObject(o, "from", (double)*from);
 	steps = cJSON_AddArrayToObject(o, "steps");
@@ -145,7 +146,7 @@ static int
 snap_take_run(struct model *m, const cJSON *o, char *msg, size_t size)
 {
 	const char *status = json_str(o, "status"), *uuid = json_str(o, "uuid");
-	double seq, n, code, t0, t1;
+	double seq, n, code, t0, t1, last;
 	int rs = run_status_parse(status != NULL ? status : "");
 
 	if (rs < 0) {
@@ -156,7 +157,8 @@ snap_take_run(struct model *m, const cJSON *o, char *msg, size_t size)
 	    snap_int(o, "n_steps", 0, 1e9, &n, msg, size) < 0 ||
 	    snap_int(o, "exit_code", -1, 255, &code, msg, size) < 0 ||
 	    snap_int(o, "started_us", 0, 9e15, &t0, msg, size) < 0 ||
-	    snap_int(o, "ended_us", 0, 9e15, &t1, msg, size) < 0)
+	    snap_int(o, "ended_us", 0, 9e15, &t1, msg, size) < 0 ||
+	    snap_int(o, "last_started", -1, (double)m->wf->n_steps - 1, &last, msg, size) < 0)
 		return -1;
 	if ((size_t)n != m->wf->n_steps) {
 		snprintf(msg, size, "the snapshot has %.0f steps, the run's workflow %zu", n,
@@ -169,6 +171,7 @@ snap_take_run(struct model *m, const cJSON *o, char *msg, size_t size)
 	m->started_us = (int64_t)t0;
 	m->ended_us = (int64_t)t1;
 	m->last_seq = (uint64_t)seq;
+	m->last_started = (long)last;
 	if (uuid != NULL)
 		snprintf(m->uuid, sizeof m->uuid, "%s", uuid);
 	free(m->user);

@@ -255,7 +255,8 @@ run_view_select(struct ui *ui, struct run_view *rv, size_t step)
 }
 
 /* Where the run is: its first running (or waiting) step, else the first
- * that failed; -1 when neither. */
+ * that failed, else the one that started last (however many steps began
+ * and ended between two looks); -1 when none has started. */
 static size_t
 run_view_current(const struct model *m)
 {
@@ -269,7 +270,7 @@ run_view_current(const struct model *m)
 		if ((st == ST_FAILED || st == ST_TIMED_OUT) && failed == (size_t)-1)
 			failed = i;
 	}
-	return failed;
+	return failed != (size_t)-1 || m->last_started < 0 ? failed : (size_t)m->last_started;
 }
 
 static void
