@@ -51,6 +51,7 @@ struct run_view {
 	size_t list_top;
 	bool list, log_focus, log_max;
 	bool chosen;		/* the user selected a step: stop following the run */
+	bool seen_live;		/* the view has seen the run going on */
 	struct log_pane log;
 	int64_t data_version;
 };
@@ -255,10 +256,10 @@ run_view_select(struct ui *ui, struct run_view *rv, size_t step)
 }
 
 /* Where the run is: its first running (or waiting) step, else the first
- * that failed, else the one that started last (however many steps began
- * and ended between two looks); -1 when none has started. */
+ * that failed, else, for a run seen live, the one that started last
+ * (however many steps began and ended between two looks); -1 when none. */
 static size_t
-run_view_current(const struct model *m)
+run_view_current(const struct model *m, bool seen_live)
 {
 	size_t failed = (size_t)-1;
 
@@ -270,7 +271,8 @@ run_view_current(const struct model *m)
 		if ((st == ST_FAILED || st == ST_TIMED_OUT) && failed == (size_t)-1)
 			failed = i;
 	}
-	return failed != (size_t)-1 || m->last_started < 0 ? failed : (size_t)m->last_started;
+	return failed != (size_t)-1 || m->last_started < 0 || !seen_live ? failed :
+	    (size_t)m->last_started;
 }
 
 static void
@@ -280,7 +282,8 @@ run_view_follow(struct ui *ui, struct run_view *rv)
 
 	if (rv->chosen)
 		return;
-	if ((at = run_view_current(&rv->m)) != (size_t)-1 && at != rv->sel)
+	rv->seen_live |= !rv->m.ended;
+	if ((at = run_view_current(&rv->m, rv->seen_live)) != (size_t)-1 && at != rv->sel)
 		run_view_show(ui, rv, at);
 }
 
