@@ -260,8 +260,7 @@ child_input(struct ui *ui)
 		ch->len = 0;
 }
 
-/* Only those pids: waitpid(-1) would take the exits of a run's steps from
- * the engine of this process. */
+/* Only those pids: waitpid(-1) would take exits that are not ours to take. */
 void
 child_reap(struct child *ch)
 {
