@@ -37,8 +37,10 @@ tui_wait "the graph shows every step id" 'build.*' &&
 	like "all four ids are on screen" "$(tui_screen)" 'test-unit' &&
 	like "deploy is drawn" "$(tui_screen)" 'deploy'
 tui_wait "build is running" '▶ build'
-tui_wait "the selected step's log shows its line" 'compiling part 1'
-like "stderr lines are marked" "$(tui_screen)" '^!warning: careful'
+# (The command in the detail pane holds the same words: a log line starts
+# with its stream's mark.)
+tui_wait "the selected step's log shows its line" '^ compiling part 1'
+tui_wait "stderr lines are marked" '^!warning: careful'
 like "waiting steps are pending" "$(tui_screen)" '○ test-unit'
 touch "$T/go"
 tui_wait "statuses change as the run goes on" '✓ deploy'
