@@ -48,6 +48,8 @@
 #include "engine.h"
 #include "exec.h"
 #include "expr.h"
+#include "fsutil.h"
+#include "launch.h"
 #include "loop.h"
 #include "mask.h"
 #include "proctrack.h"
@@ -137,6 +139,7 @@ struct run {
 	struct loop_timer *run_timer, *kill_timer;
 	char *out_dir;
 	int out_fd;		/* out_dir, held open */
+	sigset_t reset_signals;	/* what a step's process takes back to default */
 	enum run_status final;
 	bool finished;
 	int64_t started_us;
@@ -724,6 +727,12 @@ int
 run_dir_fd(const struct run *r)
 {
 	return r->out_fd;
+}
+
+const sigset_t *
+run_reset_signals(const struct run *r)
+{
+	return &r->reset_signals;
 }
 
 const struct mask *
@@ -1969,6 +1978,10 @@ prepare_run(struct run *r, struct err *e)
 	r->out_fd = open(r->out_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (r->out_fd < 0)
 		return err_set(e, "cannot open %s: %s", r->out_dir, strerror(errno));
+	/* A resumed run's directory may hold what its last process left. */
+	if (fs_empty_dir(r->out_fd) < 0)
+		return err_set(e, "cannot empty %s: %s", r->out_dir, strerror(errno));
+	launch_signals_to_reset(&r->reset_signals);
 	return build_base_env(r, e);
 }
 

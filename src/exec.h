@@ -9,6 +9,7 @@
 #ifndef DROVER_EXEC_H
 #define DROVER_EXEC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -170,6 +171,8 @@ void attempt_env_free(char **env);
 char *attempt_output_path(struct attempt *a);
 char *attempt_output_name(struct attempt *a);
 int run_dir_fd(const struct run *r);
+/* The signals a step's process takes back to their default (launch.h). */
+const sigset_t *run_reset_signals(const struct run *r);
 /* Masks secrets in text: a new string the caller frees, or NULL when
  * nothing changed (then s stands as it is). */
 char *run_mask(const struct run *r, const char *s, size_t len, size_t *out_len);

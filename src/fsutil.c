@@ -1,6 +1,7 @@
 /* fsutil.c - small file-system helpers. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -100,4 +101,26 @@ fs_read_file_or_pipe(const char *path, size_t max, size_t *len, struct err *e)
 	buf[got] = '\0';
 	*len = got;
 	return buf;
+}
+
+int
+fs_empty_dir(int dirfd)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0), rc = 0;
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    unlinkat(dirfd, de->d_name, de->d_type == DT_DIR ? AT_REMOVEDIR : 0) < 0)
+			rc = -1;
+	fd = errno;
+	closedir(d);
+	errno = fd;
+	return rc;
 }

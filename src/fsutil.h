@@ -14,5 +14,8 @@ char *fs_read_file(const char *path, size_t max, size_t *len, struct err *e);
  * so that no secret has to be on a command line or on disk): read to its
  * end, "too large" past max. */
 char *fs_read_file_or_pipe(const char *path, size_t max, size_t *len, struct err *e);
+/* Removes every entry of the directory dirfd (a subdirectory only when it
+ * is empty); -1 with errno set at the first that cannot be removed. */
+int fs_empty_dir(int dirfd);
 
 #endif

@@ -28,10 +28,10 @@ enum launch_stage {
 	LAUNCH_OK, LAUNCH_CGROUP, LAUNCH_PGROUP, LAUNCH_STDIO, LAUNCH_WORKDIR, LAUNCH_EXEC,
 };
 
-/* The signals drover ignores or catches: the child must not keep them so
- * (an ignored SIGPIPE would reach the step's commands).  Caught ones are
- * reset by exec too, but the child runs before it execs. */
-static void
+/* The child must not keep drover's ignored signals (an ignored SIGPIPE
+ * would reach the step's commands).  Caught ones are reset by exec too, but
+ * the child runs before it execs. */
+void
 launch_signals_to_reset(sigset_t *set)
 {
 	sigemptyset(set);
@@ -77,11 +77,10 @@ launch_process(const struct launch_opts *o, struct err *e)
 {
 	volatile enum launch_stage stage = LAUNCH_OK;
 	volatile int fail = 0;
-	sigset_t all, old, none, reset;
+	sigset_t all, old, none;
 	struct sigaction dfl;
 	pid_t pid;
 
-	launch_signals_to_reset(&reset);
 	sigemptyset(&none);
 	sigfillset(&all);
 	memset(&dfl, 0, sizeof dfl);
@@ -106,7 +105,7 @@ launch_process(const struct launch_opts *o, struct err *e)
 		if (o->workdir != NULL && chdir(o->workdir) < 0)
 			LAUNCH_FAIL(LAUNCH_WORKDIR);
 		for (int sig = 1; sig < 32; sig++)
-			if (sigismember(&reset, sig))
+			if (sigismember(o->reset, sig))
 				sigaction(sig, &dfl, NULL);
 		pthread_sigmask(SIG_SETMASK, &none, NULL);
 		execvpe(o->argv[0], o->argv, o->env);

@@ -13,6 +13,7 @@
 #ifndef DROVER_LAUNCH_H
 #define DROVER_LAUNCH_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -23,7 +24,13 @@ struct launch_opts {
 	const char *workdir;	/* or NULL */
 	int out_fd, err_fd;	/* become its stdout and stderr */
 	int cgroup_fd;		/* an open cgroup.procs to join, or -1 */
+	const sigset_t *reset;	/* from launch_signals_to_reset */
 };
+
+/* The signals drover ignores or catches now, which a child must take back
+ * to their default.  Asking costs a system call per signal: a run asks
+ * once, when it starts (its dispositions are set by then). */
+void launch_signals_to_reset(sigset_t *set);
 
 /* Starts the process; its pid (a child of the calling thread, to be
  * waited for), or -1 with e set. */

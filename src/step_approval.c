@@ -373,7 +373,8 @@ notify_run(struct gate_wait *w)
 	struct attempt a = { .run = w->run, .step = w->step, .phase = PHASE_MAIN,
 	    .body = s->gate != NULL ? s->gate : &s->body };
 	char *argv[] = { "/bin/sh", "-c", (char *)starter, "sh", (char *)w->ap->notify_run, NULL };
-	struct launch_opts lo = { .argv = argv, .out_fd = -1, .err_fd = -1, .cgroup_fd = -1 };
+	struct launch_opts lo = { .argv = argv, .out_fd = -1, .err_fd = -1, .cgroup_fd = -1,
+		.reset = run_reset_signals(w->run) };
 	struct strbuf extra = STRBUF_INIT;
 	char **env, **all;
 	size_t n = 0;

@@ -79,6 +79,7 @@ struct proc {
 	int wstatus;
 	char *output_path;	/* $DROVER_OUTPUT */
 	char *output_name;	/* the same in the run's directory */
+	bool output_absent;	/* the step wrote none: nothing to remove */
 	struct proctrack *track;
 	struct loop_timer *drain, *linger;
 	int64_t linger_since, killed_at;	/* loop time; 0: not yet */
@@ -273,8 +274,10 @@ read_outputs(struct attempt *a, struct proc *p, cJSON *outputs, struct err *e)
 	ssize_t n;
 	int rc;
 
-	if (fd < 0 && errno == ENOENT)
+	if (fd < 0 && errno == ENOENT) {
+		p->output_absent = true;
 		return 0;
+	}
 	if (fd < 0 && errno == ELOOP)
 		return err_set(e, "$DROVER_OUTPUT was replaced by a symbolic link; drover reads "
 		    "outputs only from the file it named");
@@ -511,9 +514,8 @@ spawn_unwatched(struct proc *p, int errnum, struct err *e)
 }
 
 static int
-spawn(struct proc *p, char **argv, char **env, const char *workdir, struct err *e)
+spawn(struct proc *p, struct launch_opts *lo, struct err *e)
 {
-	struct launch_opts lo = { .argv = argv, .env = env, .workdir = workdir, .cgroup_fd = -1 };
 	int out[2], errp[2];
 
 	if (pipe2(out, O_CLOEXEC) < 0)
@@ -523,9 +525,9 @@ spawn(struct proc *p, char **argv, char **env, const char *workdir, struct err *
 		close(out[1]);
 		return err_set(e, "cannot create a pipe: %s", strerror(errno));
 	}
-	lo.out_fd = out[1];
-	lo.err_fd = errp[1];
-	p->pid = proctrack_launch(p->track, &lo, e);
+	lo->out_fd = out[1];
+	lo->err_fd = errp[1];
+	p->pid = proctrack_launch(p->track, lo, e);
 	close(out[1]);
 	close(errp[1]);
 	if (p->pid < 0) {
@@ -540,8 +542,7 @@ spawn(struct proc *p, char **argv, char **env, const char *workdir, struct err *
 	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 	if (p->pidfd < 0)
 		return spawn_unwatched(p, errno, e);
-	fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
-	return 0;
+	return 0;	/* a pidfd is close-on-exec from the start */
 }
 
 static int
@@ -551,6 +552,7 @@ run_start(struct attempt *a, struct err *e)
 	struct proc *p = xcalloc(1, sizeof *p);
 	char **argv = NULL, **env = NULL, *workdir = NULL;
 	struct loop *l = run_loop(a->run);
+	struct launch_opts lo;
 	int rc = -1;
 
 	p->out.which = STREAM_STDOUT;
@@ -569,9 +571,10 @@ run_start(struct attempt *a, struct err *e)
 	env = attempt_env(a, p->output_path, e);
 	if (env == NULL)
 		goto out;
-	unlinkat(run_dir_fd(a->run), p->output_name, 0);
+	lo = (struct launch_opts){ .argv = argv, .env = env, .workdir = workdir,
+		.cgroup_fd = -1, .reset = run_reset_signals(a->run) };
 	if ((p->track = proctrack_new(run_procs(a->run), env, e)) == NULL ||
-	    spawn(p, argv, env, workdir, e) < 0)
+	    spawn(p, &lo, e) < 0)
 		goto out;
 	loop_watch(l, p->pidfd, EPOLLIN, on_exit_ready, a);
 	p->paused = run_paused(a->run);

@@ -96,6 +96,7 @@ leftover_in(enum proctrack_mode mode)
 		"PATH=/usr/bin:/bin", NULL };
 	char *argv[] = { "sh", "-c", NULL, NULL };
 	struct launch_opts lo = { .argv = argv, .env = env, .out_fd = 2, .err_fd = 2 };
+	sigset_t reset;
 	struct proctrack_run *tr;
 	struct proctrack *t;
 	struct err e;
@@ -106,6 +107,8 @@ leftover_in(enum proctrack_mode mode)
 	pidfile = xasprintf("%s/pid", dir);
 	cmd = xasprintf("setsid sh -c 'echo $$ > %s; exec sleep 300' & exit 0", pidfile);
 	argv[2] = cmd;
+	launch_signals_to_reset(&reset);
+	lo.reset = &reset;
 	tr = proctrack_run_new(mode, UUID, &e);
 	if (tr == NULL) {
 		print_message("# %s tracking not possible here: %s\n", proctrack_mode_name(mode),
