@@ -279,6 +279,16 @@ ring_reader_ended(const struct ring_reader *rd)
 	return r->committed + 1 == r->next_seq || r->gate == NULL;
 }
 
+/* Whether the producer waits for the commit of an event the gate has
+ * read. */
+static bool
+ring_gate_owes(const struct ring_reader *gate)
+{
+	const struct ring *r = gate->ring;
+
+	return r->commit_want != 0 && r->commit_want < gate->seq;
+}
+
 /* Writes rd's eventfd if it is armed and there is news for it. */
 static void
 ring_reader_wake(struct ring_reader *rd)
@@ -595,6 +605,10 @@ ring_read(struct ring_reader *rd, struct event *ev, int timeout_ms)
 			rc = RING_END;
 			break;
 		}
+		if (rd->gate && ring_gate_owes(rd)) {
+			rc = RING_EMPTY;	/* the producer waits for what was read */
+			break;
+		}
 		if (rd->fd_written) {
 			/*
 			 * Nothing to read: drain the eventfd, then arm it.
@@ -693,8 +707,21 @@ ring_want_commit(struct ring *r, uint64_t seq)
 	pthread_mutex_lock(&r->lock);
 	done = r->committed >= seq;
 	r->commit_want = done ? 0 : seq;
+	if (!done && r->gate != NULL && r->gate->waiting)
+		pthread_cond_signal(&r->gate_cond);	/* commit what it holds */
 	pthread_mutex_unlock(&r->lock);
 	return done;
+}
+
+bool
+ring_commit_owed(struct ring_reader *gate)
+{
+	bool owed;
+
+	pthread_mutex_lock(&gate->ring->lock);
+	owed = ring_gate_owes(gate);
+	pthread_mutex_unlock(&gate->ring->lock);
+	return owed;
 }
 
 void

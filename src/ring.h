@@ -82,6 +82,13 @@ int ring_reader_fd(struct ring_reader *rd);
  * between events, never inside a chunk. */
 void ring_commit(struct ring_reader *gate, uint64_t seq);
 
+/* Gate only: whether the producer waits for the commit of an event the
+ * gate has read (a step that starts once its "running" event is stored).
+ * ring_read of the gate returns RING_EMPTY at once while it does, however
+ * long it was told to wait, so that the gate commits then and otherwise
+ * gathers events into fewer, bigger commits. */
+bool ring_commit_owed(struct ring_reader *gate);
+
 /* For the producer, who acts only on what the history has: the last number
  * committed; an eventfd that becomes readable once committed reaches the
  * number ring_want_commit last asked for (which returns true, asking

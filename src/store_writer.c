@@ -5,7 +5,15 @@
  * connection of its own (callers keep using theirs):
  *
  *   ring --ring_read--> copy into the batch --apply--> open transaction
- *        <--ring_commit-- COMMIT at 4096 events, 50 ms, or an empty ring
+ *        <--ring_commit-- COMMIT when the executor waits for it, or at
+ *                         4096 events, 8 MiB or 25 ms
+ *
+ * The executor waits for a commit before anything happens (a step starts
+ * once its "running" event is stored; the run ends once all of it is):
+ * then the writer commits at once, with every event it has read.  Other
+ * events (log lines, a step's end that starts nothing) are gathered into
+ * bigger commits, at most STORE_BATCH_MS late to the viewers, who see
+ * only what is committed.
  *
  * Each event is copied into the batch before it is applied: the gate has
  * read it, so the batch is now its only copy.  When SQLite fails (locked,
@@ -38,7 +46,7 @@
 
 #define STORE_BATCH_EVENTS 4096
 #define STORE_BATCH_BYTES (8u << 20)	/* bounds the memory of a batch */
-#define STORE_BATCH_MS 50
+#define STORE_BATCH_MS 25
 #define STORE_RETRY_MS 1000
 #define STORE_GIVE_UP_MS 30000
 
@@ -165,6 +173,19 @@ static bool
 store_batch_full(const struct store_batch *b)
 {
 	return b->n >= STORE_BATCH_EVENTS || b->buf.len >= STORE_BATCH_BYTES;
+}
+
+/* How long the batch may still wait for more, in ms: -1 (for ever) while
+ * it is empty, 0 once it is due. */
+static int
+store_batch_wait(const struct store_batch *b)
+{
+	int64_t left;
+
+	if (b->n == 0)
+		return -1;
+	left = b->began_ms + STORE_BATCH_MS - monotime_ms();
+	return left > 0 ? (int)left : 0;
 }
 
 static void
@@ -689,18 +710,18 @@ store_writer_main(void *arg)
 			}
 			continue;
 		}
-		/* With events pending, an empty ring is the moment to commit. */
-		switch (ring_read(w->gate, &ev, w->b.n > 0 ? 0 : -1)) {
+		switch (ring_read(w->gate, &ev, store_batch_wait(&w->b))) {
 		case RING_EVENT:
 			if (store_writer_add(w, &ev) < 0)
 				failing = true;
-			else if ((store_batch_full(&w->b) ||
-			    monotime_ms() - w->b.began_ms >= STORE_BATCH_MS) &&
+			else if ((store_batch_full(&w->b) || store_batch_wait(&w->b) == 0) &&
 			    store_writer_commit(w) < 0)
 				failing = true;
 			break;
 		case RING_EMPTY:
-			if (w->b.n > 0 && store_writer_commit(w) < 0)
+			/* Time is up, or the executor waits for what was read. */
+			if (w->b.n > 0 && (store_batch_wait(&w->b) == 0 ||
+			    ring_commit_owed(w->gate)) && store_writer_commit(w) < 0)
 				failing = true;
 			break;
 		case RING_END:

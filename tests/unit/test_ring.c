@@ -681,6 +681,65 @@ test_timeouts(void **state)
 	ring_free(r);
 }
 
+struct timed_gate {
+	struct ring_reader *gate;
+	enum ring_rc rc;
+	int64_t waited_ms;
+};
+
+static void *
+timed_gate_main(void *arg)
+{
+	struct timed_gate *g = arg;
+	struct event ev;
+	int64_t t0 = mono_ms();
+
+	g->rc = ring_read(g->gate, &ev, 10000);
+	g->waited_ms = mono_ms() - t0;
+	return NULL;
+}
+
+/* Group commit: a gate told to wait for more stops waiting as soon as the
+ * producer waits for an event the gate has read, and only then. */
+static void
+test_commit_owed(void **state)
+{
+	struct ring *r = ring_new(64 * KIB);
+	struct timed_gate g = { ring_reader_new(r, true), RING_EVENT, 0 };
+	struct event ev;
+	pthread_t t;
+	int64_t t0;
+
+	(void)state;
+	put_event(r, 1, 10);
+	put_event(r, 2, 10);
+	/* Wanted but not read yet: the gate is not owing; it reads on. */
+	assert_false(ring_want_commit(r, 1));
+	assert_false(ring_commit_owed(g.gate));
+	read_event(g.gate, 1, 10);
+	assert_true(ring_commit_owed(g.gate));
+	read_event(g.gate, 2, 10);	/* what is at hand comes first */
+	t0 = mono_ms();
+	assert_int_equal(ring_read(g.gate, &ev, 5000), RING_EMPTY);
+	assert_true(mono_ms() - t0 < 1000);
+	ring_commit(g.gate, 2);
+	assert_false(ring_commit_owed(g.gate));
+
+	/* Asleep for long: a new want wakes it at once. */
+	put_event(r, 3, 10);
+	read_event(g.gate, 3, 10);
+	assert_int_equal(pthread_create(&t, NULL, timed_gate_main, &g), 0);
+	sleep_ms(100);
+	assert_false(ring_want_commit(r, 3));
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(g.rc, RING_EMPTY);
+	assert_true(g.waited_ms >= 90 && g.waited_ms < 5000);
+	ring_commit(g.gate, 3);
+	assert_true(ring_want_commit(r, 3));
+	ring_reader_free(g.gate);
+	ring_free(r);
+}
+
 static void
 test_reader_fd(void **state)
 {
@@ -1010,6 +1069,7 @@ main(void)
 		cmocka_unit_test(test_close_wakes_readers),
 		cmocka_unit_test(test_put_wakes_gate),
 		cmocka_unit_test(test_timeouts),
+		cmocka_unit_test(test_commit_owed),
 		cmocka_unit_test(test_reader_fd),
 		cmocka_unit_test(test_event_helpers),
 		cmocka_unit_test(test_threads),
