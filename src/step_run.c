@@ -43,6 +43,8 @@
 
 #define READ_CHUNK 65536
 #define LINE_MAX_BYTES 65536	/* longer lines are cut here */
+#define GATHER_BYTES 262144	/* whole lines handed on at once, at most */
+#define GATHER_MS 5		/* and at most this late */
 #define TAIL_BYTES 65536	/* outputs.stdout/stderr keep this much */
 #define OUTPUTS_MAX (1u << 20)	/* the most $DROVER_OUTPUT may hold */
 #define DRAIN_MS 2000		/* how long to wait for pipes after the exit */
@@ -65,7 +67,10 @@ struct stream {
 	struct strbuf masked;
 	char *buf;		/* the incomplete last line */
 	size_t len, cap;
-	uint64_t lines;
+	struct strbuf gathered;	/* whole lines not handed on yet, each with its '\n' */
+	uint32_t n_gathered;
+	struct loop_timer *gather;	/* hands them on GATHER_MS after the first */
+	uint64_t lines;		/* lines handed on */
 	char *tail;		/* the last TAIL_BYTES bytes, circular */
 	size_t tail_pos, tail_len;
 };
@@ -126,25 +131,64 @@ tail_text(const struct stream *s)
 	return t;
 }
 
-/* Hands the complete lines in p[0..n) (ending in '\n') to the engine. */
+/* Hands the gathered lines to the engine, as one chunk. */
 static void
-emit_lines(struct attempt *a, struct stream *s, const char *p, size_t n)
+lines_hand_on(struct attempt *a, struct stream *s)
 {
-	uint32_t count = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (p[i] == '\n')
-			count++;
-	if (count == 0)
+	if (s->gather != NULL) {
+		loop_timer_cancel(run_loop(a->run), s->gather);
+		s->gather = NULL;
+	}
+	if (s->n_gathered == 0)
 		return;
-	attempt_log(a, s->which, p, n - 1, count, s->lines + 1);
-	s->lines += count;
+	attempt_log(a, s->which, sb_str(&s->gathered), s->gathered.len - 1, s->n_gathered,
+	    s->lines + 1);
+	s->lines += s->n_gathered;
+	s->n_gathered = 0;
+	sb_reset(&s->gathered);
+}
+
+static void
+on_gathered(struct loop *l, void *ud)
+{
+	struct attempt *a = ud;
+	struct proc *p = a->state;
+
+	/* Only one stream holds lines at a time (emit_lines): the timer was its. */
+	(void)l;
+	p->out.gather = p->err.gather = NULL;
+	lines_hand_on(a, &p->out);
+	lines_hand_on(a, &p->err);
+}
+
+/*
+ * Takes the count complete lines in p[0..n) (ending in '\n').  They are
+ * gathered, up to GATHER_BYTES or for GATHER_MS: a step writing a little
+ * at a time would otherwise cost an event, a row and a wake-up of every
+ * reader for each write.
+ */
+static void
+emit_lines(struct attempt *a, struct stream *s, const char *p, size_t n, uint32_t count)
+{
+	struct proc *pr = a->state;
+	struct stream *other = s == &pr->out ? &pr->err : &pr->out;
+
+	/* Lines of the other stream are handed on first: the order across
+	 * the two stays the order they were read in. */
+	if (other->n_gathered > 0)
+		lines_hand_on(a, other);
+	sb_add(&s->gathered, p, n);
+	s->n_gathered += count;
+	if (s->gathered.len >= GATHER_BYTES)
+		lines_hand_on(a, s);
+	else if (s->gather == NULL)
+		s->gather = loop_timer_add(run_loop(a->run), GATHER_MS, on_gathered, a);
 }
 
 /* Splits what was read into lines of at most LINE_MAX_BYTES: a longer
- * line is cut there, and one of exactly that length is not.  Whole lines
- * go to the engine straight from the read buffer; only a line split
- * across reads is copied. */
+ * line is cut there, and one of exactly that length is not.  Runs of
+ * whole lines are gathered straight from the read buffer; a line split
+ * across reads waits in s->buf. */
 static void
 stream_lines(struct attempt *a, struct stream *s, const char *p, size_t n)
 {
@@ -159,18 +203,21 @@ stream_lines(struct attempt *a, struct stream *s, const char *p, size_t n)
 				n--;
 			}
 			s->buf[s->len++] = '\n';
-			emit_lines(a, s, s->buf, s->len);
+			emit_lines(a, s, s->buf, s->len, 1);
 			s->len = 0;
 			continue;
 		}
 		if (s->len == 0) {
 			const char *q = p;
+			uint32_t count = 0;
 
 			while (q < p + n && (nl = memchr(q, '\n', (size_t)(p + n - q))) != NULL &&
-			    (size_t)(nl - q) <= LINE_MAX_BYTES)
+			    (size_t)(nl - q) <= LINE_MAX_BYTES) {
 				q = nl + 1;
+				count++;
+			}
 			if (q > p) {
-				emit_lines(a, s, p, (size_t)(q - p));
+				emit_lines(a, s, p, (size_t)(q - p), count);
 				n -= (size_t)(q - p);
 				p = q;
 				continue;
@@ -188,7 +235,7 @@ stream_lines(struct attempt *a, struct stream *s, const char *p, size_t n)
 			p++;	/* the newline ends the line */
 			n--;
 			s->buf[s->len++] = '\n';
-			emit_lines(a, s, s->buf, s->len);
+			emit_lines(a, s, s->buf, s->len, 1);
 			s->len = 0;
 		}
 		/* Otherwise the line goes on in the next read, or is full. */
@@ -216,12 +263,13 @@ static void
 stream_flush(struct attempt *a, struct stream *s)
 {
 	stream_feed(a, s, "", 0, true);
-	if (s->len == 0)
-		return;
-	xgrow(&s->buf, &s->cap, s->len + 1, 1);
-	s->buf[s->len++] = '\n';
-	emit_lines(a, s, s->buf, s->len);
-	s->len = 0;
+	if (s->len > 0) {
+		xgrow(&s->buf, &s->cap, s->len + 1, 1);
+		s->buf[s->len++] = '\n';
+		emit_lines(a, s, s->buf, s->len, 1);
+		s->len = 0;
+	}
+	lines_hand_on(a, s);
 }
 
 static void proc_maybe_done(struct attempt *a);
@@ -641,16 +689,19 @@ run_free(struct attempt *a)
 			loop_unwatch(l, s->fd);
 			close(s->fd);
 		}
+		if (s->gather != NULL)
+			loop_timer_cancel(l, s->gather);
 		free(s->buf);
 		free(s->tail);
 		mask_stream_fini(&s->ms);
 		sb_fini(&s->masked);
+		sb_fini(&s->gathered);
 	}
 	if (p->pidfd >= 0) {
 		loop_unwatch(l, p->pidfd);
 		close(p->pidfd);
 	}
-	if (p->output_name != NULL)
+	if (p->output_name != NULL && !p->output_absent)
 		unlinkat(run_dir_fd(a->run), p->output_name, 0);
 	free(p->output_name);
 	proctrack_free(p->track);
