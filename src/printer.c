@@ -318,6 +318,10 @@ printer_event(struct printer *p, const struct event *ev)
 		json_event(p, ev);
 	else
 		human_event(p, ev);
-	if (ev->type != EV_LOG || p->verbose || p->json)
-		fflush(p->fp);
+}
+
+bool
+printer_shows_logs(const struct printer *p)
+{
+	return p->json || p->verbose;
 }

@@ -28,6 +28,11 @@ struct printer {
 
 void printer_init(struct printer *p, FILE *fp, const struct workflow *wf, int64_t run,
     bool json, bool verbose);
+/* Prints ev into the stream's buffer; the caller flushes (when no more
+ * events are at hand, so that a busy run costs few writes). */
 void printer_event(struct printer *p, const struct event *ev);
+/* Whether log lines are printed (-v, --json): if not, they need not be
+ * read at all. */
+bool printer_shows_logs(const struct printer *p);
 
 #endif

@@ -91,25 +91,33 @@ print_missed(void *ud, const struct event *ev)
 	return 0;
 }
 
-/* Prints every event as it becomes durable; a lapped printer fills the
- * gap from the history, so the output is complete. */
+/* Prints every event as it becomes durable, flushing when none is at
+ * hand; a lapped printer fills the gap from the history (log lines only
+ * when it shows them), so the output is complete. */
 static void
 print_events(struct ring_reader *rd, struct store *reader, int64_t run, struct printer *pr,
     uint64_t last)
 {
+	enum store_part missed = printer_shows_logs(pr) ? STORE_ALL : STORE_STATE;
 	struct event ev;
 
 	for (;;) {
-		enum ring_rc rc = ring_read(rd, &ev, -1);
+		enum ring_rc rc = ring_read(rd, &ev, 0);
 
-		if (rc == RING_END)
+		if (rc == RING_EMPTY) {
+			fflush(pr->fp);
+			rc = ring_read(rd, &ev, -1);
+		}
+		if (rc == RING_END) {
+			fflush(pr->fp);
 			return;
+		}
 		if (rc == RING_LAPPED) {
 			struct catch_up c = { pr, ring_reader_seq(rd), &last };
 			struct err e;
 
 			if (reader != NULL)
-				store_read_events(reader, run, last, STORE_ALL, -1, 0, print_missed, &c, &e);
+				store_read_events(reader, run, last, missed, -1, 0, print_missed, &c, &e);
 			continue;
 		}
 		if (rc != RING_EVENT || ev.seq <= last)
