@@ -70,17 +70,16 @@ run_in(const cJSON *runs, double id, const char *key)
 	return false;
 }
 
-/* runs, after the live runs: first those with a gate for the caller, then
- * the others; at most limit in all (0: no limit).  Takes runs. */
+/* The live runs, those with a gate for the caller first: a new array, or
+ * NULL with e set. */
 static cJSON *
-live_first(struct store *s, cJSON *runs, int limit, struct err *e)
+live_runs(struct store *s, struct err *e)
 {
 	struct store_filter lf = { .status = "running" };
 	cJSON *live = store_list_runs(s, &lf, e), *waiting, *out, *r;
 
 	if (live == NULL || (waiting = store_waiting_gates(s, e)) == NULL) {
 		cJSON_Delete(live);
-		cJSON_Delete(runs);
 		return NULL;
 	}
 	waiting = gates_for_me(waiting);
@@ -88,9 +87,8 @@ live_first(struct store *s, cJSON *runs, int limit, struct err *e)
 	for (int pass = 0; pass < 2; pass++) {
 		cJSON_ArrayForEach(r, live) {
 			bool mine = run_in(waiting, json_num(r, "id", 0), "run");
-			const char *st = json_str(r, "status");
 
-			if (st == NULL || strcmp(st, "running") != 0 || mine != (pass == 0))
+			if (mine != (pass == 0))
 				continue;
 			r = cJSON_Duplicate(r, true);
 			if (mine)
@@ -98,15 +96,57 @@ live_first(struct store *s, cJSON *runs, int limit, struct err *e)
 			cJSON_AddItemToArray(out, r);
 		}
 	}
-	cJSON_ArrayForEach(r, runs)
-		if (!run_in(out, json_num(r, "id", 0), "id"))
-			cJSON_AddItemToArray(out, cJSON_Duplicate(r, true));
-	while (limit > 0 && cJSON_GetArraySize(out) > limit)
-		cJSON_DeleteItemFromArray(out, limit);
 	cJSON_Delete(live);
 	cJSON_Delete(waiting);
-	cJSON_Delete(runs);
 	return out;
+}
+
+/* The runs as they come from the history, after the live ones. */
+struct ls_out {
+	struct show_list list;
+	const cJSON *live;	/* printed first: not again */
+	int limit;		/* in all; 0: no limit */
+};
+
+static int
+ls_row(void *ud, cJSON *run)
+{
+	struct ls_out *o = ud;
+
+	if (o->limit > 0 && o->list.n >= (size_t)o->limit) {
+		cJSON_Delete(run);
+		return 1;
+	}
+	if (o->live != NULL && run_in(o->live, json_num(run, "id", 0), "id"))
+		cJSON_Delete(run);
+	else
+		show_list_run(&o->list, run);
+	return 0;
+}
+
+/* Streams the runs f chooses; a plain list (no status, no time) has the
+ * live runs first. */
+static int
+list_runs(struct store *s, struct store_filter *f, bool json, struct err *e)
+{
+	struct ls_out o = { .limit = f->limit };
+	cJSON *live = NULL, *r;
+	int rc;
+
+	if (f->status == NULL && f->since_us == 0) {
+		if ((live = live_runs(s, e)) == NULL)
+			return -1;
+		f->limit = 0;	/* ls_row counts, the live runs too */
+	}
+	show_list_begin(&o.list, stdout, json);
+	cJSON_ArrayForEach(r, live)
+		if (ls_row(&o, cJSON_Duplicate(r, true)) != 0)
+			break;
+	o.live = live;
+	rc = store_each_run(s, f, ls_row, &o, e);
+	show_list_end(&o.list);
+	cJSON_Delete(live);
+	return rc;
 }
 
 static int
@@ -118,7 +158,7 @@ cmd_ls_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	struct err e;
 	cJSON *runs;
 	char *db, *end;
-	int c;
+	int c, rc;
 	int64_t ms;
 
 	while ((c = cmd_getopt(ctx, argc, argv, "n:", options)) != -1) {
@@ -162,16 +202,18 @@ cmd_ls_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 		cmd_error("%s", e.msg);
 		return EXIT_INTERNAL;
 	}
-	if (waiting) {
-		runs = store_waiting_gates(s, &e);
-		if (runs != NULL)
-			runs = gates_for_me(runs);
-	} else {
-		runs = store_list_runs(s, &f, &e);
-		/* A list of one status (or of a time) is that list as it is. */
-		if (runs != NULL && f.status == NULL && f.since_us == 0)
-			runs = live_first(s, runs, f.limit, &e);
+	if (!waiting) {
+		rc = list_runs(s, &f, json, &e);
+		store_close(s);
+		if (rc < 0) {
+			cmd_error("%s", e.msg);
+			return EXIT_INTERNAL;
+		}
+		return EXIT_OK;
 	}
+	runs = store_waiting_gates(s, &e);
+	if (runs != NULL)
+		runs = gates_for_me(runs);
 	store_close(s);
 	if (runs == NULL) {
 		cmd_error("%s", e.msg);
@@ -179,10 +221,8 @@ cmd_ls_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (json)
 		show_json(stdout, runs);
-	else if (waiting)
-		show_gates_table(stdout, runs);
 	else
-		show_runs_table(stdout, runs);
+		show_gates_table(stdout, runs);
 	cJSON_Delete(runs);
 	return EXIT_OK;
 }

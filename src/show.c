@@ -46,24 +46,37 @@ put_status(FILE *fp, bool colour, const char *status, int width)
 		fprintf(fp, "%-*s", width, status);
 }
 
-/* Indents cJSON_Print's tabs as two spaces. */
-void
-show_json(FILE *fp, const cJSON *v)
+/* v as cJSON prints it, with two-space indents, as if it stood depth
+ * levels down in an array. */
+static void
+show_json_at(FILE *fp, const cJSON *v, int depth)
 {
 	char *text = cJSON_Print(v);
+	struct strbuf sb = STRBUF_INIT;
 
 	for (const char *p = text; *p != '\0'; p++) {
 		if (*p == ':' && p[1] == '\t') {
-			fputs(": ", fp);
+			sb_adds(&sb, ": ");
 			p++;
 		} else if (*p == '\t') {
-			fputs("  ", fp);
+			sb_adds(&sb, "  ");
 		} else {
-			fputc(*p, fp);
+			sb_add(&sb, p, 1);
+			if (*p == '\n')
+				for (int d = 0; d < depth; d++)
+					sb_adds(&sb, "  ");
 		}
 	}
-	fputc('\n', fp);
+	fwrite(sb_str(&sb), 1, sb.len, fp);
+	sb_fini(&sb);
 	free(text);
+}
+
+void
+show_json(FILE *fp, const cJSON *v)
+{
+	show_json_at(fp, v, 0);
+	fputc('\n', fp);
 }
 
 /* "2026-11-23T14:02:03.120Z" in local time: "2026-11-23 15:02:03". */
@@ -110,36 +123,52 @@ show_safe(FILE *fp, const cJSON *v)
 }
 
 void
-show_runs_table(FILE *fp, const cJSON *runs)
+show_list_begin(struct show_list *l, FILE *fp, bool json)
 {
-	bool colour = show_colour(fp);
-	cJSON *safe = show_safe(fp, runs);
-	const cJSON *r;
+	l->fp = fp;
+	l->json = json;
+	l->colour = !json && show_colour(fp);
+	l->escape = !json && isatty(fileno(fp));
+	l->n = 0;
+}
 
-	if (safe != NULL)
-		runs = safe;
+void
+show_list_run(struct show_list *l, cJSON *run)
+{
+	FILE *fp = l->fp;
+	cJSON *safe = l->escape ? show_safe(fp, run) : NULL;
+	const cJSON *r = safe != NULL ? safe : run;
+	char started[32], dur[32];
 
-	if (cJSON_GetArraySize(runs) == 0) {
-		fprintf(fp, "no runs\n");
-		cJSON_Delete(safe);
+	if (l->json) {
+		fputs(l->n++ == 0 ? "[" : ", ", fp);
+		show_json_at(fp, run, 1);
+		cJSON_Delete(run);
 		return;
 	}
-	fprintf(fp, "%6s  %-15s  %-24s  %-19s  %9s  %8s  %s\n", "RUN", "STATUS", "WORKFLOW",
-	    "STARTED", "DURATION", "COST", "USER");
-	cJSON_ArrayForEach(r, runs) {
-		char started[32], dur[32];
-
-		local_time(json_str(r, "started_at"), started, sizeof started);
-		duration_text(r, dur, sizeof dur);
-		fprintf(fp, "%6.0f  ", json_num(r, "id", 0));
-		put_status(fp, colour, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r,
-		    "waiting_for_you")) ? "waiting for you" : json_str(r, "status") ?
-		    json_str(r, "status") : "?", 15);
-		fprintf(fp, "  %-24.24s  %-19s  %9s  %8.4f  %s\n",
-		    json_str(r, "workflow") ? json_str(r, "workflow") : "?", started, dur,
-		    json_num(r, "cost_usd", 0), json_str(r, "user") ? json_str(r, "user") : "?");
-	}
+	if (l->n++ == 0)
+		fprintf(fp, "%6s  %-15s  %-24s  %-19s  %9s  %8s  %s\n", "RUN", "STATUS",
+		    "WORKFLOW", "STARTED", "DURATION", "COST", "USER");
+	local_time(json_str(r, "started_at"), started, sizeof started);
+	duration_text(r, dur, sizeof dur);
+	fprintf(fp, "%6.0f  ", json_num(r, "id", 0));
+	put_status(fp, l->colour, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r,
+	    "waiting_for_you")) ? "waiting for you" : json_str(r, "status") ?
+	    json_str(r, "status") : "?", 15);
+	fprintf(fp, "  %-24.24s  %-19s  %9s  %8.4f  %s\n",
+	    json_str(r, "workflow") ? json_str(r, "workflow") : "?", started, dur,
+	    json_num(r, "cost_usd", 0), json_str(r, "user") ? json_str(r, "user") : "?");
 	cJSON_Delete(safe);
+	cJSON_Delete(run);
+}
+
+void
+show_list_end(struct show_list *l)
+{
+	if (l->json)
+		fputs(l->n == 0 ? "[]\n" : "]\n", l->fp);
+	else if (l->n == 0)
+		fputs("no runs\n", l->fp);
 }
 
 void

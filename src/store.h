@@ -116,6 +116,11 @@ struct store_filter {
  * page costs the same at any depth of the history.  A new array the caller
  * frees (cJSON_Delete), nothing of f kept; NULL with e set. */
 cJSON *store_list_runs(struct store *s, const struct store_filter *f, struct err *e);
+/* The same one run at a time, in constant memory: fn takes each (and
+ * frees it) and returns nonzero to stop.  0, or -1 with e set. */
+typedef int store_run_fn(void *ud, cJSON *run);
+int store_each_run(struct store *s, const struct store_filter *f, store_run_fn *fn, void *ud,
+    struct err *e);
 /* One run as in `drover show --json`: args, steps in file order with their
  * attempts, approvals.  A new object the caller frees (cJSON_Delete);
  * NULL with e set. */

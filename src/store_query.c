@@ -294,8 +294,9 @@ store_filter_sql(struct strbuf *sql, const char *w, int i)
 	sb_adds(sql, ")");
 }
 
-cJSON *
-store_list_runs(struct store *s, const struct store_filter *f, struct err *e)
+int
+store_each_run(struct store *s, const struct store_filter *f, store_run_fn *fn, void *ud,
+    struct err *e)
 {
 	static const struct store_filter none = { 0 };
 	struct strbuf sql = STRBUF_INIT;
@@ -303,8 +304,7 @@ store_list_runs(struct store *s, const struct store_filter *f, struct err *e)
 	sqlite3_stmt *st = NULL;
 	const char *status;
 	char *text = NULL, *words[STORE_FILTER_WORDS];
-	cJSON *list;
-	int rc, want_live = -1, n = 0, n_words = 0;
+	int rc, want_live = -1, n = 0, n_words = 0, stop = 0;
 	bool sql_limit;
 
 	if (f == NULL)
@@ -314,19 +314,18 @@ store_list_runs(struct store *s, const struct store_filter *f, struct err *e)
 		text = xstrdup(f->text);
 		if ((n_words = store_filter_words(text, words, &status, e)) < 0) {
 			free(text);
-			return NULL;
+			return -1;
 		}
 	}
 	if (status != NULL && run_status_parse(status) < 0) {
 		err_set(e, "unknown run status '%s'; one of running, succeeded, failed, "
 		    "cancelled, rejected, timed_out, budget_exceeded, interrupted", status);
 		free(text);
-		return NULL;
+		return -1;
 	}
-	list = cJSON_CreateArray();
 	if (s->db == NULL) {
 		free(text);
-		return list;
+		return 0;
 	}
 	/* "running" and "interrupted" are both running in SQL; C tells them apart. */
 	if (status != NULL && strcmp(status, "running") == 0)
@@ -378,26 +377,45 @@ store_list_runs(struct store *s, const struct store_filter *f, struct err *e)
 		sqlite3_bind_text(st, STORE_WORD_PARAM + i, words[i], -1, SQLITE_STATIC);
 
 	store_here_init(&h, s);
-	while ((f->limit <= 0 || n < f->limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (f->limit <= 0 || n < f->limit) &&
+	    (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		bool interrupted = store_row_interrupted(st, &h);
 
 		if (want_live >= 0 && interrupted == (want_live == 1))
 			continue;
-		cJSON_AddItemToArray(list, store_json_run(st, &h, interrupted));
+		stop = fn(ud, store_json_run(st, &h, interrupted));
 		n++;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE && rc != SQLITE_OK)
+	if (!stop && rc != SQLITE_ROW && rc != SQLITE_DONE && rc != SQLITE_OK)
 		goto fail;
 	sqlite3_finalize(st);
 	free(text);
-	return list;
+	return 0;
 
 fail:
 	store_errf(e, s->db, rc, "cannot list the runs in the history %s", s->path);
 	sqlite3_finalize(st);
-	cJSON_Delete(list);
 	free(text);
-	return NULL;
+	return -1;
+}
+
+static int
+store_list_add(void *ud, cJSON *run)
+{
+	cJSON_AddItemToArray(ud, run);
+	return 0;
+}
+
+cJSON *
+store_list_runs(struct store *s, const struct store_filter *f, struct err *e)
+{
+	cJSON *list = cJSON_CreateArray();
+
+	if (store_each_run(s, f, store_list_add, list, e) < 0) {
+		cJSON_Delete(list);
+		return NULL;
+	}
+	return list;
 }
 
 /* The attempt lists of a run's steps, by step index. */
