@@ -9,6 +9,7 @@
 
 #include "argspec.h"
 #include "expr.h"
+#include "json.h"
 #include "strbuf.h"
 #include "suggest.h"
 #include "xmalloc.h"
@@ -65,7 +66,7 @@ value_show(const struct arg_spec *s, const cJSON *v, char *buf, size_t size)
 		snprintf(buf, size, "***");
 		return;
 	}
-	text = cJSON_IsString(v) ? xasprintf("'%s'", v->valuestring) : cJSON_PrintUnformatted(v);
+	text = cJSON_IsString(v) ? xasprintf("'%s'", v->valuestring) : json_text(v, false);
 	if (strlen(text) >= size && size > 4)
 		snprintf(buf, size, "%.*s...", (int)size - 4, text);
 	else

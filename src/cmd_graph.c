@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
+#include "json.h"
 #include "strbuf.h"
 #include "wf.h"
 #include "wf_print.h"
@@ -123,7 +124,7 @@ print_json(const struct workflow *wf)
 		json_section(wf, SECTION_ON_FAILURE, cJSON_AddObjectToObject(root, "on_failure"));
 	if (wf->n_finally > 0)
 		json_section(wf, SECTION_FINALLY, cJSON_AddObjectToObject(root, "finally"));
-	text = cJSON_Print(root);
+	text = json_text(root, true);
 	printf("%s\n", text);
 	free(text);
 	cJSON_Delete(root);

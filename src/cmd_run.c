@@ -16,6 +16,7 @@
 #include "argspec.h"
 #include "cmd.h"
 #include "fsutil.h"
+#include "json.h"
 #include "runner.h"
 #include "runproc.h"
 #include "wf.h"
@@ -144,7 +145,7 @@ print_plan(const struct workflow *wf, const cJSON *args)
 		printf(" none");
 	cJSON_ArrayForEach(a, args) {
 		const struct arg_spec *s = argspecs_find(&wf->args, a->string);
-		char *v = s != NULL && s->secret ? xstrdup("***") : cJSON_PrintUnformatted(a);
+		char *v = s != NULL && s->secret ? xstrdup("***") : json_text(a, false);
 
 		printf("\n  %s = %s", a->string, v);
 		free(v);

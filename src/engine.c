@@ -49,6 +49,7 @@
 #include "exec.h"
 #include "expr.h"
 #include "fsutil.h"
+#include "json.h"
 #include "launch.h"
 #include "loop.h"
 #include "mask.h"
@@ -299,7 +300,7 @@ emit_json(struct run *r, struct event *ev, cJSON *payload)
 
 	/* Masked as values, before JSON escapes them. */
 	mask_json(r->mask, payload);
-	text = payload != NULL ? cJSON_PrintUnformatted(payload) : NULL;
+	text = payload != NULL ? json_text(payload, false) : NULL;
 	len = text != NULL ? strlen(text) : 0;
 	if (len > max) {
 		/* Only huge outputs get here: keep the event, drop its details. */

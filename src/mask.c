@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "mask.h"
 #include "shq.h"
 #include "xmalloc.h"
@@ -77,10 +78,11 @@ mask_add(struct mask *m, const char *secret, struct err *e)
 	mask_add_needle(m, secret, len);
 	/* As JSON writes it (in outputs, events)... */
 	js = cJSON_CreateString(secret);
-	if (js == NULL || (json = cJSON_PrintUnformatted(js)) == NULL)
+	if (js == NULL)
 		fatal("out of memory");
+	json = json_text(js, false);
 	mask_add_needle(m, json + 1, strlen(json) - 2);
-	cJSON_free(json);
+	free(json);
 	cJSON_Delete(js);
 	/* ... and as quoted into a shell command, also inside backquotes. */
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {

@@ -21,7 +21,7 @@
 static size_t
 json_size(const cJSON *v)
 {
-	char *s = cJSON_PrintUnformatted(v);
+	char *s = json_text(v, false);
 	size_t n = s != NULL ? strlen(s) : 0;
 
 	free(s);

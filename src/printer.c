@@ -233,7 +233,7 @@ json_base(const struct printer *p, const struct event *ev, uint64_t seq, const c
 static void
 json_emit(struct printer *p, cJSON *o)
 {
-	char *s = cJSON_PrintUnformatted(o);
+	char *s = json_text(o, false);
 
 	fprintf(p->fp, "%s\n", s);
 	free(s);

@@ -408,13 +408,9 @@ utf8_repair(char *s)
 char *
 proto_encode(const cJSON *msg, size_t *len)
 {
-	char *s = cJSON_PrintUnformatted(msg);
-	size_t n;
+	char *s = utf8_repair(json_text(msg, false));
+	size_t n = strlen(s);
 
-	if (s == NULL)
-		fatal("cJSON_PrintUnformatted: out of memory");
-	s = utf8_repair(s);
-	n = strlen(s);
 	if (n > PROTO_MAX_LINE) {
 		free(s);
 		return NULL;

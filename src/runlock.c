@@ -161,10 +161,10 @@ runlock_write(struct runlock *l, const struct runlock_owner *me, struct err *e)
 	cJSON_AddStringToObject(j, "user", me->user);
 	cJSON_AddStringToObject(j, "since", me->since);
 	cJSON_AddStringToObject(j, "cgroup", me->cgroup);
-	json = cJSON_PrintUnformatted(j);
+	json = json_text(j, false);
 	cJSON_Delete(j);
 	text = xasprintf("%s\n", json);
-	cJSON_free(json);
+	free(json);
 	len = strlen(text);
 	errno = EIO;	/* what a short write means */
 	if (ftruncate(l->fd, 0) < 0 || pwrite(l->fd, text, len, 0) != (ssize_t)len) {

@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "event.h"
+#include "json.h"
 #include "paths.h"
 #include "printer.h"
 #include "proctrack.h"
@@ -235,7 +236,7 @@ record_run(struct store *s, const struct runner_opts *o, const char *uuid, const
 		    cJSON_GetObjectItemCaseSensitive(shown, wf->args.v[k].name) != NULL)
 			cJSON_ReplaceItemInObjectCaseSensitive(shown, wf->args.v[k].name,
 			    cJSON_CreateString("***"));
-	args_json = cJSON_PrintUnformatted(shown);
+	args_json = json_text(shown, false);
 	cJSON_Delete(shown);
 	si = xcalloc(wf->n_steps + 1, sizeof *si);
 	step_infos(wf, si);

@@ -46,30 +46,14 @@ put_status(FILE *fp, bool colour, const char *status, int width)
 		fprintf(fp, "%-*s", width, status);
 }
 
-/* v as cJSON prints it, with two-space indents, as if it stood depth
- * levels down in an array. */
 static void
 show_json_at(FILE *fp, const cJSON *v, int depth)
 {
-	char *text = cJSON_Print(v);
 	struct strbuf sb = STRBUF_INIT;
 
-	for (const char *p = text; *p != '\0'; p++) {
-		if (*p == ':' && p[1] == '\t') {
-			sb_adds(&sb, ": ");
-			p++;
-		} else if (*p == '\t') {
-			sb_adds(&sb, "  ");
-		} else {
-			sb_add(&sb, p, 1);
-			if (*p == '\n')
-				for (int d = 0; d < depth; d++)
-					sb_adds(&sb, "  ");
-		}
-	}
+	json_print(&sb, v, JSON_SPACES, depth);
 	fwrite(sb_str(&sb), 1, sb.len, fp);
 	sb_fini(&sb);
-	free(text);
 }
 
 void
@@ -151,7 +135,7 @@ show_list_run(struct show_list *l, cJSON *run)
 		    "WORKFLOW", "STARTED", "DURATION", "COST", "USER");
 	local_time(json_str(r, "started_at"), started, sizeof started);
 	duration_text(r, dur, sizeof dur);
-	fprintf(fp, "%6.0f  ", json_num(r, "id", 0));
+	fprintf(fp, "%6lld  ", (long long)json_num(r, "id", 0));
 	put_status(fp, l->colour, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r,
 	    "waiting_for_you")) ? "waiting for you" : json_str(r, "status") ?
 	    json_str(r, "status") : "?", 15);
@@ -208,7 +192,7 @@ show_args(FILE *fp, const cJSON *args)
 	if (cJSON_GetArraySize(args) == 0)
 		fprintf(fp, "none");
 	cJSON_ArrayForEach(a, args) {
-		char *v = cJSON_IsString(a) ? xstrdup(a->valuestring) : cJSON_PrintUnformatted(a);
+		char *v = cJSON_IsString(a) ? xstrdup(a->valuestring) : json_text(a, false);
 
 		fprintf(fp, "%s%s=%s", a == args->child ? "" : " ", a->string, v);
 		free(v);

@@ -308,7 +308,7 @@ store_outputs_text(const cJSON *p)
 {
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(p, "outputs");
 
-	return o != NULL && !cJSON_IsNull(o) ? cJSON_PrintUnformatted(o) : NULL;
+	return o != NULL && !cJSON_IsNull(o) ? json_text(o, false) : NULL;
 }
 
 static void
@@ -413,7 +413,7 @@ store_apply_attempt_end(struct store_writer *w, int which, const struct event *e
 	sqlite3_bind_int64(st, 11, c->in);
 	sqlite3_bind_int64(st, 12, c->out);
 	rc = store_step_done(st);
-	cJSON_free(outputs);
+	free(outputs);
 	return rc;
 }
 
@@ -468,7 +468,7 @@ store_apply_step_final(struct store_writer *w, const struct event *ev, const cJS
 	sqlite3_bind_int64(st, 12, c->out);
 	sqlite3_bind_int(st, 13, ev->attempt);
 	rc = store_step_done(st);
-	cJSON_free(outputs);
+	free(outputs);
 	if (rc != SQLITE_OK || ev->attempt <= 0)
 		return rc;
 	/*

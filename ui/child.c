@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "argspec.h"
+#include "json.h"
 #include "strbuf.h"
 #include "ui.h"
 #include "wf.h"
@@ -140,7 +141,7 @@ child_args(struct ui *ui, int argc, char **argv)
 		cJSON_AddStringToObject(args, argv[i], eq + 1);
 		*eq = '=';
 	}
-	json = cJSON_PrintUnformatted(args);
+	json = json_text(args, false);
 out:
 	cJSON_Delete(args);
 	wf_free(wf);

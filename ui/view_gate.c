@@ -169,7 +169,7 @@ gate_view_draw(struct ui *ui, void *st, int y, int h)
 	row++;
 	cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(g, "inputs")) {
 		const cJSON *val = cJSON_GetObjectItemCaseSensitive(v->inputs, json_str(in, "name"));
-		char *given = val != NULL ? cJSON_PrintUnformatted(val) : NULL;
+		char *given = val != NULL ? json_text(val, false) : NULL;
 
 		snprintf(buf, sizeof buf, "%s (%s%s) = %s", json_str(in, "name") ?
 		    json_str(in, "name") : "?", json_str(in, "type") ? json_str(in, "type") : "?",

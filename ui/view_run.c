@@ -643,7 +643,7 @@ run_view_draw_detail(struct ui *ui, struct run_view *rv, int y, int x, int h, in
 	if (ms->error != NULL)
 		detail_line(&y, ymax, x, w, "error", ms->error, theme_attr(ROLE_FAILED));
 	if (ms->outputs != NULL && cJSON_GetArraySize(ms->outputs) > 0) {
-		char *o = cJSON_PrintUnformatted(ms->outputs);
+		char *o = json_text(ms->outputs, false);
 
 		detail_line(&y, ymax, x, w, "outputs", o, A_NORMAL);
 		free(o);
