@@ -73,8 +73,9 @@ int store_run_create(struct store *s, const struct store_run_info *ri, const cha
 int store_run_adopt(struct store *s, int64_t run, int pid, struct err *e);
 
 /* Starts the writer thread: it reads every event of the run from gate and
- * stores it, committing at least every 50 ms or 4096 events, and calls
- * ring_commit after each commit.  It stops after RING_END.  A write that
+ * stores it, committing at once when the producer waits for an event it
+ * has read (ring_commit_owed), else at least every 25 ms, 4096 events or
+ * 8 MiB, and calls ring_commit after each commit.  It stops after RING_END.  A write that
  * fails (disk full, database locked for too long) is retried every second
  * (the ring then fills and the executor pauses its steps) and reported
  * through the error callback, if any.  NULL with errno set when the

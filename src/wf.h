@@ -208,6 +208,8 @@ struct workflow {
 	size_t n_servers;
 	struct step *steps;	/* main, then on_failure, then finally */
 	size_t n_steps, n_main, n_on_failure, n_finally;
+	size_t *step_slots;	/* steps by id, open addressing: index + 1, 0 free */
+	size_t n_step_slots;	/* a power of two, or 0 */
 	int n_levels;		/* of the main section */
 	/* what keeps the ynodes alive */
 	struct ydoc **docs;	/* the workflow, then any tools files */
@@ -228,6 +230,9 @@ bool wf_is_tools_file(const char *path);
 
 /* Steps of one section: *first is the index of the first one. */
 size_t wf_section_steps(const struct workflow *wf, enum wf_section s, size_t *first);
+/* Indexes step i by its id, for wf_find_step: the step that already has
+ * that id, or NULL. */
+const struct step *wf_index_step(struct workflow *wf, size_t i);
 /* The step, tool or MCP server with this id or name, or NULL. */
 const struct step *wf_find_step(const struct workflow *wf, const char *id);
 const struct tool *wf_find_tool(const struct workflow *wf, const char *name);

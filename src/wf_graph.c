@@ -25,36 +25,15 @@
 struct graph {
 	struct workflow *wf;
 	struct diags *d;
-	size_t *by_id;		/* step indices sorted by id */
-	size_t n_by_id;
 	size_t *parent;		/* union-find over parallel_with */
 };
-
-static int
-by_id_cmp(const void *pa, const void *pb, void *ud)
-{
-	const struct workflow *wf = ud;
-
-	return strcmp(wf->steps[*(const size_t *)pa].id, wf->steps[*(const size_t *)pb].id);
-}
 
 static size_t
 lookup(const struct graph *g, const char *id)
 {
-	size_t lo = 0, hi = g->n_by_id;
+	const struct step *s = wf_find_step(g->wf, id);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(g->wf->steps[g->by_id[mid]].id, id);
-
-		if (c == 0)
-			return g->by_id[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (size_t)-1;
+	return s != NULL ? (size_t)(s - g->wf->steps) : (size_t)-1;
 }
 
 /* Reports an id that names no step, with a hint from the same section. */
@@ -346,11 +325,6 @@ wf_graph_build(struct workflow *wf, struct diags *d)
 	struct graph g = { .wf = wf, .d = d };
 	unsigned char *state;
 
-	g.by_id = xcalloc(wf->n_steps + 1, sizeof *g.by_id);
-	for (size_t i = 0; i < wf->n_steps; i++)
-		if (wf->steps[i].id != NULL)
-			g.by_id[g.n_by_id++] = i;
-	qsort_r(g.by_id, g.n_by_id, sizeof *g.by_id, by_id_cmp, wf);
 	g.parent = xcalloc(wf->n_steps + 1, sizeof *g.parent);
 	build_groups(&g);
 	build_deps(&g);
@@ -359,7 +333,6 @@ wf_graph_build(struct workflow *wf, struct diags *d)
 	assign_levels(wf);
 	free(state);
 	free(g.parent);
-	free(g.by_id);
 }
 
 bool

@@ -387,37 +387,20 @@ ld_steps(struct ld *ld, struct ynode *n, enum wf_section sec)
 	}
 }
 
-static int
-step_id_cmp(const void *pa, const void *pb)
-{
-	const struct step *a = *(const struct step *const *)pa;
-	const struct step *b = *(const struct step *const *)pb;
-	int c = strcmp(a->id, b->id);
-
-	return c != 0 ? c : (a->index > b->index) - (a->index < b->index);
-}
-
-/* Step ids are unique across main, on_failure and finally steps. */
+/* Indexes the steps by id (wf_find_step), reporting each id used twice. */
 static void
 ld_unique_ids(struct ld *ld)
 {
 	struct workflow *wf = ld->wf;
-	struct step **byid = xcalloc(wf->n_steps + 1, sizeof *byid);
-	size_t n = 0;
 
-	for (size_t i = 0; i < wf->n_steps; i++)
-		if (wf->steps[i].id != NULL)
-			byid[n++] = &wf->steps[i];
-	qsort(byid, n, sizeof *byid, step_id_cmp);
-	for (size_t i = 1, first = 0; i < n; i++) {
-		if (strcmp(byid[i]->id, byid[first]->id) != 0) {
-			first = i;
+	for (size_t i = 0; i < wf->n_steps; i++) {
+		const struct step *first;
+
+		if (wf->steps[i].id == NULL || (first = wf_index_step(wf, i)) == NULL)
 			continue;
-		}
-		ld_err(ld, ynode_get(byid[i]->node, "id"), "duplicate step id '%s' (first used at "
-		    "line %d)", byid[i]->id, byid[first]->node->line);
+		ld_err(ld, ynode_get(wf->steps[i].node, "id"), "duplicate step id '%s' (first used at "
+		    "line %d)", wf->steps[i].id, first->node->line);
 	}
-	free(byid);
 }
 
 /* ---- the document ---- */
@@ -868,6 +851,7 @@ wf_free(struct workflow *wf)
 	for (size_t i = 0; i < wf->n_steps; i++)
 		step_fini(&wf->steps[i]);
 	free(wf->steps);
+	free(wf->step_slots);
 	for (size_t i = 0; i < wf->n_tools; i++) {
 		free(wf->tools[i].name);
 		free(wf->tools[i].description);

@@ -97,7 +97,7 @@ ld_check_keys(struct ld *ld, const struct ynode *map, const char *const *allowed
 		if (strncmp(k->str, "x-", 2) == 0)
 			continue;	/* extension fields, a home for YAML anchors */
 		for (j = 0; allowed[j] != NULL; j++)
-			if (strcmp(k->str, allowed[j]) == 0)
+			if (k->str[0] == allowed[j][0] && strcmp(k->str, allowed[j]) == 0)
 				break;
 		if (allowed[j] != NULL)
 			continue;

@@ -88,6 +88,8 @@ scalar_resolve(struct ynode *n)
 	char *end;
 
 	n->type = YS_STR;
+	if (*s != '\0' && strchr("~nNtTfF.+-0123456789", *s) == NULL)
+		return;	/* nothing but a string starts so */
 	if (*s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
 	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0) {
 		n->type = YS_NULL;
@@ -632,9 +634,13 @@ ynode_get(const struct ynode *map, const char *key)
 {
 	if (map == NULL || map->kind != YNODE_MAP)
 		return NULL;
-	for (size_t i = 0; i < map->n; i++)
-		if (strcmp(map->pairs[i].key->str, key) == 0)
+	/* The first bytes are compared inline: most keys asked for are absent. */
+	for (size_t i = 0; i < map->n; i++) {
+		const char *k = map->pairs[i].key->str;
+
+		if (k[0] == key[0] && strcmp(k, key) == 0)
 			return map->pairs[i].val;
+	}
 	return NULL;
 }
 
