@@ -469,7 +469,7 @@ dag_reduce_crossings(struct dag_graph *g)
 	/* Each sweep costs a pass over every segment; past some thousands of
 	 * steps the first sweeps win nearly all there is to win. */
 	if (g->nseg > 0 && DAG_SWEEP_WORK / g->nseg < (size_t)sweeps)
-		sweeps = DAG_SWEEP_WORK / g->nseg < 2 ? 2 : (int)(DAG_SWEEP_WORK / g->nseg);
+		sweeps = DAG_SWEEP_WORK / g->nseg < 1 ? 1 : (int)(DAG_SWEEP_WORK / g->nseg);
 	c.off = xreallocarray(NULL, g->max_lay + 1, sizeof *c.off);
 	c.seq = xreallocarray(NULL, g->nseg, sizeof *c.seq);
 	c.fen = xreallocarray(NULL, g->max_lay + 1, sizeof *c.fen);
