@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "expr.h"
+#include "json.h"
 #include "strbuf.h"
 #include "suggest.h"
 #include "xmalloc.h"
@@ -333,45 +334,6 @@ expr_truthy(const cJSON *v)
 	return true;
 }
 
-static void
-json_write_string(struct strbuf *sb, const char *s)
-{
-	sb_addc(sb, '"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '"':
-			sb_adds(sb, "\\\"");
-			break;
-		case '\\':
-			sb_adds(sb, "\\\\");
-			break;
-		case '\n':
-			sb_adds(sb, "\\n");
-			break;
-		case '\r':
-			sb_adds(sb, "\\r");
-			break;
-		case '\t':
-			sb_adds(sb, "\\t");
-			break;
-		case '\b':
-			sb_adds(sb, "\\b");
-			break;
-		case '\f':
-			sb_adds(sb, "\\f");
-			break;
-		default:
-			if (c < 0x20)
-				sb_addf(sb, "\\u%04x", c);
-			else
-				sb_addc(sb, (char)c);
-		}
-	}
-	sb_addc(sb, '"');
-}
-
 /* Compact JSON with numbers written as in text; false once sb holds more
  * than limit bytes (the text is then incomplete). */
 static bool
@@ -397,7 +359,7 @@ json_write(struct strbuf *sb, const cJSON *v, size_t limit)
 		sb_adds(sb, num);
 		break;
 	case cJSON_String:
-		json_write_string(sb, v->valuestring);
+		json_print_string(sb, v->valuestring);
 		break;
 	case cJSON_Array:
 		sb_addc(sb, '[');
@@ -412,7 +374,7 @@ json_write(struct strbuf *sb, const cJSON *v, size_t limit)
 	case cJSON_Object:
 		sb_addc(sb, '{');
 		for (c = v->child; c != NULL; c = c->next) {
-			json_write_string(sb, c->string != NULL ? c->string : "");
+			json_print_string(sb, c->string);
 			sb_addc(sb, ':');
 			if (!json_write(sb, c, limit))
 				return false;

@@ -80,15 +80,16 @@ json_escaped(unsigned char c)
 	return c < 0x20 || c == '"' || c == '\\';
 }
 
-static void
-json_string(struct strbuf *sb, const char *s)
+void
+json_print_string(struct strbuf *sb, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
+	static const char hex[] = "0123456789abcdef", from[] = "\"\\\b\f\n\r\t",
+	    to[] = "\"\\bfnrt";
 	const char *p = s != NULL ? s : "";
 
 	sb_addc(sb, '"');
 	for (;;) {
-		const char *q = p;
+		const char *q = p, *k;
 		unsigned char c;
 
 		while (*q != '\0' && !json_escaped((unsigned char)*q))
@@ -99,26 +100,9 @@ json_string(struct strbuf *sb, const char *s)
 		c = (unsigned char)*q;
 		p = q + 1;
 		sb_addc(sb, '\\');
-		switch (c) {
-		case '"': case '\\':
-			sb_addc(sb, (char)c);
-			break;
-		case '\b':
-			sb_addc(sb, 'b');
-			break;
-		case '\f':
-			sb_addc(sb, 'f');
-			break;
-		case '\n':
-			sb_addc(sb, 'n');
-			break;
-		case '\r':
-			sb_addc(sb, 'r');
-			break;
-		case '\t':
-			sb_addc(sb, 't');
-			break;
-		default:
+		if ((k = strchr(from, c)) != NULL) {
+			sb_addc(sb, to[k - from]);
+		} else {
 			sb_adds(sb, "u00");
 			sb_addc(sb, hex[c >> 4]);
 			sb_addc(sb, hex[c & 15]);
@@ -159,7 +143,7 @@ json_value(struct strbuf *sb, const cJSON *v, enum json_layout layout, int depth
 		sb_adds(sb, v->valuestring != NULL ? v->valuestring : "");
 		return;
 	case cJSON_String:
-		json_string(sb, v->valuestring);
+		json_print_string(sb, v->valuestring);
 		return;
 	case cJSON_Array:
 		sb_addc(sb, '[');
@@ -174,7 +158,7 @@ json_value(struct strbuf *sb, const cJSON *v, enum json_layout layout, int depth
 		sb_adds(sb, lines ? "{\n" : "{");
 		for (c = v->child; c != NULL; c = c->next) {
 			json_indent(sb, layout, lines ? depth + 1 : 0);
-			json_string(sb, c->string);
+			json_print_string(sb, c->string);
 			sb_adds(sb, layout == JSON_TABS ? ":\t" : layout == JSON_SPACES ? ": " : ":");
 			json_value(sb, c, layout, depth + 1);
 			if (c->next != NULL)

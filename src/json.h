@@ -21,6 +21,8 @@ double json_num(const cJSON *o, const char *key, double dflt);
  * layout (the same with two spaces per level and ": "). */
 enum json_layout { JSON_LINE, JSON_TABS, JSON_SPACES };
 void json_print(struct strbuf *sb, const cJSON *v, enum json_layout layout, int depth);
+/* s (NULL: "") as a JSON string, escaped as cJSON escapes it. */
+void json_print_string(struct strbuf *sb, const char *s);
 /* v as cJSON_Print (formatted) or cJSON_PrintUnformatted would give it:
  * a new string (free). */
 char *json_text(const cJSON *v, bool formatted);
