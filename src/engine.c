@@ -49,6 +49,7 @@
 #include "exec.h"
 #include "expr.h"
 #include "fsutil.h"
+#include "http.h"
 #include "json.h"
 #include "launch.h"
 #include "loop.h"
@@ -97,6 +98,7 @@ struct run {
 	char uuid[37];
 	const struct workflow *wf;
 	struct loop *loop;
+	struct http *http;	/* made at the first request */
 	struct mask *mask;
 	struct step_rt *st;
 	size_t *by_id;		/* step indices sorted by id */
@@ -158,6 +160,14 @@ struct loop *
 run_loop(struct run *r)
 {
 	return r->loop;
+}
+
+struct http *
+run_http(struct run *r)
+{
+	if (r->http == NULL)
+		r->http = http_new(r->loop);
+	return r->http;
 }
 
 struct proctrack_run *
@@ -527,32 +537,31 @@ render_in(struct run *r, size_t step, const cJSON *params, const struct ynode *n
 }
 
 cJSON *
-attempt_render(struct attempt *a, const struct ynode *n, struct err *e)
+step_render(struct run *r, size_t i, const struct ynode *n, struct err *e)
 {
-	return render_in(a->run, a->step, a->run->st[a->step].params, n, TMPL_VALUE, e);
+	return render_in(r, i, r->st[i].params, n, TMPL_VALUE, e);
 }
 
 char *
-attempt_render_shown(struct attempt *a, const struct ynode *n, enum tmpl_mode mode,
+step_render_shown(struct run *r, size_t i, const struct ynode *n, enum tmpl_mode mode,
     struct err *e)
 {
-	struct run *r = a->run;
-	struct scope_ctx sc = { .r = r, .params = r->st[a->step].params };
+	struct scope_ctx sc = { .r = r, .params = r->st[i].params };
 	struct expr_scope scope = { scope_lookup, &sc };
 	char *s;
 
 	if (n->kind != YNODE_SCALAR || n->aux == NULL)
-		return attempt_render_text(a, n, mode, e);
+		return step_render_text(r, i, n, mode, e);
 	if ((s = tmpl_render_shown(n->aux, &scope, mode, r->mask, e)) == NULL)
 		locate_error(r, n, e);
 	return s;
 }
 
 char *
-attempt_render_text(struct attempt *a, const struct ynode *n, enum tmpl_mode mode,
+step_render_text(struct run *r, size_t i, const struct ynode *n, enum tmpl_mode mode,
     struct err *e)
 {
-	cJSON *v = render_in(a->run, a->step, a->run->st[a->step].params, n, mode, e);
+	cJSON *v = render_in(r, i, r->st[i].params, n, mode, e);
 	char *s;
 
 	if (v == NULL)
@@ -1172,7 +1181,7 @@ should_retry(const struct run *r, const struct step *s, const struct step_rt *rt
 		return false;
 	if (res->status == ST_TIMED_OUT)
 		return true;
-	if (res->status != ST_FAILED)
+	if (res->status != ST_FAILED || res->no_retry)
 		return false;
 	if (res->exit_code >= 0 && rp->n_on > 0 && !code_listed(rp->on_codes, rp->n_on,
 	    res->exit_code))
@@ -1180,6 +1189,26 @@ should_retry(const struct run *r, const struct step *s, const struct step_rt *rt
 	if (res->exit_code >= 0 && code_listed(rp->except_codes, rp->n_except, res->exit_code))
 		return false;
 	return true;
+}
+
+/* A server that asks to be left alone longer than retry.max_delay allows
+ * (Retry-After) is not tried again: the attempt's error says why. */
+static char *
+retry_after_beyond(const struct step *s, struct attempt_result *res, char *error)
+{
+	char asked[32], most[32];
+	char *longer;
+
+	if (res->retry_after_ms <= 0 || s->retry.max_delay_ms <= 0 ||
+	    res->retry_after_ms <= s->retry.max_delay_ms)
+		return error;
+	dur_format(res->retry_after_ms, asked, sizeof asked);
+	dur_format(s->retry.max_delay_ms, most, sizeof most);
+	longer = xasprintf("%s; the server asks to wait %s before trying again (Retry-After), "
+	    "longer than retry.max_delay %s", error != NULL ? error : "failed", asked, most);
+	res->no_retry = true;
+	free(error);
+	return longer;
 }
 
 static void
@@ -1281,8 +1310,13 @@ attempt_done(struct attempt *a, struct attempt_result *res)
 		res->status = ST_FAILED;
 		error = masked_msg(r, e.msg);
 	}
+	if (res->status != ST_SUCCEEDED && phase == PHASE_MAIN)
+		error = retry_after_beyond(s, res, error);
 	if (res->status != ST_SUCCEEDED && phase == PHASE_MAIN && should_retry(r, s, rt, res)) {
 		int64_t delay = retry_delay(&s->retry, rt->attempts);
+
+		if (res->retry_after_ms > delay)
+			delay = res->retry_after_ms;
 
 		cJSON_AddItemToObject(payload, "outputs", res->outputs);
 		cJSON_AddStringToObject(payload, "error", error != NULL ? error : "failed");
@@ -2318,6 +2352,7 @@ engine_free(struct engine *en)
 	pthread_mutex_destroy(&r->decisions_lock);
 	if (r->sig_fd >= 0)
 		close(r->sig_fd);
+	http_free(r->http);
 	loop_free(r->loop);
 	free(en);
 }

@@ -23,6 +23,7 @@
 struct body;
 struct engine_opts;
 struct expr;
+struct http;
 struct loop;
 struct loop_timer;
 struct proctrack_run;
@@ -52,6 +53,8 @@ struct attempt_result {
 	cJSON *outputs;		/* an object; owned by the result */
 	double cost_usd;
 	long long tokens_in, tokens_out;
+	bool no_retry;		/* a failure that trying again cannot mend */
+	int64_t retry_after_ms;	/* the server's wish before trying again; 0: none */
 };
 
 /* A decision on a gate that waits, from a client of the run's control
@@ -133,6 +136,8 @@ char *run_gate_content(struct run *r, size_t i, bool *complete);
 /* How the run was started: its workflow, user, --auto-approve... */
 const struct engine_opts *run_opts(const struct run *r);
 struct loop *run_loop(struct run *r);
+/* The run's HTTP client (http.h), on its loop. */
+struct http *run_http(struct run *r);
 /* Where the run's processes are tracked, and how long a stopped process
  * gets between SIGTERM and SIGKILL. */
 struct proctrack_run *run_procs(const struct run *r);
@@ -152,15 +157,15 @@ void run_emit(struct run *r, struct event *ev, cJSON *payload);
  * 0 with *out set, or -1 with e set. */
 int run_eval_truth(struct run *r, const struct expr *ex, const struct ynode *n, bool *out,
     struct err *e);
-/* Renders a templated node in the attempt's scope (args, steps, env, run,
+/* Renders a templated node in the scope of step i (args, steps, env, run,
  * workflow, item, index, error, params): a new value or string the caller
  * frees, or NULL with e set. */
-cJSON *attempt_render(struct attempt *a, const struct ynode *n, struct err *e);
-char *attempt_render_text(struct attempt *a, const struct ynode *n, enum tmpl_mode mode,
+cJSON *step_render(struct run *r, size_t i, const struct ynode *n, struct err *e);
+char *step_render_text(struct run *r, size_t i, const struct ynode *n, enum tmpl_mode mode,
     struct err *e);
 /* The same for people: every secret is "***" in each value before it is
  * quoted, so no form of it shows. */
-char *attempt_render_shown(struct attempt *a, const struct ynode *n, enum tmpl_mode mode,
+char *step_render_shown(struct run *r, size_t i, const struct ynode *n, enum tmpl_mode mode,
     struct err *e);
 /* The environment for the attempt's processes: NULL-terminated, owned by
  * the attempt's run until attempt_env_free. */

@@ -32,6 +32,7 @@
 #include "engine.h"
 #include "launch.h"
 #include "loop.h"
+#include "netcall.h"
 #include "step_kinds.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -264,15 +265,14 @@ approval_check(struct run *r, size_t i, const struct body *b, struct err *e)
 	const struct step *s = &o->wf->steps[i];
 	const struct approval_spec *a = b->spec;
 
-	if (a->notify != NULL)
-		return err_set(e, "step '%s': 'notify' sends an http request, and this version of "
-		    "drover cannot send http requests yet: remove 'notify' for now", s->id);
 	if (!o->auto_approve || !gate_possible(r, s))
 		return 0;
 	return auto_allowed(s, a, o->user, e);
 }
 
 /* ---- a gate that waits for people ---- */
+
+#define NOTIFY_TIMEOUT_MS 30000	/* when the request gives none */
 
 struct gate_wait {
 	struct run *run;
@@ -287,6 +287,9 @@ struct gate_wait {
 	size_t n_approved;
 	int64_t deadline_us;	/* 0: none */
 	struct loop_timer *timer;
+	struct http_xfer *notifying;	/* notify's request, until it is answered */
+	const int *notify_expect;	/* the statuses it may answer with */
+	size_t notify_n_expect;
 };
 
 static void
@@ -294,6 +297,8 @@ wait_free(struct gate_wait *w)
 {
 	if (w->timer != NULL)
 		loop_timer_cancel(run_loop(w->run), w->timer);
+	if (w->notifying != NULL)
+		http_cancel(run_http(w->run), w->notifying);
 	for (size_t k = 0; k < w->n_approved; k++)
 		free(w->approved_by[k]);
 	free(w->approved_by);
@@ -415,6 +420,48 @@ notify_run(struct gate_wait *w)
 	attempt_env_free(env);
 }
 
+static void
+on_notified(struct http_response *res, void *ud)
+{
+	struct gate_wait *w = ud;
+	const struct step *s = &run_opts(w->run)->wf->steps[w->step];
+	struct attempt_result out = { .exit_code = -1 };
+
+	w->notifying = NULL;
+	netcall_judge(res, w->notify_expect, w->notify_n_expect, &out);
+	if (out.status != ST_SUCCEEDED)
+		run_note(w->run, "warning", "step '%s': its gate's notify failed: %s", s->id,
+		    out.error);
+	free(out.error);
+	http_response_fini(res);
+}
+
+/* notify: {http: REQUEST} when the gate opens: the request, rendered in
+ * the step's scope, sent on the run's client; a failure is noted in the
+ * run.  A gate that closes first drops it. */
+static void
+notify_http(struct gate_wait *w)
+{
+	const struct step *s = &run_opts(w->run)->wf->steps[w->step];
+	struct http_built hb;
+	struct err e;
+
+	if (step_http_build(w->run, w->step, w->ap->notify, &hb, &e) < 0) {
+		run_note(w->run, "warning", "step '%s': its gate's notify was not sent: %s", s->id,
+		    e.msg);
+		return;
+	}
+	if (hb.rq.timeout_ms == 0)
+		hb.rq.timeout_ms = NOTIFY_TIMEOUT_MS;
+	w->notify_expect = hb.expect;
+	w->notify_n_expect = hb.n_expect;
+	w->notifying = http_send(run_http(w->run), &hb.rq, on_notified, w, &e);
+	if (w->notifying == NULL)
+		run_note(w->run, "warning", "step '%s': its gate's notify was not sent: %s", s->id,
+		    e.msg);
+	http_built_fini(&hb);
+}
+
 /* What the gate shows of what it lets run, now, and the hash of all it
  * shows. */
 static void
@@ -460,7 +507,6 @@ approval_wait(struct run *r, size_t i, const struct body *b, struct err *e)
 {
 	const struct approval_spec *ap = b->spec;
 	const struct step *s = &run_opts(r)->wf->steps[i];
-	struct attempt a = { .run = r, .step = i, .phase = PHASE_MAIN, .body = b };
 	struct gate_wait *w = xcalloc(1, sizeof *w);
 
 	w->run = r;
@@ -468,7 +514,7 @@ approval_wait(struct run *r, size_t i, const struct body *b, struct err *e)
 	w->ap = ap;
 	w->is_gate = s->gate == b;
 	if (ap->message != NULL &&
-	    (w->message = attempt_render_shown(&a, ap->message, TMPL_TEXT, e)) == NULL) {
+	    (w->message = step_render_shown(r, i, ap->message, TMPL_TEXT, e)) == NULL) {
 		free(w);
 		return -1;
 	}
@@ -483,6 +529,8 @@ approval_wait(struct run *r, size_t i, const struct body *b, struct err *e)
 	emit_waiting(w);
 	if (ap->notify_run != NULL)
 		notify_run(w);
+	else if (ap->notify != NULL)
+		notify_http(w);
 	return STEP_WAITING;
 }
 

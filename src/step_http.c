@@ -1,20 +1,31 @@
-/* step_http.c - `http` steps: a request to a URL.
+/* step_http.c - `http` steps: a request to a URL (SPEC 5.2).
  *
- * drover reads and checks the request; it cannot send it yet, so a run
- * with an http step is refused before anything starts.  An approval's
- * notify is an http request too (step_http_request).
+ * The request is rendered in the step's scope (values substituted in the
+ * URL's path or query percent-encoded), sent on the run's HTTP client
+ * (netcall.h) and judged by its status.  Outputs: status, headers (names
+ * in lower case), body (the first HTTP_BODY_KEEP bytes), json (the body
+ * parsed, when it is JSON).  An approval's notify is an http request too
+ * (step_http_request, step_http_build).
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "exec.h"
+#include "json.h"
+#include "netcall.h"
 #include "step_kinds.h"
+#include "wf.h"
 #include "wf_read.h"
 #include "xmalloc.h"
 #include "ydoc.h"
+
+#define HTTP_BODY_KEEP (1024 * 1024)
 
 struct http_spec {
 	struct ynode *url, *headers, *json, *body;	/* templated */
@@ -22,13 +33,242 @@ struct http_spec {
 	int *expect;		/* NULL: any 2xx */
 	size_t n_expect;
 	int64_t timeout_ms;
+	bool insecure;
 };
+
+/* ---- the request, rendered ---- */
+
+void
+http_built_fini(struct http_built *hb)
+{
+	free(hb->url);
+	free(hb->shown_url);
+	for (size_t i = 0; i < hb->n_headers; i++)
+		free(hb->headers[i]);
+	free(hb->headers);
+	free(hb->body);
+	memset(hb, 0, sizeof *hb);
+}
+
+static bool
+url_scheme_ok(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
+}
+
+static int
+build_headers(struct run *r, size_t i, const struct http_spec *h, struct http_built *hb,
+    struct err *e)
+{
+	const struct ynode *m = h->headers;
+
+	hb->headers = xcalloc((m != NULL ? m->n : 0) + 1, sizeof *hb->headers);
+	for (size_t k = 0; m != NULL && k < m->n; k++) {
+		const char *name = m->pairs[k].key->str;
+		char *v = step_render_text(r, i, m->pairs[k].val, TMPL_TEXT, e);
+
+		if (v == NULL)
+			return -1;
+		hb->headers[hb->n_headers] = netcall_header(name, v, e);
+		free(v);
+		if (hb->headers[hb->n_headers] == NULL)
+			return -1;
+		hb->n_headers++;
+		if (strcasecmp(name, "content-type") == 0)
+			hb->has_content_type = true;
+	}
+	return 0;
+}
+
+int
+step_http_build(struct run *r, size_t i, const struct body *b, struct http_built *hb,
+    struct err *e)
+{
+	const struct http_spec *h = b->spec;
+
+	memset(hb, 0, sizeof *hb);
+	hb->rq.method = h->method;
+	hb->rq.insecure = h->insecure;
+	hb->rq.timeout_ms = h->timeout_ms;
+	hb->rq.keep = HTTP_BODY_KEEP;
+	hb->expect = h->expect;
+	hb->n_expect = h->n_expect;
+	if ((hb->url = step_render_text(r, i, h->url, TMPL_URL, e)) == NULL ||
+	    (hb->shown_url = step_render_shown(r, i, h->url, TMPL_URL, e)) == NULL)
+		goto fail;
+	if (!url_scheme_ok(hb->url)) {
+		err_set(e, "the url '%s' does not start with http:// or https://", hb->shown_url);
+		goto fail;
+	}
+	if (build_headers(r, i, h, hb, e) < 0)
+		goto fail;
+	if (h->json != NULL) {
+		cJSON *v = step_render(r, i, h->json, e);
+
+		if (v == NULL)
+			goto fail;
+		hb->body = json_text(v, false);
+		cJSON_Delete(v);
+		if (!hb->has_content_type)
+			hb->headers[hb->n_headers++] = xstrdup("Content-Type: application/json");
+	} else if (h->body != NULL &&
+	    (hb->body = step_render_text(r, i, h->body, TMPL_TEXT, e)) == NULL) {
+		goto fail;
+	}
+	if (hb->body != NULL) {
+		hb->rq.body = hb->body;
+		hb->rq.body_len = strlen(hb->body);
+	}
+	hb->rq.url = hb->url;
+	hb->rq.headers = (const char *const *)hb->headers;
+	hb->rq.n_headers = hb->n_headers;
+	return 0;
+fail:
+	http_built_fini(hb);
+	return -1;
+}
+
+/* ---- running ---- */
+
+struct http_call {
+	struct netcall c;
+	const struct http_spec *h;
+};
+
+static cJSON *
+response_outputs(const struct http_response *res)
+{
+	cJSON *out = cJSON_CreateObject();
+	cJSON *json = NULL;
+
+	cJSON_AddNumberToObject(out, "status", res->status);
+	cJSON_AddItemToObject(out, "headers", cJSON_Duplicate(res->headers, true));
+	cJSON_AddStringToObject(out, "body", res->body != NULL ? res->body : "");
+	if (res->len > 0 && res->len == res->total_len)
+		json = cJSON_ParseWithLength(res->body, res->len);
+	cJSON_AddItemToObject(out, "json", json != NULL ? json : cJSON_CreateNull());
+	return out;
+}
+
+/* The body in the log, as text; a body with NUL bytes is only counted. */
+static void
+log_body(struct netcall *c, const struct http_response *res)
+{
+	if (res->len == 0)
+		return;
+	if (memchr(res->body, '\0', res->len) != NULL)
+		netcall_logf(c, STREAM_STDOUT, "(%zu bytes of binary data)", res->len);
+	else
+		netcall_log(c, STREAM_STDOUT, res->body, res->len);
+	if (res->total_len > res->len)
+		netcall_logf(c, STREAM_STDERR, "(the body is %llu bytes; the first %zu are kept)",
+		    (unsigned long long)res->total_len, res->len);
+}
+
+static void
+on_response(struct attempt *a, struct http_response *res)
+{
+	struct http_call *hc = a->state;
+	struct attempt_result out = { .exit_code = -1 };
+
+	if (res->status != 0)
+		netcall_logf(&hc->c, STREAM_STDERR, "< HTTP %d, %llu bytes in %lld ms", res->status,
+		    (unsigned long long)res->total_len, (long long)res->elapsed_ms);
+	log_body(&hc->c, res);
+	netcall_judge(res, hc->h->expect, hc->h->n_expect, &out);
+	if (res->status == 0)
+		netcall_logf(&hc->c, STREAM_STDERR, "%s", out.error);
+	out.outputs = res->status != 0 ? response_outputs(res) : cJSON_CreateObject();
+	http_response_fini(res);
+	attempt_done(a, &out);
+}
+
+static int
+http_start(struct attempt *a, struct err *e)
+{
+	struct http_call *hc = xcalloc(1, sizeof *hc);
+	struct http_built hb;
+	int rc;
+
+	hc->h = a->body->spec;
+	a->state = hc;
+	if (step_http_build(a->run, a->step, a->body, &hb, e) < 0)
+		return -1;
+	if (hb.rq.timeout_ms == 0 && a->body->timeout_ms == 0)
+		hb.rq.timeout_ms = NETCALL_DEFAULT_TIMEOUT_MS;
+	hc->c.a = a;
+	netcall_logf(&hc->c, STREAM_STDERR, "> %s %s%s", hb.rq.method, hb.shown_url,
+	    hb.rq.insecure ? "  (TLS not verified: insecure)" : "");
+	rc = netcall_send(&hc->c, a, &hb.rq, on_response, e);
+	http_built_fini(&hb);
+	return rc;
+}
+
+static void
+http_stop(struct attempt *a, bool force)
+{
+	struct http_call *hc = a->state;
+
+	(void)force;
+	if (hc != NULL)
+		netcall_stop(&hc->c);
+}
+
+static void
+http_call_free(struct attempt *a)
+{
+	struct http_call *hc = a->state;
+
+	if (hc == NULL)
+		return;
+	netcall_fini(&hc->c);
+	free(hc);
+	a->state = NULL;
+}
+
+static char *
+http_describe(struct attempt *a)
+{
+	const struct http_spec *h = a->body->spec;
+	struct err e;
+	char *url = step_render_shown(a->run, a->step, h->url, TMPL_URL, &e);
+	char *s;
+
+	if (url == NULL)
+		return NULL;
+	s = xasprintf("%s %s%s", h->method, url, h->insecure ? " (TLS not verified)" : "");
+	free(url);
+	return s;
+}
+
+static const struct step_ops http_ops = {
+	.describe = http_describe,
+	.start = http_start,
+	.stop = http_stop,
+	.free = http_call_free,
+};
+
+/* ---- the body, as written ---- */
+
+static void
+check_header_names(struct ld *ld, const struct ynode *m)
+{
+	struct err e;
+
+	for (size_t k = 0; k < m->n; k++) {
+		char *line = netcall_header(m->pairs[k].key->str, "", &e);
+
+		if (line == NULL)
+			ld_err(ld, m->pairs[k].key, "%s", e.msg);
+		free(line);
+	}
+}
 
 static void
 http_load(struct ld *ld, struct ynode *n, struct body *b, const struct refctx *ctx)
 {
 	static const char *const keys[] = {
-		"url", "method", "headers", "json", "body", "expect", "timeout", NULL,
+		"url", "method", "headers", "json", "body", "expect", "timeout", "insecure", NULL,
 	};
 	static const char *const methods[] = {
 		"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", NULL,
@@ -40,10 +280,13 @@ http_load(struct ld *ld, struct ynode *n, struct body *b, const struct refctx *c
 	if (!ld_map(ld, n, "http"))
 		return;
 	ld_check_keys(ld, n, keys, "http");
-	if ((v = ynode_get(n, "url")) == NULL)
+	if ((v = ynode_get(n, "url")) == NULL) {
 		ld_err(ld, n, "'http' needs a 'url'");
-	else if (ld_scalar_tmpl(ld, v, "url", ctx))
+	} else if (ld_scalar_tmpl(ld, v, "url", ctx)) {
 		h->url = v;
+		if (v->aux == NULL && !url_scheme_ok(v->str))
+			ld_err(ld, v, "the url must start with http:// or https://");
+	}
 	if ((v = ynode_get(n, "method")) != NULL && ld_str(ld, v, "method", &h->method)) {
 		size_t i;
 
@@ -57,8 +300,10 @@ http_load(struct ld *ld, struct ynode *n, struct body *b, const struct refctx *c
 	}
 	if (h->method == NULL)
 		h->method = xstrdup("GET");
-	if ((v = ynode_get(n, "headers")) != NULL && ld_tmpl_map(ld, v, "headers", false, ctx))
+	if ((v = ynode_get(n, "headers")) != NULL && ld_tmpl_map(ld, v, "headers", false, ctx)) {
 		h->headers = v;
+		check_header_names(ld, v);
+	}
 	if ((v = ynode_get(n, "json")) != NULL && ld_tmpl(ld, v, ctx))
 		h->json = v;
 	if ((v = ynode_get(n, "body")) != NULL) {
@@ -71,6 +316,8 @@ http_load(struct ld *ld, struct ynode *n, struct body *b, const struct refctx *c
 		ld_int_list(ld, v, "expect", 100, 599, &h->expect, &h->n_expect);
 	if ((v = ynode_get(n, "timeout")) != NULL)
 		ld_timeout(ld, v, "timeout", &h->timeout_ms);
+	if ((v = ynode_get(n, "insecure")) != NULL)
+		ld_bool(ld, v, "insecure", &h->insecure);
 }
 
 static void
@@ -87,7 +334,16 @@ http_what(const struct body *b)
 {
 	const struct http_spec *h = b->spec;
 
-	return xasprintf("http %s", h->method);
+	return xasprintf("http %s%s", h->method, h->insecure ? " (TLS not verified)" : "");
+}
+
+static void
+http_detail(const struct body *b, char *buf, size_t size)
+{
+	const struct http_spec *h = b->spec;
+
+	snprintf(buf, size, "%s %s%s", h->method, h->url != NULL ? h->url->str : "",
+	    h->insecure ? "  [TLS not verified]" : "");
 }
 
 const struct step_kind step_http_kind = {
@@ -97,6 +353,8 @@ const struct step_kind step_http_kind = {
 	.load = http_load,
 	.fini = http_fini,
 	.what = http_what,
+	.detail = http_detail,
+	.ops = &http_ops,
 };
 
 void

@@ -503,7 +503,7 @@ build_argv(struct attempt *a, struct err *e)
 	if (rs->run->kind == YNODE_SEQ) {
 		argv = xcalloc(rs->run->n + 1, sizeof *argv);
 		for (size_t i = 0; i < rs->run->n; i++) {
-			argv[i] = attempt_render_text(a, rs->run->items[i], TMPL_TEXT, e);
+			argv[i] = step_render_text(a->run, a->step, rs->run->items[i], TMPL_TEXT, e);
 			if (argv[i] == NULL) {
 				for (size_t k = 0; k < i; k++)
 					free(argv[k]);
@@ -514,8 +514,8 @@ build_argv(struct attempt *a, struct err *e)
 		return argv;
 	}
 	{
-		char *cmd = attempt_render_text(a, rs->run, TMPL_SHELL, e);
-		char *shell = rs->shell != NULL ? attempt_render_text(a, rs->shell, TMPL_TEXT, e) :
+		char *cmd = step_render_text(a->run, a->step, rs->run, TMPL_SHELL, e);
+		char *shell = rs->shell != NULL ? step_render_text(a->run, a->step, rs->shell, TMPL_TEXT, e) :
 		    xstrdup("/bin/sh");
 		size_t n = 0;
 		char *save = NULL, *tok;
@@ -612,7 +612,7 @@ run_start(struct attempt *a, struct err *e)
 	if (argv == NULL)
 		goto out;
 	if (rs->workdir != NULL &&
-	    (workdir = attempt_render_text(a, rs->workdir, TMPL_TEXT, e)) == NULL)
+	    (workdir = step_render_text(a->run, a->step, rs->workdir, TMPL_TEXT, e)) == NULL)
 		goto out;
 	p->output_name = attempt_output_name(a);
 	p->output_path = attempt_output_path(a);
@@ -719,9 +719,9 @@ run_describe(struct attempt *a)
 	struct err e;
 
 	if (rs->run->kind != YNODE_SEQ)
-		return attempt_render_shown(a, rs->run, TMPL_SHELL, &e);
+		return step_render_shown(a->run, a->step, rs->run, TMPL_SHELL, &e);
 	for (size_t i = 0; i < rs->run->n; i++) {
-		char *arg = attempt_render_shown(a, rs->run->items[i], TMPL_TEXT, &e);
+		char *arg = step_render_shown(a->run, a->step, rs->run->items[i], TMPL_TEXT, &e);
 
 		if (arg == NULL) {
 			sb_fini(&sb);

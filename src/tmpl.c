@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -285,13 +286,50 @@ tmpl_shell_prepare(struct tmpl *t, struct err *e)
 	return t->shell != NULL ? 0 : -1;
 }
 
-/* A substituted value, quoted for its place in a shell command. */
+/* True when a URL that begins with u[0..len) is past its authority (in
+ * its path, query or fragment): "scheme://host" followed by '/', '?' or
+ * '#'.  Before that, a value may be the scheme, the host or the whole URL. */
+static bool
+url_past_authority(const char *u, size_t len)
+{
+	const char *sep = memmem(u, len, "://", 3);
+
+	if (sep == NULL)
+		return false;
+	for (const char *p = sep + 3; p < u + len; p++)
+		if (*p == '/' || *p == '?' || *p == '#')
+			return true;
+	return false;
+}
+
+/* Percent-encodes all but RFC 3986's unreserved characters. */
+static void
+url_encode(struct strbuf *sb, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+			sb_addc(sb, (char)*p);
+		} else {
+			sb_addc(sb, '%');
+			sb_addc(sb, hex[*p >> 4]);
+			sb_addc(sb, hex[*p & 15]);
+		}
+	}
+}
+
+/* A substituted value, quoted for its place: in a shell command, or in a
+ * URL's path, query or fragment. */
 static void
 tmpl_add_value(struct strbuf *sb, const struct shq_plan *plan, const struct tmpl_part *part,
     size_t hole, const char *text, enum tmpl_mode mode)
 {
 	if (mode == TMPL_SHELL && !expr_is_raw(part->ex))
 		shq_quote(sb, shq_plan_ctx(plan, hole), text, strlen(text));
+	else if (mode == TMPL_URL && !expr_is_raw(part->ex) &&
+	    url_past_authority(sb_str(sb), sb->len))
+		url_encode(sb, text);
 	else
 		sb_adds(sb, text);
 }

@@ -5,8 +5,10 @@
  * expression's own value and type; otherwise every part is turned into text
  * (expr_value_text) and joined.  In shell mode (the string form of a `run`
  * step) every substituted value is quoted for the place it goes in the
- * command (shq.h), so the command receives exactly the value, unless the
- * expression ends with the "raw" filter.
+ * command (shq.h), so the command receives exactly the value; in URL mode
+ * (an http step's url) every value substituted after the host is
+ * percent-encoded, so it stays one piece of the path or query.  The "raw"
+ * filter at the end of an expression opts out of either.
  */
 #ifndef DROVER_TMPL_H
 #define DROVER_TMPL_H
@@ -26,6 +28,8 @@ enum tmpl_mode {
 	TMPL_VALUE,	/* a lone {{ EXPR }} keeps its type; else text */
 	TMPL_TEXT,	/* always text */
 	TMPL_SHELL,	/* always text, substitutions shell-quoted */
+	TMPL_URL,	/* always text, substitutions in a URL's path, query or
+			 * fragment percent-encoded */
 };
 
 /* Parses s.  Errors (an unclosed "{{", a bad expression) return NULL with e

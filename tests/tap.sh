@@ -18,6 +18,7 @@
 : "${TOP_SRCDIR:=$(pwd)}"
 tap_n=0
 tap_failed=0
+tap_servers=
 T=$(mktemp -d "${TMPDIR:-/tmp}/drover-test.XXXXXX")
 # At exit, runs this test left going in their own processes are killed
 # (their process and its steps), then the scratch directory goes.
@@ -29,6 +30,7 @@ tap_end() {
 		while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 		kill -KILL "$pid" 2>/dev/null
 	done
+	for pid in $tap_servers; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
 	rm -rf "$T"
 }
 trap tap_end EXIT
@@ -128,6 +130,23 @@ release_history_lock() {
 	echo 'COMMIT;' >&7
 	exec 7>&-
 	wait "$tap_lockpid"
+}
+
+# start_httpd: starts the tests' HTTP server (tests/servers/httpd.js) on
+# 127.0.0.1 and sets $HTTPD to its base URL; the test is skipped when
+# node is missing.  It goes at exit.
+start_httpd() {
+	command -v node >/dev/null 2>&1 || skip_all "node is not installed (the tests' HTTP server needs it)"
+	rm -f "$T/httpd.port"
+	node "$TOP_SRCDIR/tests/servers/httpd.js" >"$T/httpd.port" 2>"$T/httpd.err" &
+	tap_servers="$tap_servers $!"
+	i=0
+	until grep -q '^port ' "$T/httpd.port" 2>/dev/null || [ $i -gt 200 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	HTTPD="http://127.0.0.1:$(sed -n 's/^port //p' "$T/httpd.port")"
+	[ "$HTTPD" != "http://127.0.0.1:" ] || { cat "$T/httpd.err"; echo "Bail out! httpd did not start"; exit 1; }
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 }
 
 # step_field RUN STEP FIELD: a field of a step in drover show --json.

@@ -305,19 +305,6 @@ is "notify.run ran when the gate opened, with the gate in its environment" \
 wait "$pid"; rc=$?
 is "and the run went on" "$rc" 0
 
-# --- a notify the engine cannot send is refused before the run ---
-cat >"$T/notify.yaml" <<YAML
-name: notify
-steps:
-  - id: deploy
-    approval: {notify: {http: {url: "http://127.0.0.1:9/x"}}}
-YAML
-n=$("$DROVER" ls --json -n 0 | jq length)
-out=$("$DROVER" run --no-tui "$T/notify.yaml" 2>&1); rc=$?
-is "an http notify is refused: exit 2" "$rc" 2
-like "saying why" "$out" "'notify' sends an http request"
-is "nothing was recorded" "$("$DROVER" ls --json -n 0 | jq length)" "$n"
-
 # --- usage ---
 out=$("$DROVER" approve 2>&1); rc=$?
 is "approve without a run: exit 2" "$rc" 2

@@ -1,5 +1,5 @@
-/* test_tmpl.c - "{{ EXPR }}" templates: parsing, the three render modes,
- * shell quoting, reference offsets and rendering YAML trees. */
+/* test_tmpl.c - "{{ EXPR }}" templates: parsing, the render modes,
+ * shell quoting, URL encoding, reference offsets and rendering YAML trees. */
 #include "config.h"
 
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 
 #include "shq.h"
 #include "strbuf.h"
+#include "test_rand.h"
 #include "tmpl.h"
 #include "xmalloc.h"
 #include "ydoc.h"
@@ -439,6 +440,72 @@ test_render_node_error(void **state)
 	ydoc_free(doc);
 }
 
+/* URL mode: a value after the host is percent-encoded, one before it
+ * (the scheme, the host, a whole URL) stands as it is; raw opts out. */
+static void
+test_url_mode(void **state)
+{
+	check_text("{{ args.s }}://x/{{ args.space }}", TMPL_URL, "hello://x/a%20b");
+	check_text("http://{{ args.name }}.example/{{ args.evil }}", TMPL_URL,
+	    "http://user-service.example/x%3B%20rm%20-rf%20%2F%20%23");
+	check_text("http://h?q={{ args.quote }}&n={{ args.n }}", TMPL_URL, "http://h?q=it%27s&n=3");
+	check_text("http://h#{{ args.space }}", TMPL_URL, "http://h#a%20b");
+	check_text("http://h/{{ args.space | raw }}", TMPL_URL, "http://h/a b");
+	check_text("{{ args.space }}", TMPL_URL, "a b");
+}
+
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* For thousands of random byte strings v: "http://h/p/{{ v }}" renders to
+ * the prefix and a piece of only unreserved characters and %XX escapes,
+ * which decodes back to exactly v -- no value can reach the query, the
+ * fragment or another segment. */
+static void
+test_url_property(void **state)
+{
+	uint64_t seed = 0x5eed011u;
+	struct tmpl *t = parse_ok("http://h/p/{{ args.v }}");
+	cJSON *args = cJSON_GetObjectItemCaseSensitive(scope_json, "args");
+
+	for (int round = 0; round < 5000; round++) {
+		char v[64], dec[64];
+		size_t n = xorshift64(&seed) % 40, k = 0;
+		struct expr_scope sc = scope();
+		struct err e;
+		char *got;
+		const char *p;
+
+		for (size_t i = 0; i < n; i++) {
+			v[i] = (char)(1 + xorshift64(&seed) % 255);
+		}
+		v[n] = '\0';
+		cJSON_DeleteItemFromObjectCaseSensitive(args, "v");
+		cJSON_AddStringToObject(args, "v", v);
+		if ((got = tmpl_render_text(t, &sc, TMPL_URL, &e)) == NULL)
+			fail_msg("%s", e.msg);
+		assert_memory_equal(got, "http://h/p/", 11);
+		for (p = got + 11; *p != '\0'; p++) {
+			if (*p == '%') {
+				assert_true(hexval(p[1]) >= 0 && hexval(p[2]) >= 0);
+				dec[k++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+				p += 2;
+			} else {
+				assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				    "0123456789-._~", *p));
+				dec[k++] = *p;
+			}
+		}
+		dec[k] = '\0';
+		assert_string_equal(dec, v);
+		free(got);
+	}
+	tmpl_free(t);
+}
+
 static int
 setup(void **state)
 {
@@ -469,6 +536,8 @@ main(void)
 		cmocka_unit_test(test_walk_refs),
 		cmocka_unit_test(test_render_node),
 		cmocka_unit_test(test_render_node_error),
+		cmocka_unit_test(test_url_mode),
+		cmocka_unit_test(test_url_property),
 	};
 
 	return cmocka_run_group_tests_name("tmpl", tests, setup, teardown);
