@@ -76,12 +76,64 @@ conf_shared(struct conf *c, const char *path, const struct ynode *v, struct diag
 		diags_add(d, path, v->line, v->col, "'shared' needs group, history and runtime_dir");
 }
 
+/* providers: NAME: {base_url: URL, api_key_env: VAR}. */
+static void
+conf_providers(struct conf *c, const char *path, const struct ynode *v, struct diags *d)
+{
+	if (v->kind != YNODE_MAP) {
+		diags_add(d, path, v->line, v->col, "'providers' is a mapping of NAME: {base_url, "
+		    "api_key_env}");
+		return;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *k = v->pairs[i].key, *m = v->pairs[i].val, *u, *key;
+		struct provider *p;
+		size_t j;
+
+		u = m->kind == YNODE_MAP ? ynode_get(m, "base_url") : NULL;
+		key = m->kind == YNODE_MAP ? ynode_get(m, "api_key_env") : NULL;
+		if (m->kind != YNODE_MAP || m->n != (size_t)(u != NULL) + (key != NULL) ||
+		    u == NULL || !ynode_is_str(u) || (key != NULL && !ynode_is_str(key))) {
+			diags_add(d, path, m->line, m->col, "provider '%s' is {base_url: URL, "
+			    "api_key_env: VARIABLE} (api_key_env optional)", k->str);
+			continue;
+		}
+		if (strncmp(u->str, "http://", 7) != 0 && strncmp(u->str, "https://", 8) != 0) {
+			diags_add(d, path, u->line, u->col, "the base_url of provider '%s' must start "
+			    "with http:// or https://", k->str);
+			continue;
+		}
+		for (j = 0; j < c->n_providers && strcmp(c->providers[j].name, k->str) != 0; j++)
+			;
+		if (j == c->n_providers) {
+			c->providers = xreallocarray(c->providers, ++c->n_providers,
+			    sizeof *c->providers);
+			c->providers[j].name = xstrdup(k->str);
+		} else {
+			free(c->providers[j].base_url);
+			free(c->providers[j].api_key_env);
+		}
+		p = &c->providers[j];
+		p->base_url = xstrdup(u->str);
+		p->api_key_env = key != NULL ? xstrdup(key->str) : NULL;
+	}
+}
+
+const struct provider *
+conf_provider(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_providers; i++)
+		if (strcmp(c->providers[i].name, name) == 0)
+			return &c->providers[i];
+	return NULL;
+}
+
 /* Reads one configuration file into c: the host's, then the user's. */
 static void
 conf_load_file(struct conf *c, char *path, struct diags *d)
 {
 	static const char *const keys[] = {
-		"kill_grace", "process_tracking", "bell", "shared", NULL,
+		"kill_grace", "process_tracking", "bell", "shared", "providers", "pricing", NULL,
 	};
 	size_t len;
 	struct ydoc *doc = NULL;
@@ -137,6 +189,10 @@ conf_load_file(struct conf *c, char *path, struct diags *d)
 	}
 	if ((v = ynode_get(root, "shared")) != NULL)
 		conf_shared(c, path, v, d);
+	if ((v = ynode_get(root, "providers")) != NULL)
+		conf_providers(c, path, v, d);
+	if ((v = ynode_get(root, "pricing")) != NULL)
+		prices_read(&c->pricing, v, path, d);
 out:
 	ydoc_free(doc);
 }
@@ -169,5 +225,12 @@ conf_fini(struct conf *c)
 	free(c->shared_history);
 	free(c->shared_runtime_dir);
 	free(c->shared_admins);
+	for (size_t i = 0; i < c->n_providers; i++) {
+		free(c->providers[i].name);
+		free(c->providers[i].base_url);
+		free(c->providers[i].api_key_env);
+	}
+	free(c->providers);
+	prices_fini(&c->pricing);
 	memset(c, 0, sizeof *c);
 }

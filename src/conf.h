@@ -10,7 +10,14 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "pricing.h"
 #include "proctrack.h"
+
+/* providers: NAME: {base_url, api_key_env} -- where llm steps send. */
+struct provider {
+	char *name, *base_url;
+	char *api_key_env;	/* or NULL: no key is sent */
+};
 
 struct conf {
 	int64_t kill_grace_ms;	/* kill_grace: SIGTERM, then SIGKILL this much later */
@@ -19,7 +26,13 @@ struct conf {
 	/* shared mode (SPEC 10, share.h): all set, or all NULL */
 	char *shared_group, *shared_history, *shared_runtime_dir;
 	char *shared_admins;	/* a group whose members may cancel any run, or NULL */
+	struct provider *providers;
+	size_t n_providers;
+	struct prices pricing;	/* pricing: what it adds to or changes of the shipped prices */
 };
+
+/* The provider called name, or NULL. */
+const struct provider *conf_provider(const struct conf *c, const char *name);
 
 /* Fills c with the defaults, then what the file sets.  Returns -1 with
  * every problem in d (file:line:col) when the file is broken. */

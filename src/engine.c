@@ -49,7 +49,10 @@
 #include "exec.h"
 #include "expr.h"
 #include "fsutil.h"
+#include "conf.h"
+#include "diag.h"
 #include "http.h"
+#include "pricing.h"
 #include "json.h"
 #include "launch.h"
 #include "loop.h"
@@ -99,6 +102,8 @@ struct run {
 	const struct workflow *wf;
 	struct loop *loop;
 	struct http *http;	/* made at the first request */
+	struct prices prices;	/* read when first asked for */
+	bool prices_read;
 	struct mask *mask;
 	struct step_rt *st;
 	size_t *by_id;		/* step indices sorted by id */
@@ -160,6 +165,34 @@ struct loop *
 run_loop(struct run *r)
 {
 	return r->loop;
+}
+
+const struct prices *
+run_prices(struct run *r, struct err *e)
+{
+	struct diags d = DIAGS_INIT;
+	const struct conf *c = r->o.conf;
+
+	if (!r->prices_read) {
+		if (prices_load_shipped(&r->prices, &d) < 0) {
+			err_set(e, "%s:%d:%d: %s", d.v[0].file, d.v[0].line, d.v[0].col,
+			    d.v[0].msg);
+			diags_fini(&d);
+			return NULL;
+		}
+		if (c != NULL)
+			for (size_t k = 0; k < c->pricing.n; k++)
+				prices_set(&r->prices, c->pricing.v[k].model, c->pricing.v[k].input,
+				    c->pricing.v[k].output);
+		r->prices_read = true;
+	}
+	return &r->prices;
+}
+
+int
+run_add_secret(struct run *r, const char *secret, struct err *e)
+{
+	return mask_add(r->mask, secret, e);
 }
 
 struct http *
@@ -2105,9 +2138,11 @@ check_runnable(struct run *r, struct err *e)
 	 * its step as things are: a gate nobody can open. */
 	for (size_t i = 0; i < wf->n_steps; i++) {
 		const struct step *s = &wf->steps[i];
-		const struct body *bodies[] = { s->gate, step_kinds_target(&s->body) };
+		const struct body *bodies[] = { s->gate, step_kinds_target(&s->body),
+			s->fallback != NULL ? step_kinds_target(s->fallback) : NULL,
+			s->rollback != NULL ? step_kinds_target(s->rollback) : NULL };
 
-		for (size_t k = 0; k < 2; k++)
+		for (size_t k = 0; k < 4; k++)
 			if (bodies[k] != NULL && bodies[k]->kind->ops->check != NULL &&
 			    bodies[k]->kind->ops->check(r, i, bodies[k], e) < 0)
 				return -1;
@@ -2353,6 +2388,7 @@ engine_free(struct engine *en)
 	if (r->sig_fd >= 0)
 		close(r->sig_fd);
 	http_free(r->http);
+	prices_fini(&r->prices);
 	loop_free(r->loop);
 	free(en);
 }

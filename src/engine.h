@@ -18,6 +18,7 @@
 #include "err.h"
 #include "event.h"
 
+struct conf;
 struct proctrack_run;
 struct ring;
 struct workflow;
@@ -36,6 +37,7 @@ struct engine_opts {
 	const char *user, *host;
 	bool auto_approve;
 	int64_t kill_grace_ms;	/* SIGTERM, then SIGKILL this much later */
+	const struct conf *conf;	/* providers, prices */
 	const char *runtime_dir;	/* where step output files go */
 	struct proctrack_run *procs;	/* tracks the steps' processes (proctrack.h) */
 	/* resume/retry: per step (wf->n_steps entries), or NULL */

@@ -136,6 +136,13 @@ char *run_gate_content(struct run *r, size_t i, bool *complete);
 /* How the run was started: its workflow, user, --auto-approve... */
 const struct engine_opts *run_opts(const struct run *r);
 struct loop *run_loop(struct run *r);
+/* Model prices (pricing.h): the shipped ones with the configuration's on
+ * top, read at the first call; NULL with e set when the file is broken. */
+struct prices;
+const struct prices *run_prices(struct run *r, struct err *e);
+/* Masks secret wherever the run shows or records anything from now on
+ * (an API key read from the environment); 0, or -1 with e set. */
+int run_add_secret(struct run *r, const char *secret, struct err *e);
 /* The run's HTTP client (http.h), on its loop. */
 struct http *run_http(struct run *r);
 /* Where the run's processes are tracked, and how long a stopped process

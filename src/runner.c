@@ -269,6 +269,7 @@ engine_opts_fill(struct engine_opts *eo, const struct runner_opts *o, const stru
 	eo->host = runner_host();
 	eo->auto_approve = o->auto_approve;
 	eo->kill_grace_ms = conf->kill_grace_ms;
+	eo->conf = conf;
 	eo->runtime_dir = rtdir;
 	eo->prior = o->prior;
 	eo->started_at = o->started_at;
@@ -292,12 +293,13 @@ runner_check(const struct runner_opts *o)
 	diags_fini(&d);
 	engine_opts_fill(&eo, o, &conf, "");
 	en = engine_new(&eo, &e);
-	conf_fini(&conf);
 	if (en == NULL) {
+		conf_fini(&conf);
 		cmd_error("%s", e.msg);
 		return EXIT_USAGE;
 	}
 	engine_free(en);
+	conf_fini(&conf);
 	return EXIT_OK;
 }
 

@@ -40,6 +40,8 @@ export XDG_CONFIG_HOME="$T/config"
 export XDG_STATE_HOME="$T/state"
 export NO_COLOR=1
 unset DROVER_PATH DROVER_CONFIG DROVER_THEME
+# The prices of the source tree, not of an installed drover.
+export DROVER_PRICING="$TOP_SRCDIR/pricing.yaml"
 
 tap_result() {	# tap_result OK NAME
 	tap_n=$((tap_n + 1))
@@ -146,6 +148,29 @@ start_httpd() {
 	done
 	HTTPD="http://127.0.0.1:$(sed -n 's/^port //p' "$T/httpd.port")"
 	[ "$HTTPD" != "http://127.0.0.1:" ] || { cat "$T/httpd.err"; echo "Bail out! httpd did not start"; exit 1; }
+	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+}
+
+# start_mock_llm: starts the OpenAI-compatible mock server (npm's
+# @dwmkerr/mock-llm, installed by `npm ci --prefix tests`) with the rules
+# of tests/servers/mock-llm.yaml, and sets $LLM to its base URL (as
+# OpenAI clients write it: .../v1); the test is skipped when node or the
+# server is missing.  It goes at exit.
+start_mock_llm() {
+	main="$TOP_SRCDIR/tests/node_modules/@dwmkerr/mock-llm/dist/main.js"
+	command -v node >/dev/null 2>&1 || skip_all "node is not installed (the mock LLM server needs it)"
+	[ -f "$main" ] || skip_all "the mock LLM server is not installed: run npm ci --prefix tests"
+	port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+	HOST=127.0.0.1 PORT=$port node "$main" --config "$TOP_SRCDIR/tests/servers/mock-llm.yaml" \
+		>"$T/mock-llm.out" 2>&1 &
+	tap_servers="$tap_servers $!"
+	LLM="http://127.0.0.1:$port/v1"
+	i=0
+	until curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 || [ $i -gt 300 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 ||
+		{ cat "$T/mock-llm.out"; echo "Bail out! the mock LLM server did not start"; exit 1; }
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 }
 

@@ -29,9 +29,9 @@ steps:
   - {id: a, run: "true"}' "sets limits.circuit_breaker"
 refused "for_each" 'steps:
   - {id: a, run: "true", for_each: "[1, 2]"}' "step 'a' uses for_each"
-refused "an llm step" 'steps:
-  - {id: a, llm: {base_url: "http://127.0.0.1:1/v1", model: m, prompt: p}}' \
-	"step 'a' is an llm step"
+printf 'name: other\nsteps:\n  - {id: x, run: "true"}\n' >"$T/other.yaml"
+refused "a workflow step" 'steps:
+  - {id: a, workflow: {file: other.yaml}}' "step 'a' is a workflow step"
 is "nothing of it was recorded" "$("$DROVER" ls --json -n 0 | jq length)" 0
 printf 'name: fine\nsteps:\n  - {id: a, run: "true", resources: {preset: none}}\n' >"$T/f.yaml"
 ok "resources: {preset: none} asks for nothing, and runs" "$DROVER" run "$T/f.yaml"
