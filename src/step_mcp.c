@@ -85,7 +85,7 @@ mcp_what(const struct body *b)
 
 const struct step_kind step_mcp_kind = {
 	.key = "mcp",
-	.article = "a",
+	.article = "an",
 	.places = BODY_STEP | BODY_ALT | BODY_TOOL,
 	.load = mcp_load,
 	.resolve = mcp_resolve,

@@ -74,14 +74,15 @@ is "the approval is recorded as the invoking user's" "$("$DROVER" show "$run" --
 like "tool outputs flow to later steps (.results.ID.F)" "$("$DROVER" logs "$run" verify_deployment)" "web-production has 2 ready replicas"
 is "the notification pair both ran" "$("$DROVER" show "$run" --json | jq -r '[.steps[] | select(.id == "update_monitoring" or .id == "notify_team") | .status] | join(" ")')" "succeeded succeeded"
 
-cat >"$T/http.yaml" <<'YAML'
-name: http
+cat >"$T/mcp.yaml" <<'YAML'
+name: mcp
+mcp_servers: {kube: {url: "http://127.0.0.1:9/mcp"}}
 steps:
-  - {id: call, http: {url: "http://127.0.0.1:9/"}}
+  - {id: call, mcp: {server: kube, tool: pods}}
 YAML
-out=$("$DROVER" run "$T/http.yaml" 2>&1); rc=$?
+out=$("$DROVER" run "$T/mcp.yaml" 2>&1); rc=$?
 is "a step kind this version cannot run is refused before starting" "$rc" 2
-like "and named" "$out" "step 'call' is an http step"
+like "and named" "$out" "step 'call' is an mcp step"
 
 # drover ignores SIGPIPE itself; its steps must not inherit that.
 run_wf sigpipe <<'YAML'
