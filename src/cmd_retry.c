@@ -56,6 +56,8 @@ choose_reused(struct rerun *rr, const char *from)
 		    (f != NULL && (i == f->index || wf_is_upstream(wf, f->index, i)));
 
 		p->attempts = 0;
+		p->cost_usd = 0;	/* a new run: it has spent nothing */
+		p->tokens = 0;
 		p->reused = !rerun;
 		if (rerun)
 			p->status = ST_PENDING;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "argspec.h"
+#include "budget.h"
 #include "cmd.h"
 #include "fsutil.h"
 #include "json.h"
@@ -134,8 +135,48 @@ fail:
 	return NULL;
 }
 
+/* --dry-run's estimate of what the run may cost, per step that can say
+ * and in total (SPEC 5.3): "$low - $high", or "$low or more" when a step
+ * has no upper bound. */
 static void
-print_plan(const struct workflow *wf, const cJSON *args)
+print_costs(const struct workflow *wf, const struct step_cost *est)
+{
+	double low = 0, high = 0;
+	long long tlow = 0, thigh = 0;
+	bool any = false, bounded = true;
+
+	for (size_t i = 0; i < wf->n_steps; i++) {
+		const struct cost_estimate *c = &est[i].c;
+
+		if (!est[i].known)
+			continue;
+		if (!any)
+			printf("\n\nestimated cost (prompt tokens taken as characters / 4):");
+		any = true;
+		printf("\n  %-20s $%.6f - ", wf->steps[i].id, c->low_usd);
+		if (c->bounded)
+			printf("$%.6f  (%lld - %lld tokens)", c->high_usd, c->tokens_low, c->tokens_high);
+		else
+			printf("no bound: no max_tokens  (%lld tokens or more)", c->tokens_low);
+		if (!c->priced)
+			printf("  [model not priced: $0]");
+		low += c->low_usd;
+		high += c->high_usd;
+		tlow += c->tokens_low;
+		thigh += c->tokens_high;
+		bounded = bounded && c->bounded;
+	}
+	if (!any)
+		return;
+	printf("\n  %-20s $%.6f - ", "total", low);
+	if (bounded)
+		printf("$%.6f  (%lld - %lld tokens)", high, tlow, thigh);
+	else
+		printf("no bound  (%lld tokens or more)", tlow);
+}
+
+static void
+print_plan(const struct workflow *wf, const cJSON *args, const struct step_cost *est)
 {
 	const cJSON *a;
 
@@ -150,7 +191,68 @@ print_plan(const struct workflow *wf, const cJSON *args)
 		printf("\n  %s = %s", a->string, v);
 		free(v);
 	}
+	print_costs(wf, est);
 	printf("\n\nnothing was run (--dry-run)\n");
+}
+
+/* The same as JSON: {"steps": [{"id", "level", "what", "cost": {...} or
+ * null}], "args": {...}, "cost": {"low_usd", "high_usd", "tokens_low",
+ * "tokens_high", "bounded"}}. */
+static void
+print_plan_json(const struct workflow *wf, const cJSON *args, const struct step_cost *est)
+{
+	cJSON *o = cJSON_CreateObject(), *steps = cJSON_AddArrayToObject(o, "steps"), *shown;
+	cJSON *total = cJSON_CreateObject();
+	double low = 0, high = 0, tlow = 0, thigh = 0;
+	bool bounded = true;
+	char *text;
+
+	for (size_t i = 0; i < wf->n_steps; i++) {
+		const struct cost_estimate *c = &est[i].c;
+		cJSON *st = cJSON_CreateObject(), *co;
+		char *what = wf_step_what(&wf->steps[i]);
+
+		cJSON_AddItemToArray(steps, st);
+		cJSON_AddStringToObject(st, "id", wf->steps[i].id);
+		cJSON_AddNumberToObject(st, "level", wf->steps[i].level);
+		cJSON_AddStringToObject(st, "what", what);
+		free(what);
+		if (!est[i].known) {
+			cJSON_AddNullToObject(st, "cost");
+			continue;
+		}
+		co = cJSON_AddObjectToObject(st, "cost");
+		cJSON_AddNumberToObject(co, "low_usd", c->low_usd);
+		cJSON_AddNumberToObject(co, "high_usd", c->high_usd);
+		cJSON_AddNumberToObject(co, "tokens_low", (double)c->tokens_low);
+		cJSON_AddNumberToObject(co, "tokens_high", (double)c->tokens_high);
+		cJSON_AddBoolToObject(co, "bounded", c->bounded);
+		cJSON_AddBoolToObject(co, "priced", c->priced);
+		low += c->low_usd;
+		high += c->high_usd;
+		tlow += (double)c->tokens_low;
+		thigh += (double)c->tokens_high;
+		bounded = bounded && c->bounded;
+	}
+	shown = cJSON_Duplicate(args, true);
+	for (cJSON *a = shown->child; a != NULL; a = a->next) {
+		const struct arg_spec *s = argspecs_find(&wf->args, a->string);
+
+		if (s != NULL && s->secret)
+			cJSON_ReplaceItemInObjectCaseSensitive(shown, a->string,
+			    cJSON_CreateString("***"));
+	}
+	cJSON_AddItemToObject(o, "args", shown);
+	cJSON_AddNumberToObject(total, "low_usd", low);
+	cJSON_AddNumberToObject(total, "high_usd", high);
+	cJSON_AddNumberToObject(total, "tokens_low", tlow);
+	cJSON_AddNumberToObject(total, "tokens_high", thigh);
+	cJSON_AddBoolToObject(total, "bounded", bounded);
+	cJSON_AddItemToObject(o, "cost", total);
+	text = json_text(o, false);
+	puts(text);
+	free(text);
+	cJSON_Delete(o);
 }
 
 static int
@@ -220,13 +322,18 @@ cmd_run_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	} else if ((args = resolve_args(wf, args_file, assign, n_assign)) != NULL) {
 		ro.wf = wf;
 		ro.args = args;
+		struct step_cost *est = dry ? xcalloc(wf->n_steps, sizeof *est) : NULL;
+
 		/* Refuses exactly what a run would, before anything starts. */
-		if ((status = runner_check(&ro)) != EXIT_OK)
+		if ((status = runner_check(&ro, est)) != EXIT_OK)
 			;	/* said why */
+		else if (dry && ro.json)
+			print_plan_json(wf, args, est);
 		else if (dry)
-			print_plan(wf, args);
+			print_plan(wf, args, est);
 		else
 			status = runproc_go(console, &ro, detach, no_tui);
+		free(est);
 	}
 	cJSON_Delete(args);
 	wf_free(wf);

@@ -49,6 +49,7 @@
 #include "exec.h"
 #include "expr.h"
 #include "fsutil.h"
+#include "budget.h"
 #include "conf.h"
 #include "diag.h"
 #include "http.h"
@@ -104,6 +105,8 @@ struct run {
 	struct http *http;	/* made at the first request */
 	struct prices prices;	/* read when first asked for */
 	bool prices_read;
+	struct budget_spend spend;	/* limits.budget: what the run spent */
+	bool over_budget;	/* ... and it is over: the run stops */
 	struct mask *mask;
 	struct step_rt *st;
 	size_t *by_id;		/* step indices sorted by id */
@@ -998,6 +1001,8 @@ attempt_free(struct attempt *a)
 }
 
 static void attempt_failed_to_start(struct run *r, struct attempt *a, const char *msg);
+static void on_start_failed(struct loop *l, void *ud);
+static void cancel_run(struct run *r, bool force);
 
 static void
 attempt_begin(struct run *r, size_t i, enum step_phase phase, int number)
@@ -1044,13 +1049,45 @@ attempt_begin(struct run *r, size_t i, enum step_phase phase, int number)
 	start_recorded(r);
 }
 
+/* limits.budget: may the attempt start?  Its worst case, when its kind
+ * knows one, must fit what is left. */
+static bool
+attempt_affordable(struct run *r, struct attempt *a, char *why, size_t size)
+{
+	struct cost_estimate est;
+	bool known;
+
+	if (!r->wf->budget.given)
+		return true;
+	known = a->ops->estimate != NULL && a->ops->estimate(r, a->step, a->body, &est);
+	return budget_admits(&r->wf->budget, &r->spend, known ? &est : NULL, why, size);
+}
+
+bool
+engine_estimate(struct engine *en, size_t i, struct cost_estimate *out)
+{
+	struct run *r = &en->r;
+	const struct body *b = step_kinds_target(&step_of(r, i)->body);
+
+	return b->kind->ops->estimate != NULL && b->kind->ops->estimate(r, i, b, out);
+}
+
 /* The attempt's "running" event is in the history: it may act now. */
 static void
 attempt_run(struct run *r, struct attempt *a)
 {
 	const struct step *s = step_of(r, a->step);
 	struct err e;
+	char why[256];
 
+	if (!attempt_affordable(r, a, why, sizeof why)) {
+		/* Nothing of it starts, and the run stops. */
+		a->over_budget = true;
+		r->over_budget = true;
+		attempt_failed_to_start(r, a, why);
+		cancel_run(r, false);
+		return;
+	}
 	a->recorded = true;
 	a->started_us = event_now();
 	if (a->body->timeout_ms > 0 || (a->phase == PHASE_MAIN && s->body.timeout_ms > 0)) {
@@ -1158,9 +1195,11 @@ attempt_stop(struct run *r, struct attempt *a, bool force)
 	}
 	a->stopping = true;
 	if (!a->recorded) {
+		/* It ends from the loop, with the error it had if any. */
 		attempt_unqueue(r, a);
 		if (a->start_error == NULL)
-			attempt_failed_to_start(r, a, "cancelled before it started");
+			a->start_error = xstrdup("cancelled before it started");
+		a->timer = loop_timer_add(r->loop, 0, on_start_failed, a);
 		return;
 	}
 	a->ops->stop(a, force);
@@ -1288,6 +1327,28 @@ add_templated_outputs(struct run *r, size_t i, cJSON *outputs, struct err *e)
 
 static void rollback_next(struct run *r);
 
+/* Counts what an attempt spent; past warn_at it says so, past the budget
+ * the run stops (as budget_exceeded). */
+static void
+run_spent(struct run *r, const struct attempt_result *res)
+{
+	char why[256];
+
+	switch (budget_add(&r->wf->budget, &r->spend, res->cost_usd,
+	    res->tokens_in + res->tokens_out, why, sizeof why)) {
+	case 1:
+		emit_note(r, "warning", why);
+		break;
+	case -1:
+		if (r->over_budget)
+			break;
+		emit_note(r, "error", why);
+		r->over_budget = true;
+		cancel_run(r, false);
+		break;
+	}
+}
+
 void
 attempt_done(struct attempt *a, struct attempt_result *res)
 {
@@ -1309,7 +1370,7 @@ attempt_done(struct attempt *a, struct attempt_result *res)
 		res->status = ST_TIMED_OUT;
 		free(error);
 		error = xasprintf("timed out after %s", d);
-	} else if (a->stopping && res->status != ST_SUCCEEDED) {
+	} else if (a->stopping && res->status != ST_SUCCEEDED && !a->over_budget) {
 		res->status = ST_CANCELLED;
 		free(error);
 		error = xstrdup("cancelled");
@@ -1325,6 +1386,7 @@ attempt_done(struct attempt *a, struct attempt_result *res)
 		cJSON_AddNumberToObject(payload, "cost_usd", res->cost_usd);
 		cJSON_AddNumberToObject(payload, "tokens_in", (double)res->tokens_in);
 		cJSON_AddNumberToObject(payload, "tokens_out", (double)res->tokens_out);
+		run_spent(r, res);
 	}
 
 	if (phase == PHASE_ROLLBACK) {
@@ -1771,6 +1833,8 @@ stage_next(struct run *r)
 static enum run_status
 final_status(const struct run *r)
 {
+	if (r->over_budget)
+		return RUN_BUDGET_EXCEEDED;
 	if (r->timed_out)
 		return RUN_TIMED_OUT;
 	if (r->rejected)
@@ -1818,7 +1882,8 @@ cancel_run(struct run *r, bool force)
 		return;
 	if (!r->cancelling || force) {
 		emit_note(r, "warning", force ? "killing every running step" :
-		    r->timed_out ? "the run timed out: stopping it" : "cancelling the run");
+		    r->timed_out ? "the run timed out: stopping it" :
+		    r->over_budget ? "over budget: stopping the run" : "cancelling the run");
 	}
 	r->cancelling = true;
 	r->force = r->force || force;
@@ -2096,9 +2161,10 @@ check_runnable(struct run *r, struct err *e)
 {
 	const struct workflow *wf = r->wf;
 
-	if (wf->budget.given)
-		return err_set(e, "the workflow sets limits.budget, which this version of drover "
-		    "cannot enforce yet; remove it to run the workflow");
+	if (wf->budget.ask)
+		return err_set(e, "the workflow sets limits.budget.on_exceed: ask, which this "
+		    "version of drover cannot do yet (it stops the run instead with on_exceed: stop, "
+		    "the default)");
 	if (wf->breaker.given)
 		return err_set(e, "the workflow sets limits.circuit_breaker, which this version of "
 		    "drover cannot apply yet (it has no step kind that calls an endpoint); remove it "
@@ -2191,6 +2257,8 @@ init_graph(struct run *r)
 		 * recorded again when their step is decided. */
 		if (r->o.prior != NULL && !r->o.prior[i].reused) {
 			r->st[i].attempts = r->o.prior[i].attempts;
+			r->spend.usd += r->o.prior[i].cost_usd;
+			r->spend.tokens += r->o.prior[i].tokens;
 			if (step_status_final(r->o.prior[i].status)) {
 				r->st[i].status = r->o.prior[i].status;
 				cJSON_Delete(r->st[i].result);

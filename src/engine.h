@@ -29,6 +29,8 @@ struct engine_prior {
 	int attempts;
 	cJSON *result;		/* {"status", "outputs", "exit_code", "duration_ms"}; owned */
 	bool reused;		/* taken from another run (retry): recorded as cached */
+	double cost_usd;	/* resume: what it spent already, which the budget counts */
+	long long tokens;
 };
 
 struct engine_opts {
@@ -67,6 +69,11 @@ void engine_cancel(struct engine *en, bool force);
  * EV_APPROVAL carrying d's ticket.  Safe from any thread; never blocks. */
 struct decision;
 void engine_decide(struct engine *en, struct decision *d);
+/* What step i may cost, as things are before the run starts (its inputs
+ * from other steps not known yet): true with out filled, false when its
+ * kind cannot say (budget.h). */
+struct cost_estimate;
+bool engine_estimate(struct engine *en, size_t i, struct cost_estimate *out);
 /* Waits for the run to end and returns its status. */
 enum run_status engine_join(struct engine *en);
 /* After engine_join: true when a second signal came while the history

@@ -21,6 +21,7 @@
 #include "tmpl.h"
 
 struct body;
+struct cost_estimate;
 struct engine_opts;
 struct expr;
 struct http;
@@ -44,6 +45,7 @@ struct attempt {
 	uint64_t begin_seq;	/* its "running" event: it starts once that is recorded */
 	bool recorded;		/* ... which it now is: the kind was started */
 	bool stopping, timed_out;
+	bool over_budget;	/* refused by limits.budget: it never started */
 };
 
 struct attempt_result {
@@ -97,6 +99,11 @@ struct step_ops {
 	void (*unwait)(struct run *r, size_t i);
 	/* Another step has ended: what the wait shows may have changed. */
 	void (*refresh)(struct run *r, size_t i);
+	/* What running body b for step i now may cost (limits.budget,
+	 * --dry-run): true with out filled, false when its cost cannot be
+	 * known beforehand (a command that may publish one).  Optional. */
+	bool (*estimate)(struct run *r, size_t i, const struct body *b,
+	    struct cost_estimate *out);
 	/* What the attempt will do, for people (the resolved command); NULL
 	 * when there is nothing to say.  Optional; caller frees. */
 	char *(*describe)(struct attempt *a);

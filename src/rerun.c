@@ -63,6 +63,14 @@ rerun_args(const struct workflow *wf, const cJSON *recorded, char **assign, size
 	return args;
 }
 
+static double
+number_or_0(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
 static void
 load_prior(struct rerun *rr)
 {
@@ -83,6 +91,8 @@ load_prior(struct rerun *rr)
 		st = cJSON_IsString(status) ? step_status_parse(status->valuestring) : -1;
 		p->status = st < 0 ? ST_PENDING : (enum step_status)st;
 		p->attempts = cJSON_IsNumber(attempts) ? attempts->valueint : 0;
+		p->cost_usd = number_or_0(s, "cost_usd");
+		p->tokens = (long long)(number_or_0(s, "tokens_in") + number_or_0(s, "tokens_out"));
 		res = cJSON_CreateObject();
 		cJSON_AddStringToObject(res, "status", step_status_name(p->status));
 		cJSON_AddItemToObject(res, "outputs", cJSON_Duplicate(

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "cmd.h"
 #include "conf.h"
 #include "ctl.h"
@@ -276,7 +277,7 @@ engine_opts_fill(struct engine_opts *eo, const struct runner_opts *o, const stru
 }
 
 int
-runner_check(const struct runner_opts *o)
+runner_check(const struct runner_opts *o, struct step_cost *est)
 {
 	struct engine_opts eo;
 	struct diags d = DIAGS_INIT;
@@ -298,6 +299,8 @@ runner_check(const struct runner_opts *o)
 		cmd_error("%s", e.msg);
 		return EXIT_USAGE;
 	}
+	for (size_t i = 0; est != NULL && i < o->wf->n_steps; i++)
+		est[i].known = engine_estimate(en, i, &est[i].c);
 	engine_free(en);
 	conf_fini(&conf);
 	return EXIT_OK;

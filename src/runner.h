@@ -40,8 +40,11 @@ struct runner_opts {
 int runner_run(const struct runner_opts *o);
 /* Checks, as runner_run does before anything is recorded, that the run
  * can go (step kinds and fields drover can honour, gates, secrets):
- * EXIT_OK, or EXIT_USAGE after printing why.  For --dry-run. */
-int runner_check(const struct runner_opts *o);
+ * EXIT_OK, or EXIT_USAGE after printing why.  For --dry-run, which also
+ * wants what each step may cost: est, when not NULL, has one entry per
+ * step (budget.h). */
+struct step_cost;
+int runner_check(const struct runner_opts *o, struct step_cost *est);
 
 /* Takes the lock of run (its number, for messages) with this UUID for
  * this process, so nobody else runs it, recording the run's cgroup (or

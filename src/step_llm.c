@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "conf.h"
 #include "engine.h"
 #include "exec.h"
@@ -71,6 +72,9 @@ llm_check(struct run *r, size_t i, const struct body *b, struct err *e)
 		return err_set(e, "step '%s' uses provider '%s', which the configuration does not "
 		    "define (providers: {%s: {base_url: URL, api_key_env: VARIABLE}})", id,
 		    l->provider, l->provider);
+	if (run_opts(r)->wf->budget.given && l->max_tokens == 0)
+		return err_set(e, "step '%s' has no max_tokens, so what it may cost cannot be "
+		    "known, and the workflow has a budget (limits.budget): give it max_tokens", id);
 	if ((var = llm_key_env(r, l)) != NULL) {
 		if ((key = getenv(var)) == NULL || *key == '\0')
 			return err_set(e, "step '%s' needs its API key in $%s, which is not set", id,
@@ -84,7 +88,7 @@ llm_check(struct run *r, size_t i, const struct body *b, struct err *e)
 /* ---- the request ---- */
 
 static cJSON *
-llm_messages(struct attempt *a, const struct llm_spec *l, struct err *e)
+llm_messages(struct run *r, size_t i, const struct llm_spec *l, struct err *e)
 {
 	cJSON *msgs, *m;
 	char *text;
@@ -93,7 +97,7 @@ llm_messages(struct attempt *a, const struct llm_spec *l, struct err *e)
 		cJSON *it;
 
 		/* A content that renders to a number or a list is sent as its text. */
-		if ((msgs = step_render(a->run, a->step, l->messages, e)) == NULL)
+		if ((msgs = step_render(r, i, l->messages, e)) == NULL)
 			return NULL;
 		cJSON_ArrayForEach(it, msgs) {
 			const cJSON *content = cJSON_GetObjectItemCaseSensitive(it, "content");
@@ -109,14 +113,14 @@ llm_messages(struct attempt *a, const struct llm_spec *l, struct err *e)
 	}
 	msgs = cJSON_CreateArray();
 	if (l->system != NULL) {
-		if ((text = step_render_text(a->run, a->step, l->system, TMPL_TEXT, e)) == NULL)
+		if ((text = step_render_text(r, i, l->system, TMPL_TEXT, e)) == NULL)
 			goto fail;
 		cJSON_AddItemToArray(msgs, m = cJSON_CreateObject());
 		cJSON_AddStringToObject(m, "role", "system");
 		cJSON_AddStringToObject(m, "content", text);
 		free(text);
 	}
-	if ((text = step_render_text(a->run, a->step, l->prompt, TMPL_TEXT, e)) == NULL)
+	if ((text = step_render_text(r, i, l->prompt, TMPL_TEXT, e)) == NULL)
 		goto fail;
 	cJSON_AddItemToArray(msgs, m = cJSON_CreateObject());
 	cJSON_AddStringToObject(m, "role", "user");
@@ -192,7 +196,7 @@ llm_start(struct attempt *a, struct err *e)
 	a->state = lc;
 	if ((url = llm_url(a, l, e)) == NULL ||
 	    (lc->model = step_render_text(a->run, a->step, l->model, TMPL_TEXT, e)) == NULL ||
-	    (msgs = llm_messages(a, l, e)) == NULL)
+	    (msgs = llm_messages(a->run, a->step, l, e)) == NULL)
 		goto out;
 	req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "model", lc->model);
@@ -227,6 +231,57 @@ out:
 	free(auth);
 	free(body);
 	return rc;
+}
+
+/* ---- what it may cost ---- */
+
+/* The characters of what will be sent: rendered, or as written when that
+ * cannot be done yet (a --dry-run does not know other steps' outputs). */
+static size_t
+prompt_chars(struct run *r, size_t i, const struct llm_spec *l)
+{
+	struct err e;
+	cJSON *msgs = llm_messages(r, i, l, &e), *m;
+	size_t n = 0;
+
+	if (msgs == NULL) {
+		const struct ynode *nodes[] = { l->system, l->prompt };
+
+		for (size_t k = 0; k < 2; k++)
+			n += nodes[k] != NULL ? nodes[k]->len : 0;
+		for (size_t k = 0; l->messages != NULL && k < l->messages->n; k++)
+			n += ynode_get(l->messages->items[k], "content")->len;
+		return n;
+	}
+	cJSON_ArrayForEach(m, msgs) {
+		const cJSON *c = cJSON_GetObjectItemCaseSensitive(m, "content");
+
+		n += cJSON_IsString(c) ? strlen(c->valuestring) : 0;
+	}
+	cJSON_Delete(msgs);
+	return n;
+}
+
+/* SPEC 5.3: prompt tokens taken as characters / 4; the shortest reply is
+ * one token, the longest max_tokens. */
+static bool
+llm_estimate(struct run *r, size_t i, const struct body *b, struct cost_estimate *out)
+{
+	const struct llm_spec *l = b->spec;
+	struct err e;
+	char *model = step_render_text(r, i, l->model, TMPL_TEXT, &e);
+	const struct price *pr = prices_find(run_prices(r, &e), model != NULL ? model :
+	    l->model->str);
+	long long in = (long long)((prompt_chars(r, i, l) + 3) / 4);
+
+	out->tokens_low = in + 1;
+	out->tokens_high = in + l->max_tokens;
+	out->low_usd = price_cost(pr, in, 1);
+	out->high_usd = price_cost(pr, in, l->max_tokens);
+	out->priced = pr != NULL;
+	out->bounded = l->max_tokens > 0;
+	free(model);
+	return true;
 }
 
 /* ---- the reply ---- */
@@ -377,6 +432,7 @@ llm_describe(struct attempt *a)
 
 static const struct step_ops llm_ops = {
 	.check = llm_check,
+	.estimate = llm_estimate,
 	.describe = llm_describe,
 	.start = llm_start,
 	.stop = llm_stop,

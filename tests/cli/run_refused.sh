@@ -21,9 +21,9 @@ refused "resources" 'steps:
 refused "default resources" 'defaults: {resources: {memory: 1G}}
 steps:
   - {id: a, run: "true"}' "sets defaults.resources"
-refused "budget" 'limits: {budget: {max_cost: 1.0}}
+refused "a budget that asks" 'limits: {budget: {max_cost: 1.0, on_exceed: ask}}
 steps:
-  - {id: a, run: "true"}' "sets limits.budget"
+  - {id: a, run: "true"}' "sets limits.budget.on_exceed: ask"
 refused "circuit breaker" 'limits: {circuit_breaker: {failures: 3}}
 steps:
   - {id: a, run: "true"}' "sets limits.circuit_breaker"

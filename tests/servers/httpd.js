@@ -16,6 +16,10 @@
 //   /drop                    closes the connection without answering
 //   /big?bytes=N             200 with N bytes of "x"
 //   /binary                  200 with bytes that include NUL
+//   /llm/v1/chat/completions a chat completion whose usage is what drover
+//                            estimates: prompt tokens = characters of the
+//                            messages / 4 (rounded up), completion tokens =
+//                            max_tokens, at most 50 (the reply is that many "x")
 //   /_requests               the requests seen so far (not counting these),
 //                            as a JSON array of {method, url, headers, body}
 //   /_count?path=P           how many requests had path P
@@ -70,6 +74,18 @@ const server = http.createServer((req, res) => {
 			if (n <= Number(parts[2]))
 				return send(res, Number(parts[3]), { try: n }, withRetryAfter(q));
 			return send(res, 200, { try: n });
+		}
+		case 'llm': {
+			const rq = JSON.parse(body || '{}');
+			const chars = (rq.messages || []).reduce((n, m) => n + String(m.content).length, 0);
+			const out = Math.min(rq.max_tokens || 50, 50);
+			return send(res, 200, {
+				id: 'chatcmpl-httpd', object: 'chat.completion', model: rq.model,
+				choices: [{ index: 0, message: { role: 'assistant', content: 'x'.repeat(out) },
+				    finish_reason: 'length' }],
+				usage: { prompt_tokens: Math.ceil(chars / 4), completion_tokens: out,
+				    total_tokens: Math.ceil(chars / 4) + out },
+			});
 		}
 		case 'echo':
 			return send(res, 200, { method: req.method, url: req.url, headers: req.headers, body });
