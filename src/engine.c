@@ -49,6 +49,7 @@
 #include "exec.h"
 #include "expr.h"
 #include "fsutil.h"
+#include "breaker.h"
 #include "budget.h"
 #include "conf.h"
 #include "diag.h"
@@ -103,6 +104,7 @@ struct run {
 	const struct workflow *wf;
 	struct loop *loop;
 	struct http *http;	/* made at the first request */
+	struct breakers *breakers;	/* ... and its circuit breakers */
 	struct prices prices;	/* read when first asked for */
 	bool prices_read;
 	struct budget_spend spend;	/* limits.budget: what the run spent */
@@ -196,6 +198,16 @@ int
 run_add_secret(struct run *r, const char *secret, struct err *e)
 {
 	return mask_add(r->mask, secret, e);
+}
+
+struct breakers *
+run_breakers(struct run *r)
+{
+	const struct circuit_breaker *cb = &r->wf->breaker;
+
+	if (r->breakers == NULL)
+		r->breakers = breakers_new(cb->failures, cb->window_ms, cb->open_for_ms);
+	return r->breakers;
 }
 
 struct http *
@@ -2165,10 +2177,6 @@ check_runnable(struct run *r, struct err *e)
 		return err_set(e, "the workflow sets limits.budget.on_exceed: ask, which this "
 		    "version of drover cannot do yet (it stops the run instead with on_exceed: stop, "
 		    "the default)");
-	if (wf->breaker.given)
-		return err_set(e, "the workflow sets limits.circuit_breaker, which this version of "
-		    "drover cannot apply yet (it has no step kind that calls an endpoint); remove it "
-		    "to run the workflow");
 	if (resources_given(&wf->default_resources))
 		return err_set(e, "the workflow sets defaults.resources, which this version of "
 		    "drover cannot apply to processes yet; remove it to run the workflow");
@@ -2456,6 +2464,7 @@ engine_free(struct engine *en)
 	if (r->sig_fd >= 0)
 		close(r->sig_fd);
 	http_free(r->http);
+	breakers_free(r->breakers);
 	prices_fini(&r->prices);
 	loop_free(r->loop);
 	free(en);

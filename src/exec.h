@@ -150,6 +150,8 @@ const struct prices *run_prices(struct run *r, struct err *e);
 /* Masks secret wherever the run shows or records anything from now on
  * (an API key read from the environment); 0, or -1 with e set. */
 int run_add_secret(struct run *r, const char *secret, struct err *e);
+/* The run's circuit breakers (breaker.h), as limits.circuit_breaker says. */
+struct breakers *run_breakers(struct run *r);
 /* The run's HTTP client (http.h), on its loop. */
 struct http *run_http(struct run *r);
 /* Where the run's processes are tracked, and how long a stopped process

@@ -64,6 +64,10 @@ void http_cancel(struct http *h, struct http_xfer *x);
 
 void http_response_fini(struct http_response *res);
 
+/* The endpoint of url, "scheme://host:port" (the port filled in), for
+ * circuit breakers; NULL when curl cannot parse it.  Caller frees. */
+char *http_endpoint(const char *url);
+
 /* Retry-After's value (delay-seconds or an HTTP-date) in milliseconds from
  * now (clamped at 0), or -1 when it is neither. */
 int64_t http_retry_after(const char *value, int64_t now_s);

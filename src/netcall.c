@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "breaker.h"
 #include "exec.h"
 #include "loop.h"
 #include "netcall.h"
@@ -19,17 +20,40 @@ static void
 on_response(struct http_response *res, void *ud)
 {
 	struct netcall *c = ud;
+	bool ok = res->status != 0 && res->status != 429 && res->status < 500;
+	enum breaker_state st;
 
 	c->x = NULL;
+	if (breaker_record(run_breakers(c->a->run), c->endpoint, ok, c->trial,
+	    loop_now(run_loop(c->a->run)), &st))
+		run_note(c->a->run, "warning", "circuit %s: %s%s", breaker_state_name(st),
+		    c->endpoint, st == BREAKER_OPEN ? ": calls to it fail at once for now" :
+		    st == BREAKER_CLOSED ? ": its trial call worked" : "");
+	c->trial = false;
 	c->fn(c->a, res);
 }
 
 int
 netcall_send(struct netcall *c, struct attempt *a, const struct http_request *rq,
-    netcall_fn *fn, struct err *e)
+    const char *line, netcall_fn *fn, struct err *e)
 {
+	char why[256];
+	bool changed;
+
 	c->a = a;
 	c->fn = fn;
+	free(c->endpoint);
+	if ((c->endpoint = http_endpoint(rq->url)) == NULL)
+		return err_set(e, "curl cannot read the URL '%s'", rq->url);
+	if (!breaker_admit(run_breakers(a->run), c->endpoint, loop_now(run_loop(a->run)),
+	    &c->trial, &changed, why, sizeof why)) {
+		netcall_logf(c, STREAM_STDERR, "%s", why);
+		return err_set(e, "%s", why);
+	}
+	if (changed)
+		run_note(a->run, "warning", "circuit half-open: %s: one trial call goes through",
+		    c->endpoint);
+	netcall_logf(c, STREAM_STDERR, "%s", line);
 	c->x = http_send(run_http(a->run), rq, on_response, c, e);
 	return c->x != NULL ? 0 : -1;
 }
@@ -66,8 +90,13 @@ netcall_fini(struct netcall *c)
 		http_cancel(run_http(c->a->run), c->x);
 	if (c->stopped != NULL)
 		loop_timer_cancel(run_loop(c->a->run), c->stopped);
+	if (c->trial)
+		breaker_abandon(run_breakers(c->a->run), c->endpoint);
+	free(c->endpoint);
 	c->x = NULL;
 	c->stopped = NULL;
+	c->endpoint = NULL;
+	c->trial = false;
 }
 
 void

@@ -28,16 +28,19 @@ struct netcall {
 	struct loop_timer *stopped;	/* delivers a stop, from the loop */
 	netcall_fn *fn;
 	uint64_t lines[3];	/* lines logged so far, per stream */
+	char *endpoint;		/* its circuit breaker's (breaker.h) */
+	bool trial;		/* the half-open circuit's trial call */
 };
 
 /* The longest a request waits for its answer when neither the request
  * nor its step gives a timeout. */
 #define NETCALL_DEFAULT_TIMEOUT_MS (5 * 60 * 1000)
 
-/* Sends rq for attempt a (whose state holds c); fn gets the response.
- * 0, or -1 with e set. */
+/* Sends rq for attempt a (whose state holds c), unless its endpoint's
+ * circuit is open, logging line (the request as people read it) once it
+ * goes; fn gets the response.  0, or -1 with e set. */
 int netcall_send(struct netcall *c, struct attempt *a, const struct http_request *rq,
-    netcall_fn *fn, struct err *e);
+    const char *line, netcall_fn *fn, struct err *e);
 /* The attempt is stopped: drops the request and ends the attempt from the
  * loop, cancelled (the engine says timed out when it was that). */
 void netcall_stop(struct netcall *c);

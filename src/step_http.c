@@ -188,6 +188,7 @@ http_start(struct attempt *a, struct err *e)
 {
 	struct http_call *hc = xcalloc(1, sizeof *hc);
 	struct http_built hb;
+	char *line;
 	int rc;
 
 	hc->h = a->body->spec;
@@ -196,10 +197,10 @@ http_start(struct attempt *a, struct err *e)
 		return -1;
 	if (hb.rq.timeout_ms == 0 && a->body->timeout_ms == 0)
 		hb.rq.timeout_ms = NETCALL_DEFAULT_TIMEOUT_MS;
-	hc->c.a = a;
-	netcall_logf(&hc->c, STREAM_STDERR, "> %s %s%s", hb.rq.method, hb.shown_url,
+	line = xasprintf("> %s %s%s", hb.rq.method, hb.shown_url,
 	    hb.rq.insecure ? "  (TLS not verified: insecure)" : "");
-	rc = netcall_send(&hc->c, a, &hb.rq, on_response, e);
+	rc = netcall_send(&hc->c, a, &hb.rq, line, on_response, e);
+	free(line);
 	http_built_fini(&hb);
 	return rc;
 }

@@ -187,7 +187,7 @@ llm_start(struct attempt *a, struct err *e)
 	const char *var = llm_key_env(a->run, l);
 	struct http_request rq = { .method = "POST", .keep = LLM_REPLY_KEEP };
 	const char *headers[2] = { "Content-Type: application/json", NULL };
-	char *url = NULL, *auth = NULL, *body = NULL;
+	char *url = NULL, *auth = NULL, *body = NULL, *line;
 	cJSON *req = NULL, *msgs;
 	int rc = -1;
 
@@ -222,9 +222,11 @@ llm_start(struct attempt *a, struct err *e)
 	rq.timeout_ms = l->timeout_ms;
 	if (rq.timeout_ms == 0 && a->body->timeout_ms == 0)
 		rq.timeout_ms = LLM_DEFAULT_TIMEOUT_MS;
-	netcall_logf(&lc->c, STREAM_STDERR, "> POST %s (model %s)", url, lc->model);
-	log_messages(&lc->c, msgs);
-	rc = netcall_send(&lc->c, a, &rq, on_reply, e);
+	line = xasprintf("> POST %s (model %s)", url, lc->model);
+	rc = netcall_send(&lc->c, a, &rq, line, on_reply, e);
+	free(line);
+	if (rc == 0)
+		log_messages(&lc->c, msgs);
 out:
 	cJSON_Delete(req);
 	free(url);

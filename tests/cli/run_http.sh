@@ -248,6 +248,32 @@ like "a header name that is not a token" "$out" "bad\\.yaml:6:[0-9]+: error: hea
 like "an unknown method" "$out" "unknown HTTP method 'FETCH'"
 like "insecure is a boolean" "$out" 'bad\.yaml:8:[0-9]+: error: .*insecure'
 
+# --- circuit breakers ---
+run_wf breaker <<YAML
+name: breaker
+limits: {circuit_breaker: {failures: 2, window: 1m, open_for: 1s}}
+steps:
+  - {id: a, http: {url: "$HTTPD/status/503?b=a"}, allow_failure: true}
+  - {id: b, http: {url: "$HTTPD/status/502?b=b"}, allow_failure: true}
+  - id: c
+    http: {url: "$HTTPD/status/200?b=c"}
+    fallback: {run: echo degraded}
+  - {id: pause, wait: 1100ms}
+  - {id: d, http: {url: "$HTTPD/status/200?b=d"}}
+  - {id: e, http: {url: "$HTTPD/status/200?b=e"}}
+YAML
+is "a run through an opening circuit succeeds" "$rc" 0
+like "two failures open the circuit" "$(cat "$T/breaker.out")" \
+	"circuit open: http://127\.0\.0\.1:[0-9]+: calls to it fail at once for now"
+is "a call while it is open is not sent" \
+	"$(requests | jq '[.[] | select(.url == "/status/200?b=c")] | length')" 0
+like "it fails at once" "$("$DROVER" logs "$run" c)" \
+	"^circuit open: $HTTPD failed 2 times within the window; the next call goes through in [0-9]+m?s\$"
+is "and its fallback runs" "$(step_field "$run" c outputs.stdout)" degraded
+like "after open_for it half-opens" "$(cat "$T/breaker.out")" "circuit half-open: http://127\.0\.0\.1:[0-9]+: one trial call goes through"
+like "and the trial's success closes it" "$(cat "$T/breaker.out")" "circuit closed: http://127\.0\.0\.1:[0-9]+: its trial call worked"
+is "then calls go through again" "$(requests | jq '[.[] | select(.url == "/status/200?b=e")] | length')" 1
+
 # --- an approval's notify is an http request ---
 cat >"$T/notify.yaml" <<YAML
 name: notify

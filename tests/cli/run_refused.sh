@@ -24,9 +24,6 @@ steps:
 refused "a budget that asks" 'limits: {budget: {max_cost: 1.0, on_exceed: ask}}
 steps:
   - {id: a, run: "true"}' "sets limits.budget.on_exceed: ask"
-refused "circuit breaker" 'limits: {circuit_breaker: {failures: 3}}
-steps:
-  - {id: a, run: "true"}' "sets limits.circuit_breaker"
 refused "for_each" 'steps:
   - {id: a, run: "true", for_each: "[1, 2]"}' "step 'a' uses for_each"
 printf 'name: other\nsteps:\n  - {id: x, run: "true"}\n' >"$T/other.yaml"
