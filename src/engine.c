@@ -62,6 +62,7 @@
 #include "proctrack.h"
 #include "ring.h"
 #include "step_kinds.h"
+#include "sha256.h"
 #include "strbuf.h"
 #include "tmpl.h"
 #include "wf.h"
@@ -82,6 +83,7 @@ struct step_rt {
 	const struct body *waiting_on;	/* a gate (or approval) that waits for people */
 	void *wait;			/* ... its kind's state */
 	struct loop_timer *retry_timer;
+	char *cache_key;	/* a step with `cache`: the key its result is kept under */
 	cJSON *result;		/* what steps.ID reads */
 	cJSON *params;		/* tool steps: the rendered params */
 	int64_t started_us, ended_us;
@@ -1338,6 +1340,7 @@ add_templated_outputs(struct run *r, size_t i, cJSON *outputs, struct err *e)
 }
 
 static void rollback_next(struct run *r);
+static void cache_keep(struct run *r, size_t i, cJSON *payload);
 
 /* Counts what an attempt spent; past warn_at it says so, past the budget
  * the run stops (as budget_exceeded). */
@@ -1448,6 +1451,8 @@ attempt_done(struct attempt *a, struct attempt_result *res)
 	}
 	if (phase == PHASE_FALLBACK && res->status == ST_SUCCEEDED)
 		cJSON_AddBoolToObject(payload, "fallback", true);
+	if (phase == PHASE_MAIN && res->status == ST_SUCCEEDED)
+		cache_keep(r, i, payload);
 	step_finish(r, i, res->status, res->exit_code, res->outputs, error, payload);
 	free(error);
 	drain_todo(r);
@@ -1564,6 +1569,99 @@ step_decide(struct run *r, size_t i)
 	step_go(r, i);
 }
 
+/* ---- the result cache (SPEC 4.1) ---- */
+
+/* The key step i's result is kept under: the SHA-256 of its kind and its
+ * `cache.key` rendered, else of what its body takes in (exec.h, inputs),
+ * with the run's secrets masked -- so no secret, nor a hash of one, is
+ * kept.  NULL, with why noted in the run, when it cannot be made. */
+static char *
+cache_key_of(struct run *r, size_t i)
+{
+	const struct step *s = step_of(r, i);
+	const struct body *b = body_for(s, PHASE_MAIN);
+	struct strbuf sb = STRBUF_INIT;
+	char hex[65], *text, *masked;
+	size_t n;
+	struct err e;
+
+	if (b != &s->body && render_params(r, i, &s->body, &e) < 0)
+		return NULL;	/* the attempt will say why */
+	text = s->cache_key != NULL ? step_render_text(r, i, s->cache_key, TMPL_TEXT, &e) :
+	    b->kind->ops->inputs(r, i, b, &e);
+	if (text == NULL) {
+		emit_note(r, "warning", "not cached: the key cannot be made");
+		return NULL;
+	}
+	if ((masked = run_mask(r, text, strlen(text), &n)) != NULL) {
+		free(text);
+		text = masked;
+	}
+	sb_addf(&sb, "%s\n%s\n%s", s->cache_key != NULL ? "key" : wf_kind_name(b->kind),
+	    s->id, text);
+	sha256_hex(sb_str(&sb), sb.len, hex);
+	sb_fini(&sb);
+	free(text);
+	return xstrdup(hex);
+}
+
+/* A step with `cache` whose result is kept and fresh: it ends now,
+ * succeeded and cached, with the kept outputs, costing nothing; true.
+ * Else its key is remembered, for its result to be kept. */
+static bool
+cache_reuse(struct run *r, size_t i)
+{
+	const struct step *s = step_of(r, i);
+	struct step_rt *rt = &r->st[i];
+	cJSON *entry = NULL, *extra, *ca;
+	const cJSON *code;
+	struct err e;
+	int rc;
+
+	if (!s->has_cache)
+		return false;
+	free(rt->cache_key);
+	if ((rt->cache_key = cache_key_of(r, i)) == NULL || r->o.cache_get == NULL)
+		return false;
+	if ((rc = r->o.cache_get(r->o.cache_ud, s->id, rt->cache_key, &entry, &e)) <= 0) {
+		if (rc < 0)
+			emit_note(r, "warning", e.msg);
+		return false;
+	}
+	extra = cJSON_CreateObject();
+	cJSON_AddTrueToObject(extra, "cached");
+	ca = cJSON_AddObjectToObject(extra, "cache");
+	cJSON_AddStringToObject(ca, "workflow", r->wf->name);
+	cJSON_AddStringToObject(ca, "step", s->id);
+	cJSON_AddStringToObject(ca, "key", rt->cache_key);
+	cJSON_AddNumberToObject(ca, "saved_usd", json_num(entry, "cost_usd", 0));
+	cJSON_AddNumberToObject(ca, "from_run", json_num(entry, "run", 0));
+	code = cJSON_GetObjectItemCaseSensitive(entry, "exit_code");
+	rt->started_us = event_now();
+	rt->attempts = 0;
+	step_finish(r, i, ST_SUCCEEDED, cJSON_IsNumber(code) ? code->valueint : -1,
+	    cJSON_DetachItemFromObjectCaseSensitive(entry, "outputs"), NULL, extra);
+	cJSON_Delete(entry);
+	return true;
+}
+
+/* A step that succeeded under its cache key: its result is kept, for
+ * cache.ttl, by the history with its final event. */
+static void
+cache_keep(struct run *r, size_t i, cJSON *payload)
+{
+	const struct step *s = step_of(r, i);
+	cJSON *ca;
+
+	if (r->st[i].cache_key == NULL)
+		return;
+	ca = cJSON_AddObjectToObject(payload, "cache");
+	cJSON_AddStringToObject(ca, "workflow", r->wf->name);
+	cJSON_AddStringToObject(ca, "step", s->id);
+	cJSON_AddStringToObject(ca, "key", r->st[i].cache_key);
+	cJSON_AddNumberToObject(ca, "expires_at", (double)(event_now() + s->cache_ttl_ms * 1000));
+}
+
 /* Step i's gate, if any, is open: its body is decided now (an approval)
  * or queued to run. */
 static void
@@ -1576,7 +1674,8 @@ step_go(struct run *r, size_t i)
 	int rc;
 
 	if (b->kind->ops->decide == NULL) {
-		ready_push(r, i);
+		if (!cache_reuse(r, i))
+			ready_push(r, i);
 		return;
 	}
 	rt->started_us = event_now();
@@ -2201,9 +2300,16 @@ check_runnable(struct run *r, struct err *e)
 		if (s->repeat != NULL)
 			return err_set(e, "step '%s' uses repeat, which this version of drover cannot "
 			    "run yet", s->id);
-		if (s->has_cache)
-			return err_set(e, "step '%s' uses cache, which this version of drover cannot "
-			    "keep results for yet; remove it to run the workflow", s->id);
+		if (s->has_cache && step_kinds_target(&s->body)->kind->ops->decide != NULL)
+			return err_set(e, "step '%s' uses cache, and %s %s step has no result to "
+			    "keep", s->id, step_kinds_target(&s->body)->kind->article,
+			    step_kinds_target(&s->body)->kind->key);
+		if (s->has_cache && s->cache_key == NULL &&
+		    step_kinds_target(&s->body)->kind->ops->inputs == NULL)
+			return err_set(e, "step '%s' uses cache, and what %s %s step takes in cannot "
+			    "be its key: give one (cache: {ttl: ..., key: ...})", s->id,
+			    step_kinds_target(&s->body)->kind->article,
+			    step_kinds_target(&s->body)->kind->key);
 		if (resources_given(&s->resources))
 			return err_set(e, "step '%s' sets resources, which this version of drover "
 			    "cannot apply to processes yet; remove it to run the workflow", s->id);
@@ -2424,6 +2530,7 @@ engine_free(struct engine *en)
 		free(r->st[i].users);
 		cJSON_Delete(r->st[i].result);
 		cJSON_Delete(r->st[i].params);
+		free(r->st[i].cache_key);
 	}
 	while (r->q_head != NULL) {
 		struct queued *q = r->q_head;

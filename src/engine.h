@@ -40,6 +40,12 @@ struct engine_opts {
 	bool auto_approve;
 	int64_t kill_grace_ms;	/* SIGTERM, then SIGKILL this much later */
 	const struct conf *conf;	/* providers, prices */
+	/* The result cache (SPEC 4.1), for steps with `cache`: finds the
+	 * entry of step (its id) under key that has not expired, as
+	 * store_cache_get does; NULL when there is no history to ask. */
+	int (*cache_get)(void *ud, const char *step, const char *key, cJSON **entry,
+	    struct err *e);
+	void *cache_ud;
 	const char *runtime_dir;	/* where step output files go */
 	struct proctrack_run *procs;	/* tracks the steps' processes (proctrack.h) */
 	/* resume/retry: per step (wf->n_steps entries), or NULL */

@@ -104,6 +104,12 @@ struct step_ops {
 	 * known beforehand (a command that may publish one).  Optional. */
 	bool (*estimate)(struct run *r, size_t i, const struct body *b,
 	    struct cost_estimate *out);
+	/* What running body b for step i now takes in, as text (the command
+	 * rendered, the request, the prompt, with the step's env): a `cache`
+	 * without a key reuses a result for the same inputs.  NULL with e set
+	 * when it cannot be rendered; NULL without e when the kind cannot be
+	 * cached (the step is then refused with a cache).  Caller frees. */
+	char *(*inputs)(struct run *r, size_t i, const struct body *b, struct err *e);
 	/* What the attempt will do, for people (the resolved command); NULL
 	 * when there is nothing to say.  Optional; caller frees. */
 	char *(*describe)(struct attempt *a);

@@ -137,6 +137,10 @@ human_step(struct printer *p, const struct event *ev, const cJSON *j)
 	}
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "fallback")))
 		fprintf(p->fp, "  (fallback)");
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "cached")))
+		fprintf(p->fp, "  (cached)");
+	if (json_num(j, "cost_usd", 0) > 0)
+		fprintf(p->fp, "  $%.6f", json_num(j, "cost_usd", 0));
 	fputc('\n', p->fp);
 	if (st == ST_WAITING && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(j, "gate")))
 		human_gate(p, ev, cJSON_GetObjectItemCaseSensitive(j, "gate"));

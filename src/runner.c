@@ -276,6 +276,33 @@ engine_opts_fill(struct engine_opts *eo, const struct runner_opts *o, const stru
 	eo->started_at = o->started_at;
 }
 
+/* The result cache, read on the executor's thread through a connection
+ * of its own. */
+struct cache_ctx {
+	struct store *s;	/* NULL: no step has a cache, or it cannot be read */
+	const char *workflow;
+};
+
+static int
+runner_cache_get(void *ud, const char *step, const char *key, cJSON **entry, struct err *e)
+{
+	struct cache_ctx *c = ud;
+
+	*entry = NULL;
+	if (c->s == NULL)
+		return 0;
+	return store_cache_get(c->s, c->workflow, step, key, event_now(), entry, e);
+}
+
+static bool
+uses_cache(const struct workflow *wf)
+{
+	for (size_t i = 0; i < wf->n_steps; i++)
+		if (wf->steps[i].has_cache)
+			return true;
+	return false;
+}
+
 int
 runner_check(const struct runner_opts *o, struct step_cost *est)
 {
@@ -314,6 +341,7 @@ runner_run(const struct runner_opts *o)
 	struct conf conf;
 	struct engine *en = NULL;
 	struct store *s = NULL, *reader = NULL;
+	struct cache_ctx cache = { NULL, o->wf->name };
 	struct ring *ring = NULL;
 	struct ring_reader *gate = NULL, *view = NULL;
 	struct store_writer *w = NULL;
@@ -348,6 +376,8 @@ runner_run(const struct runner_opts *o)
 	}
 	engine_opts_fill(&eo, o, &conf, rtdir);
 	eo.procs = procs;
+	eo.cache_get = runner_cache_get;
+	eo.cache_ud = &cache;
 	en = engine_new(&eo, &e);
 	if (en == NULL) {
 		cmd_error("%s", e.msg);
@@ -369,6 +399,9 @@ runner_run(const struct runner_opts *o)
 		cmd_error("run %lld has no control socket, so 'drover cancel %lld' cannot reach "
 		    "it: %s", (long long)run, (long long)run, e.msg);
 	reader = store_open(db, true, &e);
+	if (uses_cache(o->wf) && (cache.s = store_open(db, true, &e)) == NULL)
+		cmd_error("run %lld cannot read the result cache, so every step runs: %s",
+		    (long long)run, e.msg);
 	block_signals(o->detached);
 	ring = ring_new_at(RING_BYTES, o->first_seq + 1);
 	gate = ring_reader_new(ring, true);
@@ -426,6 +459,7 @@ out:
 	ring_reader_free(gate);
 	ring_free(ring);
 	store_close(reader);
+	store_close(cache.s);
 	store_close(s);
 	free(db);
 	free(rtdir);

@@ -242,7 +242,32 @@ http_describe(struct attempt *a)
 	return s;
 }
 
+/* For the cache: the request as it goes. */
+static char *
+http_inputs(struct run *r, size_t i, const struct body *b, struct err *e)
+{
+	struct http_built hb;
+	cJSON *o, *h;
+	char *text;
+
+	if (step_http_build(r, i, b, &hb, e) < 0)
+		return NULL;
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "method", hb.rq.method);
+	cJSON_AddStringToObject(o, "url", hb.url);
+	h = cJSON_AddArrayToObject(o, "headers");
+	for (size_t k = 0; k < hb.n_headers; k++)
+		cJSON_AddItemToArray(h, cJSON_CreateString(hb.headers[k]));
+	if (hb.body != NULL)
+		cJSON_AddStringToObject(o, "body", hb.body);
+	text = json_text(o, false);
+	cJSON_Delete(o);
+	http_built_fini(&hb);
+	return text;
+}
+
 static const struct step_ops http_ops = {
+	.inputs = http_inputs,
 	.describe = http_describe,
 	.start = http_start,
 	.stop = http_stop,

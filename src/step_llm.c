@@ -134,11 +134,11 @@ fail:
 
 /* The endpoint: the step's base_url, else the provider's; caller frees. */
 static char *
-llm_url(struct attempt *a, const struct llm_spec *l, struct err *e)
+llm_url(struct run *r, size_t i, const struct llm_spec *l, struct err *e)
 {
-	const struct provider *p = llm_provider(a->run, l);
+	const struct provider *p = llm_provider(r, l);
 	char *base = l->base_url != NULL ?
-	    step_render_text(a->run, a->step, l->base_url, TMPL_TEXT, e) : xstrdup(p->base_url);
+	    step_render_text(r, i, l->base_url, TMPL_TEXT, e) : xstrdup(p->base_url);
 	size_t n;
 	char *url;
 
@@ -179,6 +179,32 @@ log_messages(struct netcall *c, const cJSON *msgs)
 
 static void on_reply(struct attempt *a, struct http_response *res);
 
+/* The request's body for step i now: {model, messages, max_tokens,
+ * temperature, response_format}. */
+static cJSON *
+llm_request(struct run *r, size_t i, const struct llm_spec *l, struct err *e)
+{
+	char *model = step_render_text(r, i, l->model, TMPL_TEXT, e);
+	cJSON *req, *msgs;
+
+	if (model == NULL || (msgs = llm_messages(r, i, l, e)) == NULL) {
+		free(model);
+		return NULL;
+	}
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "model", model);
+	cJSON_AddItemToObject(req, "messages", msgs);
+	if (l->max_tokens > 0)
+		cJSON_AddNumberToObject(req, "max_tokens", (double)l->max_tokens);
+	if (l->has_temperature)
+		cJSON_AddNumberToObject(req, "temperature", l->temperature);
+	if (l->json_format)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(req, "response_format"), "type",
+		    "json_object");
+	free(model);
+	return req;
+}
+
 static int
 llm_start(struct attempt *a, struct err *e)
 {
@@ -188,26 +214,16 @@ llm_start(struct attempt *a, struct err *e)
 	struct http_request rq = { .method = "POST", .keep = LLM_REPLY_KEEP };
 	const char *headers[2] = { "Content-Type: application/json", NULL };
 	char *url = NULL, *auth = NULL, *body = NULL, *line;
-	cJSON *req = NULL, *msgs;
+	cJSON *req = NULL;
 	int rc = -1;
 
 	lc->l = l;
 	lc->c.a = a;
 	a->state = lc;
-	if ((url = llm_url(a, l, e)) == NULL ||
-	    (lc->model = step_render_text(a->run, a->step, l->model, TMPL_TEXT, e)) == NULL ||
-	    (msgs = llm_messages(a->run, a->step, l, e)) == NULL)
+	if ((url = llm_url(a->run, a->step, l, e)) == NULL ||
+	    (req = llm_request(a->run, a->step, l, e)) == NULL)
 		goto out;
-	req = cJSON_CreateObject();
-	cJSON_AddStringToObject(req, "model", lc->model);
-	cJSON_AddItemToObject(req, "messages", msgs);
-	if (l->max_tokens > 0)
-		cJSON_AddNumberToObject(req, "max_tokens", (double)l->max_tokens);
-	if (l->has_temperature)
-		cJSON_AddNumberToObject(req, "temperature", l->temperature);
-	if (l->json_format)
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(req, "response_format"), "type",
-		    "json_object");
+	lc->model = xstrdup(json_str(req, "model"));
 	body = json_text(req, false);
 	rq.url = url;
 	rq.body = body;
@@ -226,13 +242,30 @@ llm_start(struct attempt *a, struct err *e)
 	rc = netcall_send(&lc->c, a, &rq, line, on_reply, e);
 	free(line);
 	if (rc == 0)
-		log_messages(&lc->c, msgs);
+		log_messages(&lc->c, cJSON_GetObjectItemCaseSensitive(req, "messages"));
 out:
 	cJSON_Delete(req);
 	free(url);
 	free(auth);
 	free(body);
 	return rc;
+}
+
+/* For the cache: where it goes and what it asks. */
+static char *
+llm_inputs(struct run *r, size_t i, const struct body *b, struct err *e)
+{
+	const struct llm_spec *l = b->spec;
+	char *url = llm_url(r, i, l, e), *text = NULL;
+	cJSON *req = url != NULL ? llm_request(r, i, l, e) : NULL;
+
+	if (req != NULL) {
+		cJSON_AddStringToObject(req, "url", url);
+		text = json_text(req, false);
+	}
+	cJSON_Delete(req);
+	free(url);
+	return text;
 }
 
 /* ---- what it may cost ---- */
@@ -435,6 +468,7 @@ llm_describe(struct attempt *a)
 static const struct step_ops llm_ops = {
 	.check = llm_check,
 	.estimate = llm_estimate,
+	.inputs = llm_inputs,
 	.describe = llm_describe,
 	.start = llm_start,
 	.stop = llm_stop,

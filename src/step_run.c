@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "json.h"
 #include "fsutil.h"
 #include "launch.h"
 #include "loop.h"
@@ -733,7 +734,41 @@ run_describe(struct attempt *a)
 	return sb_detach(&sb);
 }
 
+/* For the cache: the command (or list), shell, workdir and env. */
+static char *
+run_inputs(struct run *r, size_t i, const struct body *b, struct err *e)
+{
+	const struct run_spec *rs = b->spec;
+	const struct ynode *parts[] = { rs->run, rs->shell, rs->workdir, b->env };
+	static const char *const names[] = { "run", "shell", "workdir", "env" };
+	cJSON *o = cJSON_CreateObject();
+	char *text = NULL;
+
+	for (size_t k = 0; k < 4; k++) {
+		cJSON *v;
+
+		if (parts[k] == NULL)
+			continue;
+		if (k == 0 && rs->run->kind != YNODE_SEQ) {
+			char *cmd = step_render_text(r, i, rs->run, TMPL_SHELL, e);
+
+			v = cmd != NULL ? cJSON_CreateString(cmd) : NULL;
+			free(cmd);
+		} else {
+			v = step_render(r, i, parts[k], e);
+		}
+		if (v == NULL)
+			goto out;
+		cJSON_AddItemToObject(o, names[k], v);
+	}
+	text = json_text(o, false);
+out:
+	cJSON_Delete(o);
+	return text;
+}
+
 static const struct step_ops run_ops = {
+	.inputs = run_inputs,
 	.describe = run_describe,
 	.start = run_start,
 	.stop = run_stop,

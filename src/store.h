@@ -155,6 +155,23 @@ int store_log_chunks(struct store *s, int64_t run, int step, uint64_t after, sto
 /* The text of one log chunk (its lines joined by '\n'); NULL with e set
  * when it cannot be read.  Caller frees. */
 char *store_log_text(struct store *s, int64_t run, uint64_t seq, size_t *len, struct err *e);
+/* ---- the result cache (SPEC 4.1; the writer fills it) ---- */
+
+/* The entry of step in workflow under key that has not expired by now:
+ * 1 with *entry set ({"workflow", "step", "key", "created_at_us",
+ * "expires_at_us", "run", "outputs", "exit_code", "cost_usd", "tokens_in",
+ * "tokens_out", "hits", "saved_usd"}; caller frees), 0 when there is none,
+ * -1 with e set. */
+int store_cache_get(struct store *s, const char *workflow, const char *step, const char *key,
+    int64_t now_us, cJSON **entry, struct err *e);
+/* Every entry (of one workflow, unless NULL), expired ones too, as above,
+ * to fn one at a time. */
+int store_cache_each(struct store *s, const char *workflow, store_run_fn *fn, void *ud,
+    struct err *e);
+/* Drops every entry (of one workflow, unless NULL); *dropped says how
+ * many. */
+int store_cache_clear(struct store *s, const char *workflow, int64_t *dropped, struct err *e);
+
 /* A number that changes whenever another connection commits to the
  * database (PRAGMA data_version): polling it costs no reading. */
 int64_t store_data_version(struct store *s);

@@ -1,7 +1,7 @@
 /* store_schema.c - the history's tables, the migrations that make them,
  * and the names events are stored under.
  *
- * The schema (migrations 1 and 2; PRAGMA user_version counts the
+ * The schema (migrations 1 to 3; PRAGMA user_version counts the
  * migrations that ran).  Times are microseconds since the epoch; statuses, phases, streams
  * and event types are stored by name (event.c), so the file reads well in
  * sqlite3(1) and an old history survives a reordered enum.
@@ -30,6 +30,10 @@
  *              event, its payload as written; with logs, the whole stream
  *   approvals  (run_id, seq): step_idx, decision, by_user, comment, refused,
  *              at, reason (why refused), hash (of what the gate showed)
+ *   cache      (workflow, step, key): a step's result kept for reuse (SPEC
+ *              4.1): created_at, expires_at, run_id (that made it; not a
+ *              reference: the entry outlives its run), outputs, exit_code,
+ *              cost_usd, tokens_in, tokens_out, hits, saved_usd, last_hit
  *
  * Everything hangs off runs with ON DELETE CASCADE, so retention deletes
  * runs rows and nothing else.  Indexes: runs by (status, id), (workflow, id)
@@ -155,6 +159,23 @@ static const char *const store_migrations[] = {
 	/* 2: why a decision was refused, and what it was bound to. */
 	"ALTER TABLE approvals ADD COLUMN reason TEXT;"
 	"ALTER TABLE approvals ADD COLUMN hash TEXT;",
+	/* 3: the result cache. */
+	"CREATE TABLE cache ("
+	"  workflow TEXT NOT NULL,"
+	"  step TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  run_id INTEGER,"
+	"  outputs TEXT,"
+	"  exit_code INTEGER,"
+	"  cost_usd REAL NOT NULL DEFAULT 0,"
+	"  tokens_in INTEGER NOT NULL DEFAULT 0,"
+	"  tokens_out INTEGER NOT NULL DEFAULT 0,"
+	"  hits INTEGER NOT NULL DEFAULT 0,"
+	"  saved_usd REAL NOT NULL DEFAULT 0,"
+	"  last_hit INTEGER,"
+	"  PRIMARY KEY (workflow, step, key));",
 };
 
 #define STORE_VERSION ((int)(sizeof store_migrations / sizeof store_migrations[0]))

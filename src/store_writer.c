@@ -56,6 +56,7 @@ enum {
 	WS_RUN_START, WS_RUN_END, WS_LAST_SEQ,
 	WS_STEP_RUNNING, WS_STEP_STATUS, WS_STEP_FINAL, WS_STEP_COST,
 	WS_ATTEMPT_BEGIN, WS_ATTEMPT_END, WS_ATTEMPT_END_RUNNING, WS_FALLBACK_END,
+	WS_CACHE_PUT, WS_CACHE_HIT,
 	WS_N
 };
 
@@ -110,6 +111,11 @@ static const char *const ws_sql[WS_N] = {
 	 * already ended (it failed, then the step was cancelled while retrying). */
 	[WS_ATTEMPT_END_RUNNING] = WS_ATTEMPT_END_SQL("'main'",
 	    " WHERE attempts.status = 'running'"),
+	[WS_CACHE_PUT] = "INSERT OR REPLACE INTO cache (workflow, step, key, created_at,"
+	    " expires_at, run_id, outputs, exit_code, cost_usd, tokens_in, tokens_out)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[WS_CACHE_HIT] = "UPDATE cache SET hits = hits + 1, saved_usd = saved_usd + ?4,"
+	    " last_hit = ?5 WHERE workflow = ?1 AND step = ?2 AND key = ?3",
 	[WS_FALLBACK_END] = "UPDATE attempts SET status = ?5, ended_at = ?6, exit_code = ?7,"
 	    " error = ?8, outputs = ?9, cost_usd = ?10, tokens_in = ?11, tokens_out = ?12"
 	    " WHERE run_id = ?1 AND step_idx = ?2 AND phase = 'fallback' AND status = 'running'",
@@ -441,6 +447,38 @@ store_apply_step_status(struct store_writer *w, const struct event *ev, const ch
 	return store_step_done(st);
 }
 
+/* A step's final event may keep its result in the cache, or count a
+ * reuse of one: "cache": {"workflow", "step", "key", and "expires_at"
+ * (kept) or "saved_usd" (reused)}. */
+static int
+store_apply_cache(struct store_writer *w, const struct event *ev, const cJSON *p,
+    const char *outputs, const struct store_cost *c)
+{
+	const cJSON *ca = cJSON_GetObjectItemCaseSensitive(p, "cache");
+	double expires = json_num(ca, "expires_at", NAN);
+	sqlite3_stmt *st = w->st[isnan(expires) ? WS_CACHE_HIT : WS_CACHE_PUT];
+
+	if (!cJSON_IsObject(ca) || json_str(ca, "key") == NULL)
+		return SQLITE_OK;
+	store_bind_text(st, 1, json_str(ca, "workflow"));
+	store_bind_text(st, 2, json_str(ca, "step"));
+	store_bind_text(st, 3, json_str(ca, "key"));
+	if (isnan(expires)) {
+		sqlite3_bind_double(st, 4, json_num(ca, "saved_usd", 0));
+		sqlite3_bind_int64(st, 5, ev->ts);
+		return store_step_done(st);
+	}
+	sqlite3_bind_int64(st, 4, ev->ts);
+	sqlite3_bind_int64(st, 5, (int64_t)expires);
+	sqlite3_bind_int64(st, 6, w->run);
+	store_bind_text(st, 7, outputs);
+	store_bind_exit(st, 8, ev->exit_code);
+	sqlite3_bind_double(st, 9, c->usd);
+	sqlite3_bind_int64(st, 10, c->in);
+	sqlite3_bind_int64(st, 11, c->out);
+	return store_step_done(st);
+}
+
 static int
 store_apply_step_final(struct store_writer *w, const struct event *ev, const cJSON *p,
     const struct store_cost *c)
@@ -468,6 +506,8 @@ store_apply_step_final(struct store_writer *w, const struct event *ev, const cJS
 	sqlite3_bind_int64(st, 12, c->out);
 	sqlite3_bind_int(st, 13, ev->attempt);
 	rc = store_step_done(st);
+	if (rc == SQLITE_OK)
+		rc = store_apply_cache(w, ev, p, outputs, c);
 	free(outputs);
 	if (rc != SQLITE_OK || ev->attempt <= 0)
 		return rc;

@@ -14,8 +14,6 @@ refused() {	# refused NAME YAML-BODY MESSAGE
 	is "$1: with the same message" "$(cat "$T/dry.out")" "$(cat "$T/run.out")"
 }
 
-refused "cache" 'steps:
-  - {id: a, run: "true", cache: 1h}' "step 'a' uses cache, which this version of drover cannot"
 refused "resources" 'steps:
   - {id: a, run: "true", resources: {preset: low}}' "step 'a' sets resources"
 refused "default resources" 'defaults: {resources: {memory: 1G}}
