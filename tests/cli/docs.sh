@@ -5,16 +5,33 @@
 . "$TOP_SRCDIR/tests/tap.sh"
 cd "$TOP_SRCDIR" || exit 1
 
+mock="$TOP_SRCDIR/tests/node_modules/@dwmkerr/mock-llm/dist/main.js"
 for f in workflows/*.yaml; do
+	wrap=
 	case $f in
 	*/tools.yaml) continue ;;	# a tools file, not a workflow
 	*/ai-optimized-deployment.yaml) args="-a app_name=user-service -a image_tag=v1.2.3" ;;
+	*/release-notes.yaml) args= wrap=tests/servers/with-mock-llm ;;
 	*) args= ;;
 	esac
-	# shellcheck disable=SC2086
 	ok "the shipped example $f validates" "$DROVER" validate "$f"
-	ok "and runs" "$DROVER" run "$f" $args --no-tui
+	if [ -n "$wrap" ] && { ! command -v node >/dev/null 2>&1 || [ ! -f "$mock" ]; }; then
+		echo "# $f needs the mock LLM server (npm ci --prefix tests): not run"
+		continue
+	fi
+	# shellcheck disable=SC2086
+	ok "and runs" $wrap "$DROVER" run "$f" $args --no-tui
 done
+if command -v node >/dev/null 2>&1 && [ -f "$mock" ]; then
+	# The README's LLM example, twice: the second time from the cache.
+	tests/servers/with-mock-llm "$DROVER" run workflows/release-notes.yaml >"$T/out" 2>&1
+	is "README: the release notes example succeeds" "$?" 0
+	tests/servers/with-mock-llm "$DROVER" run workflows/release-notes.yaml >"$T/out" 2>&1
+	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+	is "and again, from the cache, for nothing" \
+		"$(step_field "$run" notes cached) $("$DROVER" show "$run" --json | jq .cost_usd)" "true 0"
+	like "its notes are printed" "$("$DROVER" logs "$run" publish)" '^- Results are cached and reused\.$'
+fi
 
 # The README's quick start, then what it says to look at.
 "$DROVER" run workflows/release.yaml >"$T/out" 2>&1; rc=$?
