@@ -229,4 +229,38 @@ pair "1000 no-op steps: run process (--detach, logs -f) / --no-tui" "--no-tui" f
     "run=\$('$DROVER' run --detach '$B/dag1000/dag.yaml') && exec '$DROVER' logs \"\$run\" -f" \
     "exec '$DROVER' run --no-tui '$B/dag1000/dag.yaml'"
 echo
+
+# 7. http steps: 200 requests in flight at once against a local server
+#    (the tests' own, tests/servers/httpd.js), against the same 200
+#    requests made by curl --parallel --parallel-max 200; and the CPU the
+#    whole drover process spends per request (executor, history writer and
+#    line printer together: an upper bound of the executor's).
+echo "7. 200 concurrent http steps (against curl --parallel --parallel-max 200)"
+if command -v node >/dev/null 2>&1 && command -v curl >/dev/null 2>&1; then
+	node "$TOP_SRCDIR/tests/servers/httpd.js" >"$B/httpd.port" 2>/dev/null &
+	httpd=$!
+	i=0
+	until grep -q '^port ' "$B/httpd.port" 2>/dev/null || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	url="http://127.0.0.1:$(sed -n 's/^port //p' "$B/httpd.port")/slow?ms=50"
+	{
+		printf 'name: http200\nlimits: {max_parallel: 200}\nsteps:\n'
+		for i in $(seq 1 200); do
+			printf '  - {id: h%d, depends_on: [], http: {url: "%s&i=%d"}}\n' "$i" "$url" "$i"
+		done
+	} >"$B/http200.yaml"
+	for i in $(seq 1 200); do printf 'url = "%s&i=%d"\noutput = /dev/null\n' "$url" "$i"; done \
+	    >"$B/curl200.cfg"
+	pairs=$((3 * BENCH_PAIRS))
+	pair "   200 requests (each answered after 50 ms) against curl" curl fresh \
+	    "exec '$DROVER' run --no-tui '$B/http200.yaml'" \
+	    "exec curl -s --parallel --parallel-max 200 --config '$B/curl200.cfg'"
+	pairs=$BENCH_PAIRS
+	cpu=$(awk '{ print $2 + $3 }' "$B/a.t" | median)
+	ccpu=$(awk '{ print $2 + $3 }' "$B/b.t" | median)
+	echo "   CPU per request: drover $(awk -v c="$cpu" 'BEGIN { printf "%.3f", c / 200 }') ms (whole process), curl $(awk -v c="$ccpu" 'BEGIN { printf "%.3f", c / 200 }') ms"
+	kill "$httpd" 2>/dev/null
+else
+	echo "   node or curl is not installed: left out"
+fi
+echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
