@@ -1745,19 +1745,54 @@ run_gate_done(struct run *r, size_t i, bool approved, cJSON *outputs, const char
 /* What a gate shows its approvers: for a gate on a step, what the step
  * will run; for an approval step, what each step that waits only for it
  * will run, as far as it can be rendered yet. */
+/* The steps the gate of step *i lets run: the step itself when the gate
+ * stands beside its body, else (an approval step) those that wait for it. */
+static size_t
+gate_lets_run(struct run *r, const size_t *i, const size_t **who)
+{
+	if (step_of(r, *i)->gate != NULL) {
+		*who = i;
+		return 1;
+	}
+	*who = r->st[*i].users;
+	return r->st[*i].n_users;
+}
+
+bool
+run_gate_estimate(struct run *r, size_t i, struct cost_estimate *out)
+{
+	const size_t *who;
+	size_t n = gate_lets_run(r, &i, &who);
+	bool any = false;
+
+	memset(out, 0, sizeof *out);
+	out->bounded = out->priced = true;
+	for (size_t k = 0; k < n; k++) {
+		const struct body *b = body_for(step_of(r, who[k]), PHASE_MAIN);
+		struct cost_estimate c;
+
+		if (b->kind->ops == NULL || b->kind->ops->estimate == NULL ||
+		    !b->kind->ops->estimate(r, who[k], b, &c))
+			continue;
+		any = true;
+		out->low_usd += c.low_usd;
+		out->high_usd += c.high_usd;
+		out->tokens_low += c.tokens_low;
+		out->tokens_high += c.tokens_high;
+		out->bounded = out->bounded && c.bounded;
+		out->priced = out->priced && c.priced;
+	}
+	return any;
+}
+
 char *
 run_gate_content(struct run *r, size_t i, bool *complete)
 {
-	const struct step *s = step_of(r, i);
 	struct strbuf sb = STRBUF_INIT;
-	const size_t *who = &i;
-	size_t n = 1;
+	const size_t *who;
+	size_t n = gate_lets_run(r, &i, &who);
 
 	*complete = true;
-	if (s->gate == NULL) {
-		who = r->st[i].users;
-		n = r->st[i].n_users;
-	}
 	for (size_t k = 0; k < n; k++) {
 		const struct step *t = step_of(r, who[k]);
 		const struct body *b = body_for(t, PHASE_MAIN);

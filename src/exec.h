@@ -145,6 +145,9 @@ void run_refuse(struct run *r, const struct decision *d, const char *reason);
  * false while some of it cannot be known yet (a step it lets run waits
  * for other steps too).  Caller frees. */
 char *run_gate_content(struct run *r, size_t i, bool *complete);
+/* What the gate of step i lets run may cost (budget.h), summed over the
+ * steps whose kind can say: true with out filled, false when none can. */
+bool run_gate_estimate(struct run *r, size_t i, struct cost_estimate *out);
 
 /* How the run was started: its workflow, user, --auto-approve... */
 const struct engine_opts *run_opts(const struct run *r);

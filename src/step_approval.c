@@ -28,6 +28,7 @@
 
 #include "approvers.h"
 #include "argspec.h"
+#include "budget.h"
 #include "exec.h"
 #include "engine.h"
 #include "launch.h"
@@ -315,6 +316,7 @@ emit_waiting(struct gate_wait *w)
 	    .step = (int32_t)w->step, .attempt = 0, .exit_code = -1 };
 	struct strbuf who = STRBUF_INIT;
 	cJSON *p = cJSON_CreateObject(), *g = cJSON_AddObjectToObject(p, "gate"), *list;
+	struct cost_estimate est;
 
 	cJSON_AddStringToObject(g, "message", w->message);
 	if (w->content != NULL)
@@ -340,6 +342,16 @@ emit_waiting(struct gate_wait *w)
 	}
 	if (w->ap->inputs.n > 0)
 		cJSON_AddItemToObject(g, "inputs", argspecs_describe_json(&w->ap->inputs));
+	if (run_gate_estimate(w->run, w->step, &est)) {
+		cJSON *c = cJSON_AddObjectToObject(g, "estimate");
+
+		cJSON_AddNumberToObject(c, "low_usd", est.low_usd);
+		cJSON_AddNumberToObject(c, "high_usd", est.high_usd);
+		cJSON_AddNumberToObject(c, "tokens_low", (double)est.tokens_low);
+		cJSON_AddNumberToObject(c, "tokens_high", (double)est.tokens_high);
+		cJSON_AddBoolToObject(c, "bounded", est.bounded);
+		cJSON_AddBoolToObject(c, "priced", est.priced);
+	}
 	run_emit(w->run, &ev, p);
 }
 

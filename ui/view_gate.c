@@ -116,7 +116,7 @@ gate_view_draw(struct ui *ui, void *st, int y, int h)
 {
 	const struct gate_view *v = st;
 	const char *id, *s;
-	const cJSON *g = run_view_step_gate(ui, v->step, &id), *a, *in;
+	const cJSON *g = run_view_step_gate(ui, v->step, &id), *a, *in, *est;
 	int last = y + h - 1, width = COLS - 4, row = y + 1;
 	char buf[512], left[32];
 	int need;
@@ -162,10 +162,23 @@ gate_view_draw(struct ui *ui, void *st, int y, int h)
 	put_wrapped(&row, 2, width, last, "will run", json_str(g, "content") ?
 	    json_str(g, "content") : "(nothing to show yet: it depends on this decision)",
 	    A_BOLD);
-	/* What this version runs (commands, waits) is not priced: a step
-	 * reports its own cost_usd once it has run. */
-	put_wrapped(&row, 2, width, last, "cost", "not priced: commands report what they cost "
-	    "(cost_usd) once they have run", A_NORMAL);
+	/* An llm call is estimated; a command reports its own cost_usd once
+	 * it has run. */
+	if (cJSON_IsObject(est = cJSON_GetObjectItemCaseSensitive(g, "estimate"))) {
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(est, "bounded")))
+			snprintf(buf, sizeof buf, "$%.6f - $%.6f (%.0f - %.0f tokens, estimated)%s",
+			    json_num(est, "low_usd", 0), json_num(est, "high_usd", 0),
+			    json_num(est, "tokens_low", 0), json_num(est, "tokens_high", 0),
+			    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(est, "priced")) ? "" :
+			    "; a model has no price");
+		else
+			snprintf(buf, sizeof buf, "$%.6f or more (no max_tokens: no upper bound)",
+			    json_num(est, "low_usd", 0));
+		put_wrapped(&row, 2, width, last, "cost", buf, A_BOLD);
+	} else {
+		put_wrapped(&row, 2, width, last, "cost", "not priced: commands report what they "
+		    "cost (cost_usd) once they have run", A_NORMAL);
+	}
 	row++;
 	cJSON_ArrayForEach(in, cJSON_GetObjectItemCaseSensitive(g, "inputs")) {
 		const cJSON *val = cJSON_GetObjectItemCaseSensitive(v->inputs, json_str(in, "name"));

@@ -155,4 +155,24 @@ tui_keys q
 tui_wait "leaving a finished run says how it ended" "run $run succeeded"
 tui_stop
 
+# --- a gated llm call: the dialog shows the prompt and what it may cost ---
+long=$(printf '%0396d' 0)
+cat >"$T/ask.yaml" <<YAML
+name: ask
+steps:
+  - id: ask
+    approval: {message: "Spend on this?"}
+    llm: {base_url: "http://127.0.0.1:9/v1", model: gpt-4o-mini, prompt: "say $long", max_tokens: 50}
+YAML
+tui_start 100 30 "$DROVER" run ask.yaml
+tui_wait "a gated llm call is announced" 'ask waits for approval: Spend on this\?'
+tui_keys A
+tui_wait "its dialog shows the prompt it will send" 'will run +llm gpt-4o-mini'
+like "and its estimated cost (gpt-4o-mini: 100 tokens in, 1 to 50 out)" "$(tui_screen)" \
+	'cost +\$0\.000016 - \$0\.000045 \(101 - 150 tokens, estimated\)'
+run=$(last_run)
+"$DROVER" reject "$run" ask -m "too dear" >/dev/null 2>&1
+tui_wait "rejected from a shell, nothing is sent" 'rejected'
+tui_stop
+
 done_testing
