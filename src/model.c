@@ -101,6 +101,12 @@ model_step(struct model *m, const struct event *ev)
 		s->exit_code = ev->exit_code;
 	}
 	p = event_json(ev);
+	/* Each attempt's cost comes once, with the event that ends it. */
+	s->cost_usd += json_num(p, "cost_usd", 0);
+	s->tokens_in += (long long)json_num(p, "tokens_in", 0);
+	s->tokens_out += (long long)json_num(p, "tokens_out", 0);
+	if (step_status_final(ev->status) && ev->phase == PHASE_MAIN)
+		s->cached = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "cached"));
 	if (!model_take_str(&s->error, p, "error") && ev->status == ST_RUNNING) {
 		free(s->error);
 		s->error = NULL;
@@ -185,6 +191,18 @@ model_elapsed_us(const struct model *m, int64_t now_us)
 	if (m->started_us == 0)
 		return 0;
 	return (m->ended ? m->ended_us : now_us) - m->started_us;
+}
+
+void
+model_cost(const struct model *m, double *usd, long long *tokens_in, long long *tokens_out)
+{
+	*usd = 0;
+	*tokens_in = *tokens_out = 0;
+	for (size_t i = 0; i < m->wf->n_steps; i++) {
+		*usd += m->steps[i].cost_usd;
+		*tokens_in += m->steps[i].tokens_in;
+		*tokens_out += m->steps[i].tokens_out;
+	}
 }
 
 void

@@ -31,6 +31,9 @@ struct model_step {
 	cJSON *gate;			/* waiting for people: what the gate shows
 					 * (step_approval.c), else NULL */
 	uint64_t lines;			/* output lines so far, both streams */
+	double cost_usd;		/* what its attempts spent */
+	long long tokens_in, tokens_out;
+	bool cached;			/* its result was taken from the cache */
 };
 
 struct model {
@@ -60,6 +63,8 @@ void model_apply(struct model *m, const struct event *ev);
 /* How long the step has taken (so far, at now_us). */
 int64_t model_step_elapsed_us(const struct model *m, size_t i, int64_t now_us);
 int64_t model_elapsed_us(const struct model *m, int64_t now_us);
+/* What the run's steps spent so far. */
+void model_cost(const struct model *m, double *usd, long long *tokens_in, long long *tokens_out);
 /* Counts of steps per status, for a summary line. */
 void model_counts(const struct model *m, size_t counts[ST_CANCELLED + 1]);
 

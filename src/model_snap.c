@@ -40,6 +40,13 @@ snap_step(const struct model_step *s)
 	cJSON_AddNumberToObject(o, "ended_us", (double)s->ended_us);
 	cJSON_AddNumberToObject(o, "exit_code", s->exit_code);
 	cJSON_AddNumberToObject(o, "lines", (double)s->lines);
+	if (s->cost_usd > 0 || s->tokens_in > 0 || s->tokens_out > 0) {
+		cJSON_AddNumberToObject(o, "cost_usd", s->cost_usd);
+		cJSON_AddNumberToObject(o, "tokens_in", (double)s->tokens_in);
+		cJSON_AddNumberToObject(o, "tokens_out", (double)s->tokens_out);
+	}
+	if (s->cached)
+		cJSON_AddTrueToObject(o, "cached");
 	if (s->error != NULL)
 		cJSON_AddStringToObject(o, "error", s->error);
 	if (s->command != NULL && strlen(s->command) <= MODEL_SNAP_FIELD_MAX)
@@ -129,6 +136,10 @@ snap_take_step(struct model_step *s, const cJSON *o, char *msg, size_t size)
 	s->ended_us = (int64_t)t1;
 	s->exit_code = (int)code;
 	s->lines = (uint64_t)lines;
+	s->cost_usd = fmax(json_num(o, "cost_usd", 0), 0);
+	s->tokens_in = (long long)fmax(json_num(o, "tokens_in", 0), 0);
+	s->tokens_out = (long long)fmax(json_num(o, "tokens_out", 0), 0);
+	s->cached = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "cached"));
 	free(s->error);
 	s->error = json_str(o, "error") != NULL ? xstrdup(json_str(o, "error")) : NULL;
 	free(s->command);

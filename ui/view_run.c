@@ -350,17 +350,28 @@ run_view_header(struct ui *ui, void *st, char *buf, size_t size)
 	struct run_view *rv = st;
 	struct model *m = &rv->m;
 	size_t counts[ST_CANCELLED + 1], done;
-	char dur[32];
-	double progress = source_progress(rv->src);
+	char dur[32], cost[80] = "";
+	double progress = source_progress(rv->src), usd;
+	long long tin, tout;
+	const struct budget *b = &m->wf->budget;
 
 	model_counts(m, counts);
+	model_cost(m, &usd, &tin, &tout);
+	/* What the run spent, against its budget when it has one. */
+	if (b->given && b->has_cost)
+		snprintf(cost, sizeof cost, "  $%.4f of $%.4f", usd, b->max_cost);
+	else if (usd > 0 || tin + tout > 0)
+		snprintf(cost, sizeof cost, "  $%.4f", usd);
+	if (b->given && b->max_tokens > 0)
+		snprintf(cost + strlen(cost), sizeof cost - strlen(cost), "  %lld of %lld tokens",
+		    tin + tout, b->max_tokens);
 	done = counts[ST_SUCCEEDED] + counts[ST_FAILED] + counts[ST_TIMED_OUT] +
 	    counts[ST_SKIPPED] + counts[ST_UPSTREAM_FAILED] + counts[ST_CANCELLED];
 	ui_fmt_duration(model_elapsed_us(m, source_now(rv->src)), dur, sizeof dur);
-	snprintf(buf, size, " drover  run %lld  %s  %s %s  %s  %zu/%zu done%s%s%s",
+	snprintf(buf, size, " drover  run %lld  %s  %s %s  %s  %zu/%zu done%s%s%s%s",
 	    (long long)m->run, m->wf->name, glyph_run_status(m->status),
 	    m->ended || m->started_us == 0 ? run_status_name(m->status) : "running", dur, done,
-	    m->wf->n_steps, counts[ST_FAILED] + counts[ST_TIMED_OUT] > 0 ? "  failures!" : "",
+	    m->wf->n_steps, cost, counts[ST_FAILED] + counts[ST_TIMED_OUT] > 0 ? "  failures!" : "",
 	    progress >= 0 ? "  [replay]" : "", ui->paused ? "  [paused]" : "");
 }
 
@@ -632,6 +643,11 @@ run_view_draw_detail(struct ui *ui, struct run_view *rv, int y, int x, int h, in
 	    ms->attempt, ms->started_us ? t : "not started");
 	if (ms->exit_code >= 0)
 		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", exit %d", ms->exit_code);
+	if (ms->cached)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", cached");
+	if (ms->cost_usd > 0 || ms->tokens_in + ms->tokens_out > 0)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", $%.6f (%lld in, %lld out)",
+		    ms->cost_usd, ms->tokens_in, ms->tokens_out);
 	detail_line(&y, ymax, x, w, "status", buf, theme_attr(ui_status_role(ms->status)));
 	if (ms->command != NULL)
 		snprintf(buf, sizeof buf, "%s", ms->command);

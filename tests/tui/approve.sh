@@ -175,4 +175,22 @@ run=$(last_run)
 tui_wait "rejected from a shell, nothing is sent" 'rejected'
 tui_stop
 
+# --- what a run spends, in the header against its budget, and per step ---
+cat >"$T/spend.yaml" <<YAML
+name: spend
+limits: {budget: {max_cost: 0.05}}
+steps:
+  - id: pay
+    run: printf 'cost_usd=0.0123\\ntokens_in=1000\\ntokens_out=200\\n' >>"\$DROVER_OUTPUT"
+  - id: hold
+    run: while [ ! -e "$T/spent" ]; do sleep 0.05; done
+YAML
+tui_start 100 30 "$DROVER" run spend.yaml
+tui_wait "the header shows what the run spent of its budget" '\$0\.0123 of \$0\.0500'
+tui_keys g
+tui_wait "the step's detail shows its cost and tokens" '\$0\.012300 \(1000 in, 200 out\)'
+touch "$T/spent"
+tui_wait "and the run ends" '✓ succeeded'
+tui_stop
+
 done_testing
