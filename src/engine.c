@@ -1742,9 +1742,6 @@ run_gate_done(struct run *r, size_t i, bool approved, cJSON *outputs, const char
 	stage_next(r);
 }
 
-/* What a gate shows its approvers: for a gate on a step, what the step
- * will run; for an approval step, what each step that waits only for it
- * will run, as far as it can be rendered yet. */
 /* The steps the gate of step *i lets run: the step itself when the gate
  * stands beside its body, else (an approval step) those that wait for it. */
 static size_t
@@ -1785,6 +1782,9 @@ run_gate_estimate(struct run *r, size_t i, struct cost_estimate *out)
 	return any;
 }
 
+/* What a gate shows its approvers: for a gate on a step, what the step
+ * will run; for an approval step, what each step that waits only for it
+ * will run, as far as it can be rendered yet. */
 char *
 run_gate_content(struct run *r, size_t i, bool *complete)
 {
