@@ -128,6 +128,26 @@ conf_provider(const struct conf *c, const char *name)
 	return NULL;
 }
 
+struct ydoc *
+conf_read_yaml(const char *path, struct diags *d)
+{
+	void *ud[2] = { d, (void *)path };
+	struct ydoc *doc;
+	struct err e;
+	size_t len;
+	char *text = fs_read_file(path, 1u << 20, &len, &e);
+
+	if (text == NULL) {
+		diags_add(d, path, 0, 0, "%s", e.msg);
+		return NULL;
+	}
+	doc = ydoc_parse(text, len, on_problem, ud, &e);
+	free(text);
+	if (doc == NULL)
+		diags_add(d, path, e.line, e.col, "%s", e.msg);
+	return doc;
+}
+
 /* Reads one configuration file into c: the host's, then the user's. */
 static void
 conf_load_file(struct conf *c, char *path, struct diags *d)
@@ -135,24 +155,12 @@ conf_load_file(struct conf *c, char *path, struct diags *d)
 	static const char *const keys[] = {
 		"kill_grace", "process_tracking", "bell", "shared", "providers", "pricing", NULL,
 	};
-	size_t len;
-	struct ydoc *doc = NULL;
+	struct ydoc *doc;
 	struct ynode *root, *v;
-	void *ud[2] = { d, path };
 	struct err e;
-	char *text;
 
-	text = fs_read_file(path, 1u << 20, &len, &e);
-	if (text == NULL) {
-		diags_add(d, path, 0, 0, "%s", e.msg);
+	if ((doc = conf_read_yaml(path, d)) == NULL)
 		goto out;
-	}
-	doc = ydoc_parse(text, len, on_problem, ud, &e);
-	free(text);
-	if (doc == NULL) {
-		diags_add(d, path, e.line, e.col, "%s", e.msg);
-		goto out;
-	}
 	root = ydoc_root(doc);
 	if (root == NULL)
 		goto out;

@@ -31,6 +31,11 @@ struct conf {
 	struct prices pricing;	/* pricing: what it adds to or changes of the shipped prices */
 };
 
+/* Reads and parses a settings file (a configuration, the prices): NULL
+ * with its problem in d (path:line:col). */
+struct ydoc;
+struct ydoc *conf_read_yaml(const char *path, struct diags *d);
+
 /* The provider called name, or NULL. */
 const struct provider *conf_provider(const struct conf *c, const char *name);
 

@@ -82,6 +82,14 @@ netcall_stop(struct netcall *c)
 }
 
 void
+netcall_stop_attempt(struct attempt *a, bool force)
+{
+	(void)force;
+	if (a->state != NULL)
+		netcall_stop(a->state);
+}
+
+void
 netcall_fini(struct netcall *c)
 {
 	if (c->a == NULL)

@@ -44,6 +44,9 @@ int netcall_send(struct netcall *c, struct attempt *a, const struct http_request
 /* The attempt is stopped: drops the request and ends the attempt from the
  * loop, cancelled (the engine says timed out when it was that). */
 void netcall_stop(struct netcall *c);
+/* The same as a kind's stop op (exec.h), for a kind whose attempt state
+ * starts with its struct netcall. */
+void netcall_stop_attempt(struct attempt *a, bool force);
 void netcall_fini(struct netcall *c);
 
 /* Logs text, cut into lines, on the attempt's stream. */

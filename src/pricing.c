@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fsutil.h"
+#include "conf.h"
 #include "pricing.h"
 #include "xmalloc.h"
 #include "ydoc.h"
@@ -59,39 +59,18 @@ prices_set(struct prices *p, const char *model, double input, double output)
 	p->v[j].output = output;
 }
 
-static void
-on_problem(void *ud, int line, int col, const char *msg)
-{
-	void **args = ud;
-
-	diags_add(args[0], args[1], line, col, "%s", msg);
-}
-
 int
 prices_load_shipped(struct prices *p, struct diags *d)
 {
 	const char *env = getenv("DROVER_PRICING");
 	char *path = env != NULL && *env != '\0' ? xstrdup(env) :
 	    xstrdup(DROVER_DATADIR "/pricing.yaml");
-	size_t before = d->n, len;
-	void *ud[2] = { d, path };
+	size_t before = d->n;
 	struct ydoc *doc = NULL;
 	struct ynode *root, *v;
-	struct err e;
-	char *text;
 
-	if (access(path, F_OK) != 0 && env == NULL)
+	if ((access(path, F_OK) != 0 && env == NULL) || (doc = conf_read_yaml(path, d)) == NULL)
 		goto out;
-	if ((text = fs_read_file(path, 1u << 20, &len, &e)) == NULL) {
-		diags_add(d, path, 0, 0, "%s", e.msg);
-		goto out;
-	}
-	doc = ydoc_parse(text, len, on_problem, ud, &e);
-	free(text);
-	if (doc == NULL) {
-		diags_add(d, path, e.line, e.col, "%s", e.msg);
-		goto out;
-	}
 	if ((root = ydoc_root(doc)) == NULL || root->kind != YNODE_MAP ||
 	    (v = ynode_get(root, "models")) == NULL) {
 		diags_add(d, path, 1, 1, "a pricing file is a mapping with 'models:'");

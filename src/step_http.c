@@ -131,7 +131,7 @@ fail:
 /* ---- running ---- */
 
 struct http_call {
-	struct netcall c;
+	struct netcall c;	/* first: netcall_stop_attempt */
 	const struct http_spec *h;
 };
 
@@ -206,16 +206,6 @@ http_start(struct attempt *a, struct err *e)
 }
 
 static void
-http_stop(struct attempt *a, bool force)
-{
-	struct http_call *hc = a->state;
-
-	(void)force;
-	if (hc != NULL)
-		netcall_stop(&hc->c);
-}
-
-static void
 http_call_free(struct attempt *a)
 {
 	struct http_call *hc = a->state;
@@ -270,7 +260,7 @@ static const struct step_ops http_ops = {
 	.inputs = http_inputs,
 	.describe = http_describe,
 	.start = http_start,
-	.stop = http_stop,
+	.stop = netcall_stop_attempt,
 	.free = http_call_free,
 };
 

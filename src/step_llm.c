@@ -158,7 +158,7 @@ llm_url(struct run *r, size_t i, const struct llm_spec *l, struct err *e)
 }
 
 struct llm_call {
-	struct netcall c;
+	struct netcall c;	/* first: netcall_stop_attempt */
 	const struct llm_spec *l;
 	char *model;		/* as asked for */
 };
@@ -419,16 +419,6 @@ on_reply(struct attempt *a, struct http_response *res)
 }
 
 static void
-llm_stop(struct attempt *a, bool force)
-{
-	struct llm_call *lc = a->state;
-
-	(void)force;
-	if (lc != NULL)
-		netcall_stop(&lc->c);
-}
-
-static void
 llm_call_free(struct attempt *a)
 {
 	struct llm_call *lc = a->state;
@@ -471,7 +461,7 @@ static const struct step_ops llm_ops = {
 	.inputs = llm_inputs,
 	.describe = llm_describe,
 	.start = llm_start,
-	.stop = llm_stop,
+	.stop = netcall_stop_attempt,
 	.free = llm_call_free,
 };
 
