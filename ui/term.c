@@ -68,6 +68,24 @@ term_key_code(const char *seq)
 	return code;
 }
 
+/* Home and End as terminals send them whatever TERM says: tmux and
+ * screen send ESC [ 1 ~ and ESC [ 4 ~ under TERM=xterm-256color, whose
+ * entry says ESC O H and ESC O F.  A sequence curses does not know would
+ * reach the console as Esc (back) and three more keys. */
+static void
+term_home_end(void)
+{
+	static const char *const home[] = { "\033[1~", "\033[7~", "\033[H", "\033OH" };
+	static const char *const end[] = { "\033[4~", "\033[8~", "\033[F", "\033OF" };
+
+	for (size_t k = 0; k < 4; k++) {
+		if (key_defined(home[k]) <= 0)
+			define_key(home[k], KEY_HOME);
+		if (key_defined(end[k]) <= 0)
+			define_key(end[k], KEY_END);
+	}
+}
+
 static void
 term_handle(int sig, void (*fn)(int), struct sigaction *old)
 {
@@ -99,6 +117,7 @@ term_start(struct ui *ui)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	term_home_end();
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	key_paste_begin = term_key_code(PASTE_BEGIN);

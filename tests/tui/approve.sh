@@ -187,8 +187,8 @@ steps:
 YAML
 tui_start 100 30 "$DROVER" run spend.yaml
 tui_wait "the header shows what the run spent of its budget" '\$0\.0123 of \$0\.0500'
-tui_keys g
-tui_wait "the step's detail shows its cost and tokens" '\$0\.012300 \(1000 in, 200 out\)'
+tui_keys Home
+tui_wait "Home (as tmux sends it) selects the first step: its detail shows its cost and tokens" '\$0\.012300 \(1000 in, 200 out\)'
 touch "$T/spent"
 tui_wait "and the run ends" '✓ succeeded'
 tui_stop
