@@ -84,6 +84,8 @@ struct step_rt {
 	void *wait;			/* ... its kind's state */
 	struct loop_timer *retry_timer;
 	char *cache_key;	/* a step with `cache`: the key its result is kept under */
+	double budget_need;	/* waiting at the budget's gate: what it lacks */
+	long long budget_need_tokens;
 	cJSON *result;		/* what steps.ID reads */
 	cJSON *params;		/* tool steps: the rendered params */
 	int64_t started_us, ended_us;
@@ -109,7 +111,8 @@ struct run {
 	struct breakers *breakers;	/* ... and its circuit breakers */
 	struct prices prices;	/* read when first asked for */
 	bool prices_read;
-	struct budget_spend spend;	/* limits.budget: what the run spent */
+	struct budget budget;	/* limits.budget, raised by approvers (on_exceed: ask) */
+	struct budget_spend spend;	/* ... and what the run spent */
 	bool over_budget;	/* ... and it is over: the run stops */
 	struct mask *mask;
 	struct step_rt *st;
@@ -1071,10 +1074,10 @@ attempt_affordable(struct run *r, struct attempt *a, char *why, size_t size)
 	struct cost_estimate est;
 	bool known;
 
-	if (!r->wf->budget.given)
+	if (!r->budget.given)
 		return true;
 	known = a->ops->estimate != NULL && a->ops->estimate(r, a->step, a->body, &est);
-	return budget_admits(&r->wf->budget, &r->spend, known ? &est : NULL, why, size);
+	return budget_admits(&r->budget, &r->spend, known ? &est : NULL, why, size);
 }
 
 bool
@@ -1349,7 +1352,7 @@ run_spent(struct run *r, const struct attempt_result *res)
 {
 	char why[256];
 
-	switch (budget_add(&r->wf->budget, &r->spend, res->cost_usd,
+	switch (budget_add(&r->budget, &r->spend, res->cost_usd,
 	    res->tokens_in + res->tokens_out, why, sizeof why)) {
 	case 1:
 		emit_note(r, "warning", why);
@@ -1721,12 +1724,89 @@ run_wait(struct run *r, size_t i)
 	return &r->st[i].wait;
 }
 
+/* limits.budget, on_exceed: ask: a step whose worst case does not fit
+ * waits, before it starts, for someone to raise the budget or stop the
+ * run; true when it does.  (--auto-approve raises nothing: it stops, as
+ * on_exceed: stop does, when the attempt is refused.) */
+static bool
+budget_asks(struct run *r, size_t i)
+{
+	const struct body *b = body_for(step_of(r, i), PHASE_MAIN);
+	struct cost_estimate est;
+	struct strbuf sb = STRBUF_INIT;
+	char why[256];
+	struct err e;
+
+	if (!r->budget.ask || r->o.auto_approve || b->kind->ops->estimate == NULL ||
+	    !b->kind->ops->estimate(r, i, b, &est) ||
+	    budget_admits(&r->budget, &r->spend, &est, why, sizeof why))
+		return false;
+	r->st[i].budget_need = r->spend.usd + est.high_usd - r->budget.max_cost;
+	if (r->budget.max_tokens > 0 && r->spend.tokens + est.tokens_high > r->budget.max_tokens)
+		r->st[i].budget_need_tokens = r->spend.tokens + est.tokens_high -
+		    r->budget.max_tokens;
+	sb_addf(&sb, "Over budget: $%.6f spent of max_cost $%.6f, and step '%s' may cost up to "
+	    "$%.6f (projected $%.6f). Approve to raise the budget (raise_by, in dollars; "
+	    "default $%.6f, what it needs) or reject to stop the run.", r->spend.usd,
+	    r->budget.max_cost, step_of(r, i)->id, est.high_usd, r->spend.usd + est.high_usd,
+	    r->st[i].budget_need > 0 ? r->st[i].budget_need : 0);
+	r->st[i].waiting_on = step_approval_budget_gate();
+	if (step_approval_budget_ask(r, i, sb_str(&sb), &e) != STEP_WAITING) {
+		r->st[i].waiting_on = NULL;
+		sb_fini(&sb);
+		return false;
+	}
+	sb_fini(&sb);
+	r->st[i].waiting_on = NULL;
+	gate_waits(r, i, step_approval_budget_gate());
+	return true;
+}
+
+/* The budget gate of step i is decided: raised, the step goes back to be
+ * started; rejected, the run stops over budget. */
+static void
+budget_decided(struct run *r, size_t i, bool approved, cJSON *outputs, const char *error)
+{
+	struct step_rt *rt = &r->st[i];
+	double raise = json_num(outputs, "raise_by", NAN);
+	char *why;
+
+	if (!approved) {
+		why = xasprintf("over budget: %s", error);
+		r->over_budget = true;
+		step_finish(r, i, ST_FAILED, -1, NULL, why, NULL);
+		free(why);
+		cancel_run(r, false);
+		return;
+	}
+	if (isnan(raise) || raise < rt->budget_need)
+		raise = rt->budget_need > 0 ? rt->budget_need : 0;
+	r->budget.max_cost += raise;
+	if (rt->budget_need_tokens > 0)
+		r->budget.max_tokens += rt->budget_need_tokens;
+	run_note(r, "warning", "budget raised by $%.6f to $%.6f by %s, for step '%s'", raise,
+	    r->budget.max_cost, json_str(outputs, "by") != NULL ? json_str(outputs, "by") : "?",
+	    step_of(r, i)->id);
+	rt->budget_need = 0;
+	rt->budget_need_tokens = 0;
+	ready_push(r, i);
+}
+
 void
 run_gate_done(struct run *r, size_t i, bool approved, cJSON *outputs, const char *error)
 {
 	struct step_rt *rt = &r->st[i];
 	bool gate = rt->waiting_on == step_of(r, i)->gate;
 
+	if (rt->waiting_on == step_approval_budget_gate()) {
+		gate_ends(r, i);
+		budget_decided(r, i, approved, outputs, error);
+		cJSON_Delete(outputs);
+		drain_todo(r);
+		dispatch(r);
+		stage_next(r);
+		return;
+	}
 	gate_ends(r, i);
 	if (!approved) {
 		r->rejected = true;
@@ -1747,7 +1827,8 @@ run_gate_done(struct run *r, size_t i, bool approved, cJSON *outputs, const char
 static size_t
 gate_lets_run(struct run *r, const size_t *i, const size_t **who)
 {
-	if (step_of(r, *i)->gate != NULL) {
+	if (step_of(r, *i)->gate != NULL ||
+	    r->st[*i].waiting_on == step_approval_budget_gate()) {
 		*who = i;
 		return 1;
 	}
@@ -1841,9 +1922,11 @@ dispatch(struct run *r)
 		}
 		ready_remove_at(r, k);
 		r->st[i].in_ready = false;
+		k = 0;
+		if (budget_asks(r, i))
+			continue;	/* it waits for people to raise the budget */
 		r->st[i].attempts++;
 		attempt_begin(r, i, PHASE_MAIN, r->st[i].attempts);
-		k = 0;
 	}
 }
 
@@ -2307,10 +2390,6 @@ check_runnable(struct run *r, struct err *e)
 {
 	const struct workflow *wf = r->wf;
 
-	if (wf->budget.ask)
-		return err_set(e, "the workflow sets limits.budget.on_exceed: ask, which this "
-		    "version of drover cannot do yet (it stops the run instead with on_exceed: stop, "
-		    "the default)");
 	if (resources_given(&wf->default_resources))
 		return err_set(e, "the workflow sets defaults.resources, which this version of "
 		    "drover cannot apply to processes yet; remove it to run the workflow");
@@ -2432,6 +2511,7 @@ engine_new(const struct engine_opts *o, struct err *e)
 
 	r->o = *o;
 	r->wf = wf;
+	r->budget = wf->budget;
 	r->cmd_fd = r->sig_fd = r->out_fd = -1;
 	pthread_mutex_init(&r->decisions_lock, NULL);
 	r->started_us = o->started_at != 0 ? o->started_at : event_now();

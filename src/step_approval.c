@@ -514,8 +514,10 @@ on_gate_timeout(struct loop *l, void *ud)
 	wait_close(w, approve, inputs, "timeout", "no decision in time");
 }
 
+/* Opens the wait of gate b before step i; message, when not NULL, says
+ * what the gate asks instead of b's own. */
 static int
-approval_wait(struct run *r, size_t i, const struct body *b, struct err *e)
+gate_open(struct run *r, size_t i, const struct body *b, const char *message, struct err *e)
 {
 	const struct approval_spec *ap = b->spec;
 	const struct step *s = &run_opts(r)->wf->steps[i];
@@ -525,7 +527,9 @@ approval_wait(struct run *r, size_t i, const struct body *b, struct err *e)
 	w->step = i;
 	w->ap = ap;
 	w->is_gate = s->gate == b;
-	if (ap->message != NULL &&
+	if (message != NULL)
+		w->message = xstrdup(message);
+	else if (ap->message != NULL &&
 	    (w->message = step_render_shown(r, i, ap->message, TMPL_TEXT, e)) == NULL) {
 		free(w);
 		return -1;
@@ -551,7 +555,33 @@ approval_decide(struct run *r, size_t i, const struct body *b, cJSON **outputs, 
 {
 	if (run_opts(r)->auto_approve)
 		return approve_auto(r, i, b->spec, outputs, e);
-	return approval_wait(r, i, b, e);
+	return gate_open(r, i, b, NULL, e);
+}
+
+/* limits.budget's on_exceed: ask: a gate anyone who reaches the run may
+ * decide, with one input, raise_by (US dollars, at least 0). */
+extern const struct step_kind step_approval_kind;
+static struct arg_spec budget_raise = {
+	.name = (char *)"raise_by", .type = ARG_NUMBER, .has_min = true, .min = 0,
+	.min_len = -1, .max_len = -1,
+	.description = (char *)"US dollars added to max_cost (default: what the step needs)",
+};
+static struct approval_spec budget_gate_spec = {
+	.min_approvals = 1, .inputs = { &budget_raise, 1 },
+};
+static const struct body budget_gate = { .kind = &step_approval_kind,
+	.spec = &budget_gate_spec };
+
+const struct body *
+step_approval_budget_gate(void)
+{
+	return &budget_gate;
+}
+
+int
+step_approval_budget_ask(struct run *r, size_t i, const char *message, struct err *e)
+{
+	return gate_open(r, i, &budget_gate, message, e);
 }
 
 /* Why d may not decide the gate, or NULL when it may. */

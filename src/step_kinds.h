@@ -75,6 +75,14 @@ const struct body *step_kinds_target(const struct body *b);
  * call (step_mcp.c), which takes server and tool. */
 void step_http_request(struct ld *ld, struct ynode *n, struct body *b,
     const struct refctx *ctx);
+/* limits.budget's on_exceed: ask (step_approval.c): the gate step i waits
+ * at when it does not fit the budget, asking message, with one input,
+ * raise_by; STEP_WAITING, or -1 with e set.  The gate's body, for the
+ * engine to know its wait. */
+struct run;
+struct err;
+int step_approval_budget_ask(struct run *r, size_t i, const char *message, struct err *e);
+const struct body *step_approval_budget_gate(void);
 void step_mcp_call(struct body *b, char *server, char *tool, struct ynode *arguments);
 
 #endif

@@ -83,15 +83,57 @@ YAML
 out=$("$DROVER" run --no-tui "$T/unbounded.yaml" 2>&1); rc=$?
 is "an llm step without max_tokens under a budget is refused" "$rc" 2
 like "saying why" "$out" "step 'a' has no max_tokens, so what it may cost cannot be known"
+
+# --- on_exceed: ask: the step waits for someone to raise the budget ---
 cat >"$T/ask.yaml" <<YAML
 name: ask
-limits: {budget: {max_cost: 1, on_exceed: ask}}
+limits: {budget: {max_cost: 0.00008, on_exceed: ask}}
 steps:
-  - {id: a, run: "true"}
+  - id: one
+    llm: {base_url: "$HTTPD/llm/v1", model: gpt-4o-mini, prompt: "$long", max_tokens: 50}
+  - id: two
+    llm: {base_url: "$HTTPD/llm/v1", model: gpt-4o-mini, prompt: "$long", max_tokens: 50}
+  - id: three
+    run: echo after
 YAML
-out=$("$DROVER" run --no-tui "$T/ask.yaml" 2>&1); rc=$?
-is "on_exceed: ask is refused, not ignored" "$rc" 2
-like "saying what to do" "$out" "on_exceed: ask, which this version of drover cannot do yet"
+gate_of() {	# gate_of RUN: the message of the gate that waits in RUN, once there is one
+	i=0
+	until "$DROVER" ls --waiting --json | jq -e --argjson r "$1" 'any(.[]; .run == $r)' >/dev/null ||
+	    [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	"$DROVER" ls --waiting --json | jq -r --argjson r "$1" '.[] | select(.run == $r) | .gate.message'
+}
+sent=$(count /llm/v1/chat/completions)
+run=$("$DROVER" run --detach "$T/ask.yaml")
+like "a step that does not fit waits at a gate, saying what was spent and what it may cost" \
+	"$(gate_of "$run")" \
+	'^Over budget: \$0\.000045 spent of max_cost \$0\.000080, and step .two. may cost up to \$0\.000045 \(projected \$0\.000090\)'
+is "nothing of it was sent" "$(count /llm/v1/chat/completions)" $((sent + 1))
+is "it is waiting" "$(step_field "$run" two status)" waiting
+ok "an approver raises the budget" "$DROVER" approve "$run" two -i raise_by=0.0001
+"$DROVER" logs "$run" -f >/dev/null 2>&1
+is "then the step runs and the run succeeds" "$("$DROVER" show "$run" --json | jq -r .status)" succeeded
+is "its request was sent" "$(count /llm/v1/chat/completions)" $((sent + 2))
+log="$(dirname "$DROVER_DB")/runs/$("$DROVER" show "$run" --json | jq -r .uuid).log"
+like "by how much, and by whom, is recorded in the run" "$(cat "$log")" \
+	"budget raised by \\\$0\.000100 to \\\$0\.000180 by $(id -un), for step 'two'"
+is "the decision is in the approvals" \
+	"$("$DROVER" show "$run" --json | jq -r '.approvals[0] | "\(.step) \(.decision)"')" "two approved"
+
+run=$("$DROVER" run --detach "$T/ask.yaml")
+gate_of "$run" >/dev/null
+ok "rejecting stops the run" "$DROVER" reject "$run" two -m "not worth it"
+"$DROVER" logs "$run" -f >/dev/null 2>&1
+is "as budget_exceeded" "$("$DROVER" show "$run" --json | jq -r .status)" budget_exceeded
+is "the step failed, saying who stopped it" "$(step_field "$run" two error)" \
+	"over budget: rejected by $(id -un): not worth it"
+is "and nothing was sent for it" "$(count /llm/v1/chat/completions)" $((sent + 3))
+
+run=$("$DROVER" run --detach "$T/ask.yaml")
+gate_of "$run" >/dev/null
+"$DROVER" approve "$run" two >/dev/null 2>&1
+"$DROVER" logs "$run" -f >/dev/null 2>&1
+is "approved without raise_by, the budget grows by what the step needs" \
+	"$("$DROVER" show "$run" --json | jq -r .status)" succeeded
 
 # --- resume goes on from what was spent ---
 cat >"$T/resume.yaml" <<YAML

@@ -19,9 +19,6 @@ refused "resources" 'steps:
 refused "default resources" 'defaults: {resources: {memory: 1G}}
 steps:
   - {id: a, run: "true"}' "sets defaults.resources"
-refused "a budget that asks" 'limits: {budget: {max_cost: 1.0, on_exceed: ask}}
-steps:
-  - {id: a, run: "true"}' "sets limits.budget.on_exceed: ask"
 refused "for_each" 'steps:
   - {id: a, run: "true", for_each: "[1, 2]"}' "step 'a' uses for_each"
 printf 'name: other\nsteps:\n  - {id: x, run: "true"}\n' >"$T/other.yaml"
