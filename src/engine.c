@@ -405,6 +405,20 @@ emit_note(struct run *r, const char *level, const char *msg)
 	emit_json(r, &ev, p);
 }
 
+void
+run_circuit(struct run *r, const char *endpoint, const char *state, const char *message)
+{
+	struct event ev = { .type = EV_NOTE, .step = -1, .exit_code = -1 };
+	cJSON *p = cJSON_CreateObject(), *c;
+
+	cJSON_AddStringToObject(p, "level", "warning");
+	cJSON_AddStringToObject(p, "message", message);
+	c = cJSON_AddObjectToObject(p, "circuit");
+	cJSON_AddStringToObject(c, "endpoint", endpoint);
+	cJSON_AddStringToObject(c, "state", state);
+	emit_json(r, &ev, p);
+}
+
 int64_t
 run_number(const struct run *r)
 {

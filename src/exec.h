@@ -130,6 +130,9 @@ int64_t run_number(const struct run *r);
 /* Publishes a notice of the run ("warning" or "error"); secrets masked. */
 void run_note(struct run *r, const char *level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Publishes that endpoint's circuit (breaker.h) is now in state ("open",
+ * "half-open", "closed"): a warning, message, that carries both. */
+void run_circuit(struct run *r, const char *endpoint, const char *state, const char *message);
 /* Where a waiting step keeps the state of its kind (NULL otherwise). */
 void **run_wait(struct run *r, size_t i);
 /* Ends step i's wait (the kind has freed its state): approved, the step

@@ -43,6 +43,7 @@ model_fini(struct model *m)
 	}
 	free(m->steps);
 	free(m->user);
+	cJSON_Delete(m->circuits);
 	if (!m->wf_borrowed)
 		wf_free(m->wf);
 	memset(m, 0, sizeof *m);
@@ -128,6 +129,21 @@ model_step(struct model *m, const struct event *ev)
 	cJSON_Delete(p);
 }
 
+/* A note about a circuit ({"endpoint", "state"}) updates what the model
+ * knows of it. */
+static void
+model_circuit(struct model *m, const cJSON *c)
+{
+	const char *ep = json_str(c, "endpoint"), *state = json_str(c, "state");
+
+	if (ep == NULL || state == NULL)
+		return;
+	if (m->circuits == NULL)
+		m->circuits = cJSON_CreateObject();
+	cJSON_DeleteItemFromObjectCaseSensitive(m->circuits, ep);
+	cJSON_AddStringToObject(m->circuits, ep, state);
+}
+
 static void
 model_note(struct model *m, const struct event *ev)
 {
@@ -138,7 +154,22 @@ model_note(struct model *m, const struct event *ev)
 		v = json_str(p, "error");
 	if (v != NULL)
 		snprintf(m->note, sizeof m->note, "%s", v);
+	model_circuit(m, cJSON_GetObjectItemCaseSensitive(p, "circuit"));
 	cJSON_Delete(p);
+}
+
+size_t
+model_circuits_open(const struct model *m, const char **one)
+{
+	const cJSON *c;
+	size_t n = 0;
+
+	cJSON_ArrayForEach(c, m->circuits)
+		if (cJSON_IsString(c) && strcmp(c->valuestring, "closed") != 0) {
+			*one = c->string;
+			n++;
+		}
+	return n;
 }
 
 void

@@ -51,6 +51,7 @@ struct model {
 	long last_started;		/* the step that started last, or -1 */
 	unsigned gen;			/* changes with every change */
 	char note[256];			/* the latest notice or error of the run */
+	cJSON *circuits;		/* endpoint -> "open", "half-open", "closed" */
 };
 
 /* Takes ownership of wf. */
@@ -63,6 +64,9 @@ void model_apply(struct model *m, const struct event *ev);
 /* How long the step has taken (so far, at now_us). */
 int64_t model_step_elapsed_us(const struct model *m, size_t i, int64_t now_us);
 int64_t model_elapsed_us(const struct model *m, int64_t now_us);
+/* How many endpoints' circuits are not closed; *one, when there are, is
+ * one of them (valid until the model changes). */
+size_t model_circuits_open(const struct model *m, const char **one);
 /* What the run's steps spent so far. */
 void model_cost(const struct model *m, double *usd, long long *tokens_in, long long *tokens_out);
 /* Counts of steps per status, for a summary line. */

@@ -82,6 +82,8 @@ model_snap_part(const struct model *m, cJSON *o, size_t *from)
 		cJSON_AddStringToObject(o, "note", m->note);
 		cJSON_AddNumberToObject(o, "n_steps", (double)n);
 		cJSON_AddNumberToObject(o, "last_started", (double)m->last_started);
+		if (m->circuits != NULL)
+			cJSON_AddItemToObject(o, "circuits", cJSON_Duplicate(m->circuits, true));
 	}
 	cJSON_AddNumberToObject(o, "from", (double)*from);
 	steps = cJSON_AddArrayToObject(o, "steps");
@@ -157,6 +159,7 @@ static int
 snap_take_run(struct model *m, const cJSON *o, char *msg, size_t size)
 {
 	const char *status = json_str(o, "status"), *uuid = json_str(o, "uuid");
+	const cJSON *v;
 	double seq, n, code, t0, t1, last;
 	int rs = run_status_parse(status != NULL ? status : "");
 
@@ -183,6 +186,17 @@ snap_take_run(struct model *m, const cJSON *o, char *msg, size_t size)
 	m->ended_us = (int64_t)t1;
 	m->last_seq = (uint64_t)seq;
 	m->last_started = (long)last;
+	cJSON_Delete(m->circuits);
+	m->circuits = NULL;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(o, "circuits")) {
+		if (!cJSON_IsString(v) || v->string == NULL) {
+			snprintf(msg, size, "the snapshot's \"circuits\" are not endpoint: state");
+			return -1;
+		}
+		if (m->circuits == NULL)
+			m->circuits = cJSON_CreateObject();
+		cJSON_AddStringToObject(m->circuits, v->string, v->valuestring);
+	}
 	if (uuid != NULL)
 		snprintf(m->uuid, sizeof m->uuid, "%s", uuid);
 	free(m->user);

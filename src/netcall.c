@@ -17,6 +17,17 @@
 #define LOG_LINE_MAX 65536	/* longer lines are cut, as a command's are */
 
 static void
+circuit_changed(struct run *r, const char *endpoint, enum breaker_state st)
+{
+	char *msg = xasprintf("circuit %s: %s%s", breaker_state_name(st), endpoint,
+	    st == BREAKER_OPEN ? ": calls to it fail at once for now" :
+	    st == BREAKER_CLOSED ? ": its trial call worked" : ": one trial call goes through");
+
+	run_circuit(r, endpoint, breaker_state_name(st), msg);
+	free(msg);
+}
+
+static void
 on_response(struct http_response *res, void *ud)
 {
 	struct netcall *c = ud;
@@ -26,9 +37,7 @@ on_response(struct http_response *res, void *ud)
 	c->x = NULL;
 	if (breaker_record(run_breakers(c->a->run), c->endpoint, ok, c->trial,
 	    loop_now(run_loop(c->a->run)), &st))
-		run_note(c->a->run, "warning", "circuit %s: %s%s", breaker_state_name(st),
-		    c->endpoint, st == BREAKER_OPEN ? ": calls to it fail at once for now" :
-		    st == BREAKER_CLOSED ? ": its trial call worked" : "");
+		circuit_changed(c->a->run, c->endpoint, st);
 	c->trial = false;
 	c->fn(c->a, res);
 }
@@ -51,8 +60,7 @@ netcall_send(struct netcall *c, struct attempt *a, const struct http_request *rq
 		return err_set(e, "%s", why);
 	}
 	if (changed)
-		run_note(a->run, "warning", "circuit half-open: %s: one trial call goes through",
-		    c->endpoint);
+		circuit_changed(a->run, c->endpoint, BREAKER_HALF_OPEN);
 	netcall_logf(c, STREAM_STDERR, "%s", line);
 	c->x = http_send(run_http(a->run), rq, on_response, c, e);
 	return c->x != NULL ? 0 : -1;

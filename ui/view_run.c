@@ -354,6 +354,8 @@ run_view_header(struct ui *ui, void *st, char *buf, size_t size)
 	double progress = source_progress(rv->src), usd;
 	long long tin, tout;
 	const struct budget *b = &m->wf->budget;
+	const char *ep = NULL;
+	size_t open;
 
 	model_counts(m, counts);
 	model_cost(m, &usd, &tin, &tout);
@@ -365,6 +367,12 @@ run_view_header(struct ui *ui, void *st, char *buf, size_t size)
 	if (b->given && b->max_tokens > 0)
 		snprintf(cost + strlen(cost), sizeof cost - strlen(cost), "  %lld of %lld tokens",
 		    tin + tout, b->max_tokens);
+	if ((open = model_circuits_open(m, &ep)) == 1)
+		snprintf(cost + strlen(cost), sizeof cost - strlen(cost), "  circuit open: %.40s",
+		    ep);
+	else if (open > 1)
+		snprintf(cost + strlen(cost), sizeof cost - strlen(cost), "  %zu circuits open",
+		    open);
 	done = counts[ST_SUCCEEDED] + counts[ST_FAILED] + counts[ST_TIMED_OUT] +
 	    counts[ST_SKIPPED] + counts[ST_UPSTREAM_FAILED] + counts[ST_CANCELLED];
 	ui_fmt_duration(model_elapsed_us(m, source_now(rv->src)), dur, sizeof dur);
