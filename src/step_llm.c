@@ -349,7 +349,9 @@ take_reply(struct llm_call *lc, const struct http_response *res, struct attempt_
 
 	if (!cJSON_IsString(content)) {
 		out->status = ST_FAILED;
-		out->error = xstrdup(reply == NULL ? "the reply is not JSON" :
+		out->error = res->total_len > res->len ?
+		    xasprintf("the reply is longer than %d MiB", LLM_REPLY_KEEP >> 20) :
+		    xstrdup(reply == NULL ? "the reply is not JSON" :
 		    "the reply holds no choices[0].message.content");
 		cJSON_Delete(reply);
 		return;

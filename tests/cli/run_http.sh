@@ -209,6 +209,20 @@ like "the log says the rest was dropped" "$("$DROVER" logs "$run" get --stream s
 like "a body with NUL bytes is only counted in the log" "$("$DROVER" logs "$run" bin)" \
 	'\(4 bytes of binary data\)'
 
+# --- a server that sends 2 MB of headers ---
+run_wf headers <<YAML
+name: headers
+steps:
+  - id: get
+    http: {url: "$HTTPD/headers?n=2000"}
+  - id: few
+    depends_on: []
+    http: {url: "$HTTPD/headers?n=100"}
+YAML
+like "2 MB of headers fail the step (curl keeps at most 300 KB)" "$(step_field "$run" get error)" \
+	'^no response: Too large response headers'
+is "100 KB of them is fine" "$(step_field "$run" few outputs.headers.\"x-h99\" | wc -c)" 1001
+
 # --- hostile values ---
 run_wf inject -a v="$(printf 'x\r\nX-Evil: 1')" <<YAML
 name: inject

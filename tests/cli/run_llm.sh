@@ -80,6 +80,13 @@ is "the body is a chat completion request" "$body" \
 is "no key, no Authorization" "$(requests | jq -r '.[0].headers.authorization')" null
 is "a reply that is not a chat completion fails the step" "$(step_field "$run" a error)" \
 	"the reply holds no choices[0].message.content"
+run_wf huge <<YAML
+name: huge
+steps:
+  - id: a
+    llm: {base_url: "$HTTPD/big?bytes=5000000&x=", model: m, prompt: p}
+YAML
+is "a reply over 4 MiB fails, saying so" "$(step_field "$run" a error)" "the reply is longer than 4 MiB"
 
 # --- providers and keys from the configuration ---
 mkdir -p "$XDG_CONFIG_HOME/drover"

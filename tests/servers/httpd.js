@@ -16,6 +16,7 @@
 //   /drop                    closes the connection without answering
 //   /big?bytes=N             200 with N bytes of "x"
 //   /binary                  200 with bytes that include NUL
+//   /headers?n=N             200 with N headers of 1000 bytes each
 //   /llm/v1/chat/completions a chat completion whose usage is what drover
 //                            estimates: prompt tokens = characters of the
 //                            messages / 4 (rounded up), completion tokens =
@@ -98,6 +99,10 @@ const server = http.createServer((req, res) => {
 			return req.socket.destroy();
 		case 'big':
 			return send(res, 200, 'x'.repeat(Number(q.get('bytes'))), { 'Content-Type': 'text/plain' });
+		case 'headers':
+			for (let i = 0; i < Number(q.get('n')); i++)
+				res.setHeader('x-h' + i, 'v'.repeat(1000));
+			return send(res, 200, { headers: Number(q.get('n')) });
 		case 'binary':
 			res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
 			return res.end(Buffer.from([0x61, 0x00, 0x62, 0x0a]));
