@@ -5,8 +5,12 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "diag.h"
+#include "json.h"
 #include "show.h"
+#include "step_kinds.h"
 #include "store.h"
+#include "wf.h"
 
 static int cmd_show_exec(const struct cmd_ctx *, int, char **);
 
@@ -23,6 +27,36 @@ static const struct option options[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* What the workflow, as the run recorded it, says people must know of a
+ * step (step_kinds.h, notice): a "notice" of the step.  A workflow that
+ * no longer loads (its tools changed) says nothing. */
+static void
+add_notices(struct store *s, int64_t run, cJSON *r)
+{
+	struct diags d = DIAGS_INIT;
+	struct workflow *wf = NULL;
+	char *text = NULL, *file = NULL;
+	size_t len;
+	struct err e;
+	cJSON *st;
+
+	if (store_run_workflow(s, run, &text, &len, &file, &e) == 0)
+		wf = wf_load_text(file, text, len, &d);
+	cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(r, "steps")) {
+		const struct step *step = wf != NULL && json_str(st, "id") != NULL ?
+		    wf_find_step(wf, json_str(st, "id")) : NULL;
+		const struct body *b = step != NULL ? step_kinds_target(&step->body) : NULL;
+		const char *n = b != NULL && b->kind->notice != NULL ? b->kind->notice(b) : NULL;
+
+		if (n != NULL)
+			cJSON_AddStringToObject(st, "notice", n);
+	}
+	wf_free(wf);
+	diags_fini(&d);
+	free(text);
+	free(file);
+}
 
 static int
 cmd_show_exec(const struct cmd_ctx *ctx, int argc, char **argv)
@@ -45,6 +79,8 @@ cmd_show_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	if ((s = cmd_open_run(argv[optind], &run)) == NULL)
 		return EXIT_USAGE;
 	r = store_get_run(s, run, &e);
+	if (r != NULL)
+		add_notices(s, run, r);
 	store_close(s);
 	if (r == NULL) {
 		cmd_error("%s", e.msg);

@@ -248,6 +248,8 @@ show_steps(FILE *fp, const cJSON *steps, bool colour)
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "cached")) ? "  (cached)" : "");
 		if (err != NULL)
 			fprintf(fp, "%-*s    %s\n", w, "", err);
+		if (json_str(s, "notice") != NULL)
+			fprintf(fp, "%-*s    ! %s\n", w, "", json_str(s, "notice"));
 		show_interrupted(fp, s, w);
 	}
 }

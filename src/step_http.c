@@ -26,6 +26,7 @@
 #include "ydoc.h"
 
 #define HTTP_BODY_KEEP (1024 * 1024)
+#define INSECURE "TLS not verified (insecure: true)"
 
 struct http_spec {
 	struct ynode *url, *headers, *json, *body;	/* templated */
@@ -198,7 +199,7 @@ http_start(struct attempt *a, struct err *e)
 	if (hb.rq.timeout_ms == 0 && a->body->timeout_ms == 0)
 		hb.rq.timeout_ms = NETCALL_DEFAULT_TIMEOUT_MS;
 	line = xasprintf("> %s %s%s", hb.rq.method, hb.shown_url,
-	    hb.rq.insecure ? "  (TLS not verified: insecure)" : "");
+	    hb.rq.insecure ? "  (" INSECURE ")" : "");
 	rc = netcall_send(&hc->c, a, &hb.rq, line, on_response, e);
 	free(line);
 	http_built_fini(&hb);
@@ -227,7 +228,7 @@ http_describe(struct attempt *a)
 
 	if (url == NULL)
 		return NULL;
-	s = xasprintf("%s %s%s", h->method, url, h->insecure ? " (TLS not verified)" : "");
+	s = xasprintf("%s %s%s", h->method, url, h->insecure ? " (" INSECURE ")" : "");
 	free(url);
 	return s;
 }
@@ -350,7 +351,7 @@ http_what(const struct body *b)
 {
 	const struct http_spec *h = b->spec;
 
-	return xasprintf("http %s%s", h->method, h->insecure ? " (TLS not verified)" : "");
+	return xasprintf("http %s%s", h->method, h->insecure ? " (" INSECURE ")" : "");
 }
 
 static void
@@ -359,7 +360,15 @@ http_detail(const struct body *b, char *buf, size_t size)
 	const struct http_spec *h = b->spec;
 
 	snprintf(buf, size, "%s %s%s", h->method, h->url != NULL ? h->url->str : "",
-	    h->insecure ? "  [TLS not verified]" : "");
+	    h->insecure ? "  [" INSECURE "]" : "");
+}
+
+static const char *
+http_notice(const struct body *b)
+{
+	const struct http_spec *h = b->spec;
+
+	return h->insecure ? INSECURE : NULL;
 }
 
 const struct step_kind step_http_kind = {
@@ -370,6 +379,7 @@ const struct step_kind step_http_kind = {
 	.fini = http_fini,
 	.what = http_what,
 	.detail = http_detail,
+	.notice = http_notice,
 	.ops = &http_ops,
 };
 

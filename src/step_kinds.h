@@ -55,6 +55,10 @@ struct step_kind {
 	/* What it does as written (a command, a target) on one line of at
 	 * most size bytes, for the console's detail pane.  Optional. */
 	void (*detail)(const struct body *b, char *buf, size_t size);
+	/* What people must be told of the body as written beyond what it
+	 * does (a request that does not verify TLS), in a few words; NULL
+	 * when nothing.  Optional. */
+	const char *(*notice)(const struct body *b);
 
 	/* Running (exec.h).  A kind that calls a tool: the tool, whose body
 	 * runs in b's place, and (when args is not NULL) the args it is

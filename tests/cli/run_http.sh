@@ -209,6 +209,23 @@ like "the log says the rest was dropped" "$("$DROVER" logs "$run" get --stream s
 like "a body with NUL bytes is only counted in the log" "$("$DROVER" logs "$run" bin)" \
 	'\(4 bytes of binary data\)'
 
+# --- insecure: true is flagged wherever the request shows ---
+run_wf insecure <<YAML
+name: insecure
+steps:
+  - id: get
+    http: {url: "$HTTPD/status/200?insecure", insecure: true}
+  - id: safe
+    http: {url: "$HTTPD/status/200?safe"}
+YAML
+like "drover show flags a request that does not verify TLS" "$("$DROVER" show "$run")" \
+	'^ +! TLS not verified \(insecure: true\)$'
+is "show --json too, on that step only" \
+	"$("$DROVER" show "$run" --json | jq -c '[.steps[] | .notice]')" \
+	'["TLS not verified (insecure: true)",null]'
+like "and so does its log" "$("$DROVER" logs "$run" get)" '\(TLS not verified \(insecure: true\)\)$'
+like "and drover graph" "$("$DROVER" graph "$T/insecure.yaml")" 'http GET \(TLS not verified'
+
 # --- a server that sends 2 MB of headers ---
 run_wf headers <<YAML
 name: headers
