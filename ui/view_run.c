@@ -431,6 +431,9 @@ run_view_draw_node(struct ui *ui, struct run_view *rv, size_t i, int y, int x, i
 	ui_fmt_duration(model_step_elapsed_us(&rv->m, i, source_now(rv->src)), t, sizeof t);
 	if (ms->started_us == 0)
 		t[0] = '\0';
+	/* A step that failed on an open circuit says so where its time goes. */
+	if (ms->error != NULL && strncmp(ms->error, "circuit open", 12) == 0)
+		snprintf(t, sizeof t, "circuit");
 	mvaddnstr(y, x + w - NODE_TIME, t, NODE_TIME);
 	attrset(A_NORMAL);
 }

@@ -200,12 +200,14 @@ limits: {circuit_breaker: {failures: 2, window: 1m, open_for: 1h}}
 steps:
   - {id: a, http: {url: "http://127.0.0.1:9/"}, allow_failure: true}
   - {id: b, http: {url: "http://127.0.0.1:9/"}, allow_failure: true}
+  - {id: c, http: {url: "http://127.0.0.1:9/"}, allow_failure: true}
   - id: hold
     run: while [ ! -e "$T/circuit-go" ]; do sleep 0.05; done
 YAML
 tui_start 100 30 "$DROVER" run circuit.yaml
 tui_wait "two failed calls open the endpoint's circuit: the header says so" \
 	'circuit open: http://127\.0\.0\.1:9'
+tui_wait "a step that failed at once on it is marked in the graph" '✗ c +circuit'
 touch "$T/circuit-go"
 tui_wait "the run goes on to its end" '✓ succeeded'
 tui_stop
