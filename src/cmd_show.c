@@ -28,9 +28,10 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* What the workflow, as the run recorded it, says people must know of a
- * step (step_kinds.h, notice): a "notice" of the step.  A workflow that
- * no longer loads (its tools changed) says nothing. */
+/* What people must know of a step: what the workflow, as the run recorded
+ * it, says (step_kinds.h, notice), or that its model had no price (its
+ * outputs say priced: false): a "notice" of the step.  A workflow that no
+ * longer loads (its tools changed) says nothing. */
 static void
 add_notices(struct store *s, int64_t run, cJSON *r)
 {
@@ -48,7 +49,10 @@ add_notices(struct store *s, int64_t run, cJSON *r)
 		    wf_find_step(wf, json_str(st, "id")) : NULL;
 		const struct body *b = step != NULL ? step_kinds_target(&step->body) : NULL;
 		const char *n = b != NULL && b->kind->notice != NULL ? b->kind->notice(b) : NULL;
+		const cJSON *outputs = cJSON_GetObjectItemCaseSensitive(st, "outputs");
 
+		if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(outputs, "priced")))
+			n = "model not priced: its cost counts as 0";
 		if (n != NULL)
 			cJSON_AddStringToObject(st, "notice", n);
 	}

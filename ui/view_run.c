@@ -659,6 +659,8 @@ run_view_draw_detail(struct ui *ui, struct run_view *rv, int y, int x, int h, in
 	if (ms->cost_usd > 0 || ms->tokens_in + ms->tokens_out > 0)
 		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", $%.6f (%lld in, %lld out)",
 		    ms->cost_usd, ms->tokens_in, ms->tokens_out);
+	if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(ms->outputs, "priced")))
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", model not priced");
 	detail_line(&y, ymax, x, w, "status", buf, theme_attr(ui_status_role(ms->status)));
 	if (ms->command != NULL)
 		snprintf(buf, sizeof buf, "%s", ms->command);

@@ -148,6 +148,10 @@ YAML
 is "an unknown model still runs" "$rc" 0
 is "and costs 0" "$(step_field "$run" a cost_usd)" 0
 is "flagged as not priced" "$(step_field "$run" a outputs.priced)" false
+like "drover show says so" "$("$DROVER" show "$run")" '^ +! model not priced: its cost counts as 0$'
+is "show --json too, on that step only" \
+	"$("$DROVER" show "$run" --json | jq -c '[.steps[] | .notice]')" \
+	'["model not priced: its cost counts as 0",null]'
 like "with a warning" "$(cat "$T/unknown.out")" \
 	"step 'a': model 'no-such-model' has no price in the pricing file or the configuration"
 is "a reply without usage costs 0" "$(step_field "$run" b cost_usd)" 0

@@ -212,4 +212,27 @@ touch "$T/circuit-go"
 tui_wait "the run goes on to its end" '✓ succeeded'
 tui_stop
 
+# --- an llm call whose model has no price says so in its detail ---
+if command -v node >/dev/null 2>&1; then
+	start_httpd
+	cat >"$T/unpriced.yaml" <<YAML
+name: unpriced
+steps:
+  - id: ask
+    llm: {base_url: "$HTTPD/llm/v1", model: house-model-9, prompt: hello, max_tokens: 5}
+  - id: hold
+    run: while [ ! -e "$T/unpriced-go" ]; do sleep 0.05; done
+YAML
+	tui_start 100 30 "$DROVER" run unpriced.yaml
+	tui_wait "the run reaches its second step" '▶ hold|hold +running'
+	tui_keys g
+	tui_wait "the llm step's detail says its model is not priced" \
+		'succeeded, attempt 1, .*\(2 in, 5 out\), model not priced'
+	touch "$T/unpriced-go"
+	tui_wait "and the run ends" '✓ succeeded'
+	tui_stop
+else
+	echo "# node is not installed: the unpriced model's console check is not run"
+fi
+
 done_testing
