@@ -8,6 +8,8 @@
  *   store_writer.c  the writer thread that stores a run's events
  *   store_query.c   the runs as ls and show read them
  *   store_events.c  a run's event stream and log chunks
+ *   store_cache.c   reading and dropping the result cache
+ *   store_stats.c   a workflow's recent history (stats.h)
  */
 #ifndef DROVER_STORE_IMPL_H
 #define DROVER_STORE_IMPL_H
