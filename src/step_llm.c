@@ -375,6 +375,8 @@ take_reply(struct llm_call *lc, const struct http_response *res, struct attempt_
 	cJSON_AddStringToObject(out->outputs, "text", content->valuestring);
 	cJSON_AddItemToObject(out->outputs, "json", json != NULL ? json : cJSON_CreateNull());
 	cJSON_AddStringToObject(out->outputs, "model", priced_as);
+	cJSON_AddStringToObject(out->outputs, "provider", lc->l->provider != NULL ?
+	    lc->l->provider : lc->c.endpoint != NULL ? lc->c.endpoint : "");
 	if (cJSON_IsString(finish))
 		cJSON_AddStringToObject(out->outputs, "finish_reason", finish->valuestring);
 	else

@@ -158,6 +158,9 @@ struct step {
 	/* graph, filled by wf_graph */
 	size_t *deps;		/* indices into workflow.steps, in file order */
 	size_t n_deps;
+	/* steps whose results its fields read (steps.ID), by wf_check */
+	size_t *reads;
+	size_t n_reads;
 	int level;		/* within its section; -1 in a cycle */
 	size_t group;		/* index of its parallel group's first member */
 };

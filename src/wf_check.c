@@ -99,10 +99,21 @@ written_as_steps(const struct refcheck *rc, size_t offset)
 	return strncmp(p, "steps", 5) == 0 || strncmp(p, ".results", 8) == 0;
 }
 
+/* Step self reads the results of step i (wf.h: reads). */
+static void
+note_read(struct step *self, size_t i)
+{
+	for (size_t k = 0; k < self->n_reads; k++)
+		if (self->reads[k] == i)
+			return;
+	self->reads = xappend_room(self->reads, self->n_reads, sizeof *self->reads);
+	self->reads[self->n_reads++] = i;
+}
+
 static void
 check_step(struct refcheck *rc, const char *member, size_t offset)
 {
-	const struct workflow *wf = rc->ld->wf;
+	struct workflow *wf = rc->ld->wf;
 	const struct refctx *ctx = &rc->ref->ctx;
 	const struct step *target = wf_find_step(wf, member);
 
@@ -137,6 +148,8 @@ check_step(struct refcheck *rc, const char *member, size_t offset)
 	}
 	if (ctx->step == NO_STEP)
 		return;
+	if (target->index != ctx->step)
+		note_read(&wf->steps[ctx->step], target->index);
 	if (target->index == ctx->step) {
 		if (!ctx->self_ok)
 			ref_err(rc, offset, "step '%s' reads its own results here; that works only in "

@@ -841,6 +841,7 @@ step_fini(struct step *st)
 		expr_free(st->repeat->until);
 	free(st->repeat);
 	free(st->deps);
+	free(st->reads);
 }
 
 void
