@@ -153,7 +153,8 @@ static void
 conf_load_file(struct conf *c, char *path, struct diags *d)
 {
 	static const char *const keys[] = {
-		"kill_grace", "process_tracking", "bell", "shared", "providers", "pricing", NULL,
+		"kill_grace", "process_tracking", "bell", "shared", "providers", "pricing", "alerts",
+		NULL,
 	};
 	struct ydoc *doc;
 	struct ynode *root, *v;
@@ -201,6 +202,8 @@ conf_load_file(struct conf *c, char *path, struct diags *d)
 		conf_providers(c, path, v, d);
 	if ((v = ynode_get(root, "pricing")) != NULL)
 		prices_read(&c->pricing, v, path, d);
+	if ((v = ynode_get(root, "alerts")) != NULL)
+		alerts_read(&c->alerts, v, path, d);
 out:
 	ydoc_free(doc);
 }
@@ -240,5 +243,6 @@ conf_fini(struct conf *c)
 	}
 	free(c->providers);
 	prices_fini(&c->pricing);
+	alerts_fini(&c->alerts);
 	memset(c, 0, sizeof *c);
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "alerts.h"
 #include "diag.h"
 #include "pricing.h"
 #include "proctrack.h"
@@ -29,6 +30,7 @@ struct conf {
 	struct provider *providers;
 	size_t n_providers;
 	struct prices pricing;	/* pricing: what it adds to or changes of the shipped prices */
+	struct alert_rules alerts;	/* alerts: rules judged when a run ends */
 };
 
 /* Reads and parses a settings file (a configuration, the prices): NULL

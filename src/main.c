@@ -18,7 +18,8 @@
 
 extern const struct command cmd_validate_entry, cmd_run_entry, cmd_ls_entry, cmd_show_entry,
     cmd_logs_entry, cmd_resume_entry, cmd_retry_entry, cmd_cancel_entry, cmd_graph_entry,
-    cmd_approve_entry, cmd_reject_entry, cmd_cache_entry, cmd_report_entry, cmd_doctor_entry;
+    cmd_approve_entry, cmd_reject_entry, cmd_cache_entry, cmd_report_entry, cmd_alerts_entry,
+    cmd_doctor_entry;
 /* In ui/cmd_console.c. */
 extern const struct command cmd_console_entry, cmd_attach_entry, cmd_replay_entry;
 extern const struct cmd_console cmd_console_hooks;
@@ -39,6 +40,7 @@ static const struct command *const commands[] = {
 	&cmd_graph_entry,
 	&cmd_cache_entry,
 	&cmd_report_entry,
+	&cmd_alerts_entry,
 	&cmd_doctor_entry,
 };
 

@@ -75,6 +75,13 @@ on_history_error(void *ud, const char *msg)
 	cmd_error("the history cannot be written: %s (the run waits until it can)", msg);
 }
 
+/* What alert rules did after the run: "drover: alert ... fired: ...". */
+static void
+say_alert(const char *line)
+{
+	cmd_error("%s", line);
+}
+
 struct catch_up {
 	struct printer *pr;
 	uint64_t until;		/* print events before this seq */
@@ -453,6 +460,8 @@ out:
 	 * its own. */
 	ctl_free(ctl);
 	runlock_release(lock, ended);
+	if (ended)
+		alerts_after_run(&conf.alerts, s, o->wf->name, run, say_alert);
 	engine_free(en);
 	proctrack_run_free(procs);
 	ring_reader_free(view);

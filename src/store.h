@@ -172,6 +172,30 @@ int store_cache_each(struct store *s, const char *workflow, store_run_fn *fn, vo
  * many. */
 int store_cache_clear(struct store *s, const char *workflow, int64_t *dropped, struct err *e);
 
+/* ---- what alert rules read and record (alerts.h) ---- */
+
+/* The runs (of workflow, unless NULL) started at or after since_us. */
+struct store_window {
+	size_t started, ended, succeeded;
+	size_t errors;		/* ended failed, timed out or over budget */
+	double cost_usd;
+};
+int store_window_runs(struct store *s, const char *workflow, int64_t since_us,
+    struct store_window *w, struct err *e);
+/* The durations (ms) of step's succeeded, uncached ends in those runs;
+ * *v is the caller's to free. */
+int store_window_durations(struct store *s, const char *workflow, const char *step,
+    int64_t since_us, double **v, size_t *n, struct err *e);
+/* Records rule name's state as judged now after run: 1 when this call
+ * made it start firing (one caller wins, whoever else judges at once), 0
+ * when not, -1 with e set. */
+int store_alert_set(struct store *s, const char *name, bool firing, double value,
+    int64_t now_us, int64_t run, struct err *e);
+/* Every rule's recorded state, as {"name", "firing", "value",
+ * "checked_at_us", "fired_at_us" (or null), "fired" (times), "run"}, to
+ * fn one at a time. */
+int store_alert_each(struct store *s, store_run_fn *fn, void *ud, struct err *e);
+
 /* A number that changes whenever another connection commits to the
  * database (PRAGMA data_version): polling it costs no reading. */
 int64_t store_data_version(struct store *s);

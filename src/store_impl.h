@@ -10,6 +10,7 @@
  *   store_events.c  a run's event stream and log chunks
  *   store_cache.c   reading and dropping the result cache
  *   store_stats.c   a workflow's recent history (stats.h)
+ *   store_alerts.c  what alert rules read, and their state
  *   report_cost.c   the cost report, read through SQL as these files do
  */
 #ifndef DROVER_STORE_IMPL_H

@@ -176,6 +176,15 @@ static const char *const store_migrations[] = {
 	"  saved_usd REAL NOT NULL DEFAULT 0,"
 	"  last_hit INTEGER,"
 	"  PRIMARY KEY (workflow, step, key));",
+	/* 4: the state of alert rules. */
+	"CREATE TABLE alerts ("
+	"  name TEXT PRIMARY KEY,"
+	"  firing INTEGER NOT NULL DEFAULT 0,"
+	"  value REAL,"
+	"  checked_at INTEGER NOT NULL,"
+	"  fired_at INTEGER,"
+	"  fired INTEGER NOT NULL DEFAULT 0,"
+	"  run_id INTEGER);",
 };
 
 #define STORE_VERSION ((int)(sizeof store_migrations / sizeof store_migrations[0]))

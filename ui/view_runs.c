@@ -37,6 +37,7 @@ struct runs_view {
 	char filter[128];
 	int64_t data_version, loaded_us;
 	cJSON *mine;		/* the gates the user may decide (store_waiting_gates) */
+	char alerts[160];	/* the alert rules firing, for the header, or "" */
 	int pin;		/* the selection is that pinned run, or -1: in rows */
 };
 
@@ -183,6 +184,39 @@ runs_load(struct ui *ui, struct runs_view *v, bool oldest, int64_t before)
 	ui->dirty = true;
 }
 
+struct firing {
+	char *buf;
+	size_t size, len;
+	int n;
+};
+
+static int
+note_firing(void *ud, cJSON *st)
+{
+	struct firing *f = ud;
+
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "firing")) && f->len < f->size &&
+	    f->n++ < 2)
+		f->len += (size_t)snprintf(f->buf + f->len, f->size - f->len, "%s%s",
+		    f->n > 1 ? ", " : "", run_str(st, "name"));
+	cJSON_Delete(st);
+	return 0;
+}
+
+/* The alert rules firing (alerts.h), as the history has them now. */
+static void
+runs_load_alerts(struct ui *ui, struct runs_view *v)
+{
+	struct firing f = { v->alerts, sizeof v->alerts, 0, 0 };
+	struct err e;
+
+	v->alerts[0] = '\0';
+	if (store_alert_each(ui->st, note_firing, &f, &e) < 0)
+		v->alerts[0] = '\0';
+	else if (f.n > 2 && f.len < f.size)
+		snprintf(v->alerts + f.len, f.size - f.len, " and %d more", f.n - 2);
+}
+
 /* The gates waiting for this user, as the history has them now. */
 static void
 runs_load_mine(struct ui *ui, struct runs_view *v)
@@ -268,6 +302,7 @@ runs_refresh(struct ui *ui, struct runs_view *v, bool force)
 	v->data_version = dv;
 	first = v->n == 0;
 	runs_load_mine(ui, v);
+	runs_load_alerts(ui, v);
 	/* The same stretch of the list again, new runs on top when it starts
 	 * there, and the same run selected. */
 	sel_id = v->n > 0 ? run_id(v->rows[v->sel]) : 0;
@@ -465,8 +500,8 @@ runs_view_header(struct ui *ui, void *st, char *buf, size_t size)
 {
 	const struct runs_view *v = st;
 
-	snprintf(buf, size, " drover  runs%s%s%s", v->filter[0] ? "  filter: " : "", v->filter,
-	    ui->paused ? "  [paused]" : "");
+	snprintf(buf, size, " drover  runs%s%s%s%s%s", v->filter[0] ? "  filter: " : "", v->filter,
+	    ui->paused ? "  [paused]" : "", v->alerts[0] ? "  ALERT firing: " : "", v->alerts);
 }
 
 static void

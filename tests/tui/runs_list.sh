@@ -1,6 +1,7 @@
 #!/bin/sh
 # runs_list.sh - the runs list over a long history (tmux): it pages through
-# every run, G reaches the oldest, and a filter finds runs however old.
+# every run, G reaches the oldest, and a filter finds runs however old; a
+# firing alert rule is named in its header.
 . "${TOP_SRCDIR:-.}/tests/tap.sh"
 . "$TOP_SRCDIR/tests/tui/tmux.sh"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 is not installed"
@@ -74,6 +75,14 @@ tui_keys Enter
 tui_wait "Enter opens the selected run" 'run 1500 +ancient'
 tui_keys q
 tui_wait "q goes back to the list where it was" '^ . +1500 succeeded'
+
+# An alert rule that fires is named in the list's header, while it fires.
+mkdir -p "$XDG_CONFIG_HOME/drover"
+printf 'alerts:\n  - {name: ancient failing, workflow: ancient, metric: error_rate, above: 0}\n' \
+	>"$XDG_CONFIG_HOME/drover/config.yaml"
+"$DROVER" run --no-tui ancient.yaml >/dev/null 2>&1
+tui_wait "a firing alert is named in the header" 'drover  runs  ALERT firing: ancient failing'
+like "on the first line" "$(row 1)" 'ALERT firing: ancient failing'
 tui_stop
 
 done_testing

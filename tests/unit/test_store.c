@@ -1427,7 +1427,7 @@ test_migrations(void **state)
 	char older[200];
 
 	store_close(s);
-	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 4);
 	/* Opening again migrates nothing and loses nothing. */
 	s = open_store(fx->path);
 	assert_int_equal(store_find_run(s, "1", &found, &e), 0);
@@ -1436,19 +1436,30 @@ test_migrations(void **state)
 	s = store_open(fx->path, true, &e);
 	assert_non_null(s);
 	store_close(s);
-	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 4);
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM runs"), 1);
 
+	/* A history of schema 3 gets the alerts' states. */
+	sql_exec(fx->path, "DROP TABLE alerts");
+	sql_exec(fx->path, "PRAGMA user_version = 3");
+	s = open_store(fx->path);
+	store_close(s);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = "
+	    "'alerts'"), 1);
+
 	/* A history of schema 2 gets the cache. */
+	sql_exec(fx->path, "DROP TABLE alerts");
 	sql_exec(fx->path, "DROP TABLE cache");
 	sql_exec(fx->path, "PRAGMA user_version = 2");
 	s = open_store(fx->path);
 	store_close(s);
-	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 4);
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = "
 	    "'cache'"), 1);
 
 	/* A history of schema 1 gets the approvals' reason and hash. */
+	sql_exec(fx->path, "DROP TABLE alerts");
 	sql_exec(fx->path, "DROP TABLE cache");
 	sql_exec(fx->path, "ALTER TABLE approvals DROP COLUMN reason");
 	sql_exec(fx->path, "ALTER TABLE approvals DROP COLUMN hash");
@@ -1457,7 +1468,7 @@ test_migrations(void **state)
 	s = store_open(fx->path, true, &e);
 	assert_non_null(s);
 	store_close(s);
-	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 4);
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM pragma_table_info('approvals')"
 	    " WHERE name IN ('reason', 'hash')"), 2);
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM runs"), 1);
@@ -1477,10 +1488,10 @@ test_migrations(void **state)
 	sql_exec(older, "CREATE TABLE unrelated (x)");
 	s = open_store(older);
 	store_close(s);
-	assert_int_equal(sql_int(older, "PRAGMA user_version"), 3);
+	assert_int_equal(sql_int(older, "PRAGMA user_version"), 4);
 	assert_int_equal(sql_int(older, "SELECT count(*) FROM sqlite_master WHERE name IN"
-	    " ('workflows', 'runs', 'steps', 'attempts', 'logs', 'events', 'approvals', 'cache')"),
-	    8);
+	    " ('workflows', 'runs', 'steps', 'attempts', 'logs', 'events', 'approvals', 'cache',"
+	    " 'alerts')"), 9);
 }
 
 static void
