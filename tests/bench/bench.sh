@@ -263,4 +263,46 @@ else
 	echo "   node or curl is not installed: left out"
 fi
 echo
+
+# 8. statistics over a long history: a workflow of 10 steps with 10,000
+#    past runs (one real run, copied in SQL with its steps: running 10,000
+#    would take the benchmark's whole time), then report profile (two
+#    windows of the last 100 runs, the graph, verdicts) and report cost
+#    (every run) as whole processes.  Budget: 50 ms for the statistics.
+echo "8. statistics over 10,000 past runs (budget 50 ms)"
+fresh
+{
+	printf 'name: stats10\nsteps:\n'
+	for i in $(seq 1 10); do printf '  - {id: s%d, run: "echo %d"}\n' "$i" "$i"; done
+} >"$B/stats10.yaml"
+"$DROVER" run --no-tui "$B/stats10.yaml" >/dev/null 2>&1
+if command -v sqlite3 >/dev/null 2>&1; then
+	sqlite3 "$DROVER_DB" "WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
+		INSERT INTO runs (id, uuid, workflow_id, workflow, file, args, user, host, pid, pid_start,
+		    status, exit_code, started_at, ended_at, duration_ms, cost_usd)
+		SELECT i, printf('%08x-0000-4000-8000-000000000000', i), workflow_id, workflow, file, args,
+		    user, host, pid, pid_start, 'succeeded', 0, started_at - i * 60000000,
+		    ended_at - i * 60000000, duration_ms + i % 7, 0.001 * (i % 5)
+		FROM n, (SELECT * FROM runs WHERE id = 1);
+		INSERT INTO steps (run_id, idx, id, section, kind, status, attempts, exit_code, started_at,
+		    ended_at, duration_ms, outputs)
+		SELECT r.id, s.idx, s.id, s.section, s.kind, s.status, s.attempts, s.exit_code,
+		    s.started_at, s.ended_at, s.duration_ms + r.id % 11, s.outputs
+		FROM runs r, steps s WHERE r.id > 1 AND s.run_id = 1;"
+	"$DROVER" run --no-tui "$B/stats10.yaml" >/dev/null 2>&1
+	last=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+	for what in "report profile $last" "report cost"; do
+		: >"$B/s.t"
+		for i in $(seq 0 "$BENCH_PAIRS"); do
+			"$TIMEIT" "$B/s.t" sh -c "exec '$DROVER' $what --json" >/dev/null 2>&1
+		done
+		sed -i 1d "$B/s.t"
+		printf '   %-36s median %s ms (%s-%s), %d runs, whole process\n' "$what" \
+		    "$(awk '{ print $1 }' "$B/s.t" | median)" "$(awk '{ print $1 }' "$B/s.t" | sort -n | head -1)" \
+		    "$(awk '{ print $1 }' "$B/s.t" | sort -n | tail -1)" "$BENCH_PAIRS"
+	done
+else
+	echo "   sqlite3 is not installed: left out"
+fi
+echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
