@@ -223,7 +223,8 @@ load_runs(struct store *s, const char *workflow, int64_t before, struct wf_stats
 
 #define DAY_US (86400LL * 1000000)
 
-/* Runs started per day over the last STATS_DAYS days, by UTC day. */
+/* Runs that ended, per UTC day they started, over the last STATS_DAYS
+ * days: a run still going is no failure of its day. */
 static int
 load_days(struct store *s, const char *workflow, int64_t now_us, struct wf_stats *ws,
     struct err *e)
@@ -233,7 +234,8 @@ load_days(struct store *s, const char *workflow, int64_t now_us, struct wf_stats
 	int rc;
 
 	rc = store_prepare(s->db, "SELECT started_at / ?3, count(*), sum(status = 'succeeded')"
-	    " FROM runs WHERE workflow = ?1 AND started_at >= ?2 GROUP BY 1", &st);
+	    " FROM runs WHERE workflow = ?1 AND started_at >= ?2 AND ended_at IS NOT NULL"
+	    " GROUP BY 1", &st);
 	if (rc != SQLITE_OK)
 		return store_errf(e, s->db, rc, "cannot read the history of '%s'", workflow);
 	sqlite3_bind_text(st, 1, workflow, -1, SQLITE_STATIC);
