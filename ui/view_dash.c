@@ -512,7 +512,7 @@ dash_draw_timeline(struct dash_view *v, const struct model *m, int64_t now, int 
     int h, int w, bool labelled)
 {
 	int idw = labelled ? (COLS / 5 < 8 ? 8 : COLS / 5 > 20 ? 20 : COLS / 5) : 0;
-	int bx = x + (labelled ? 6 + idw + 1 : 0), bw = x + w - bx - 1;
+	int bx = x + (labelled ? 6 + idw : 0) + 1, bw = x + w - bx - 1;
 	int64_t total = model_elapsed_us(m, now);
 	char end[32];
 	attr_t head = theme_attr(ROLE_DIM) | A_BOLD;
@@ -533,6 +533,7 @@ dash_draw_timeline(struct dash_view *v, const struct model *m, int64_t now, int 
 		const struct model_step *ms;
 		double from, len;
 
+		ui_fill(y + 1 + r, x, w, A_NORMAL);
 		if (i >= m->wf->n_steps)
 			continue;
 		ms = &m->steps[i];
@@ -565,27 +566,29 @@ dash_draw(struct ui *ui, void *st, int y, int h)
 	dash_draw_time(v, m, now, y);
 	y += 1 + dash_draw_budget(v, m, y + 1);
 	y += dash_draw_workflow(v, m, y);
-	for (int r = y; r < end; r++)
-		ui_fill(r, 0, COLS, A_NORMAL);
 	/* What is left: the table and the timeline, a heading each. */
 	left = end - y;
 	rows = wide ? left - 1 : (left - 2) / 2;
-	if (rows < 1)
-		return;
 	if ((size_t)rows > n)
 		rows = (int)n;
-	v->rows = rows;
-	if (v->top + (size_t)rows > n)
-		v->top = n - (size_t)rows;
-	if (wide) {
-		int tw = TABLE_FIXED + TABLE_ID_MAX;
+	if (rows >= 1) {
+		v->rows = rows;
+		if (v->top + (size_t)rows > n)
+			v->top = n - (size_t)rows;
+		if (wide) {
+			int tw = TABLE_FIXED + TABLE_ID_MAX;
 
-		dash_draw_table(v, m, now, y, 0, rows, tw);
-		dash_draw_timeline(v, m, now, y, tw + 1, rows, COLS - tw - 1, false);
-	} else {
-		dash_draw_table(v, m, now, y, 0, rows, COLS);
-		dash_draw_timeline(v, m, now, y + rows + 1, 0, rows, COLS, true);
+			dash_draw_table(v, m, now, y, 0, rows, tw);
+			dash_draw_timeline(v, m, now, y, tw, rows, COLS - tw, false);
+			y += 1 + rows;
+		} else {
+			dash_draw_table(v, m, now, y, 0, rows, COLS);
+			dash_draw_timeline(v, m, now, y + rows + 1, 0, rows, COLS, true);
+			y += 2 + 2 * rows;
+		}
 	}
+	for (; y < end; y++)
+		ui_fill(y, 0, COLS, A_NORMAL);
 }
 
 static void
