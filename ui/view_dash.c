@@ -376,18 +376,21 @@ dash_draw_workflow(struct dash_view *v, const struct model *m, int y)
 {
 	const struct wf_stats *ws = &v->ws;
 	int x = dash_row(y, "WORKFLOW", theme_attr(ROLE_ACCENT) | A_BOLD);
-	/* The charts: the days, and as many of the runs as fit. */
-	size_t k = ws->runs < (size_t)(COLS - 50) ? ws->runs : COLS > 50 ? (size_t)(COLS - 50) : 0;
-	int sw = k > STATS_DAYS ? (int)k : STATS_DAYS;
-	const struct run_point *last = ws->points + ws->runs - k;
 	double days[STATS_DAYS], series[STATS_WINDOW], lo = 0, hi = 0;
+	const struct run_point *last;
 	char buf[160], a[32], b[32];
+	size_t k, fit = COLS > 50 ? (size_t)(COLS - 50) : 0;
+	int sw;
 
 	x += put(y, x, COLS - x, A_BOLD, m->wf->name);
 	if (ws->runs == 0) {
 		put(y, x, COLS - x, A_NORMAL, "  no history: no run of it has ended before this one");
 		return 1;
 	}
+	/* The charts: the days, and as many of the runs as fit. */
+	k = ws->runs < fit ? ws->runs : fit;
+	sw = k > STATS_DAYS ? (int)k : STATS_DAYS;
+	last = ws->points + ws->runs - k;
 	snprintf(buf, sizeof buf, "  its last %zu run%s before this one", ws->runs,
 	    ws->runs == 1 ? "" : "s");
 	put(y, x, COLS - x, A_NORMAL, buf);
