@@ -5,7 +5,8 @@
 # sleeps, a live run shows an ETA range, and its ETA and timeline change
 # as its steps finish; the critical path of a diamond is marked on its
 # long branch; a step made slow by an arg is SLOW; at 80x24 under LANG=C
-# every section is there in ASCII, no step name cut but by an ellipsis.
+# every section is there in ASCII, no step name cut but by an ellipsis;
+# steps that do not fit scroll.
 . "${TOP_SRCDIR:-.}/tests/tap.sh"
 . "$TOP_SRCDIR/tests/tui/tmux.sh"
 trap 'tui_stop; tap_end' EXIT
@@ -166,6 +167,31 @@ for name in fetch quick-branch long-branch-of-the-diamond-graph merge; do
 done
 like "the long name is cut with one in the table" "$s" 'long-branch-of-the-diamond-g[a-z]*~'
 like "the critical path is marked in ASCII" "$(row_of merge)" '^ o v  merge '
+tui_stop
+
+# ---- more steps than fit at 80x24: the table and the timeline scroll
+# together.
+{
+	echo "name: many"
+	echo "steps:"
+	for i in $(seq -w 1 20); do
+		printf '  - id: step-%s\n    run: "true"\n' "$i"
+	done
+} >"$T/many.yaml"
+"$DROVER" run --no-tui many.yaml >/dev/null 2>&1
+tui_start 80 24 "$DROVER" attach "$(last_run)"
+tui_wait "a run of 20 steps opens" 'run [0-9]+ +many'
+tui_keys d
+tui_wait "its dashboard starts at the first step" ' ✓  step-01 '
+unlike "the last is not in view" "$(tui_screen)" 'step-20'
+tui_keys G
+tui_wait "G scrolls to the last step, in the table" ' ✓  step-20 .* 1$'
+like "and in the timeline" "$(from TIMELINE)" ' step-20 '
+unlike "the first is out of view" "$(tui_screen)" 'step-01'
+tui_keys g j
+tui_wait "g then j scrolls a step down from the top" ' ✓  step-09 '
+like "in the table" "$(tui_screen | sed -n '/^CP ST STEP/{n;p;}')" ' step-02 '
+like "and in the timeline" "$(tui_screen | sed -n '/TIMELINE/{n;p;}')" ' step-02 '
 tui_stop
 
 done_testing
