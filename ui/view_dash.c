@@ -446,7 +446,9 @@ dash_step_marks(const struct dash_view *v, const struct model *m, size_t i, int 
 	    glyph_status(m->steps[i].status));
 }
 
-/* The steps from v->top, h rows after a heading, w columns from x. */
+/* The steps from v->top, h rows after a heading, w columns from x.  After
+ * the marks and the id, a blank apart: TIME, P50 and P95 (7 columns
+ * each), NOTE (4), COST (9), TRY (3). */
 static void
 dash_draw_table(struct dash_view *v, const struct model *m, int64_t now, int y, int x, int h,
     int w)
@@ -462,7 +464,7 @@ dash_draw_table(struct dash_view *v, const struct model *m, int64_t now, int y, 
 	put(y, x, w, head, buf);
 	for (int r = 0; r < h; r++) {
 		size_t i = v->top + (size_t)r;
-		const struct model_step *ms = &m->steps[i];
+		const struct model_step *ms;
 		const struct step_stats *ss;
 		double el;
 		bool slow;
@@ -470,6 +472,7 @@ dash_draw_table(struct dash_view *v, const struct model *m, int64_t now, int y, 
 		ui_fill(y + 1 + r, x, w, A_NORMAL);
 		if (i >= m->wf->n_steps)
 			continue;
+		ms = &m->steps[i];
 		ss = v->hist[i];
 		el = (double)model_step_elapsed_us(m, i, now) / 1000;
 		slow = ms->started_us != 0 && stats_is_slow(ss, el);
