@@ -66,8 +66,9 @@ struct wf_stats {
 	struct run_point *points;	/* runs of them */
 	struct step_stats *steps;	/* each step id seen, by id (strcmp) */
 	size_t n_steps;
-	/* Runs started per day, for the last STATS_DAYS days (today last),
-	 * and how many of them succeeded: from every run, not the window. */
+	/* Runs that ended, by the day they started, for the last STATS_DAYS
+	 * days (today last), and how many of them succeeded: from every
+	 * run, not the window. */
 #define STATS_DAYS 14
 	unsigned per_day[STATS_DAYS], ok_per_day[STATS_DAYS];
 };

@@ -26,17 +26,59 @@ struct acc {
 	bool streak;		/* every succeeded one so far had those outputs */
 };
 
+/* The steps seen so far, indexed by id: a window holds a step's record
+ * once per run, so a workflow of thousands of steps is found in as many
+ * thousand records each time. */
 struct accs {
 	struct acc *v;
 	size_t n, cap;
+	size_t *slots;		/* open addressing: index + 1, 0 free */
+	size_t n_slots;		/* a power of two, more than twice n */
 };
+
+static size_t
+id_hash(const char *id)
+{
+	size_t h = 2166136261u;	/* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)id; *p != '\0'; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+/* The slot that has id, or the free one where it goes. */
+static size_t *
+acc_slot(const struct accs *a, const char *id)
+{
+	size_t i = id_hash(id) & (a->n_slots - 1);
+
+	while (a->slots[i] != 0 && strcmp(a->v[a->slots[i] - 1].ss.id, id) != 0)
+		i = (i + 1) & (a->n_slots - 1);
+	return &a->slots[i];
+}
+
+static void
+acc_grow(struct accs *a)
+{
+	size_t *old = a->slots, n_old = a->n_slots;
+
+	a->n_slots = n_old ? n_old * 2 : 64;
+	a->slots = xcalloc(a->n_slots, sizeof *a->slots);
+	for (size_t i = 0; i < n_old; i++)
+		if (old[i] != 0)
+			*acc_slot(a, a->v[old[i] - 1].ss.id) = old[i];
+	free(old);
+}
 
 static struct acc *
 acc_of(struct accs *a, const char *id)
 {
-	for (size_t i = a->n; i-- > 0;)
-		if (strcmp(a->v[i].ss.id, id) == 0)
-			return &a->v[i];
+	size_t *slot;
+
+	if (2 * (a->n + 1) > a->n_slots)
+		acc_grow(a);
+	if (*(slot = acc_slot(a, id)) != 0)
+		return &a->v[*slot - 1];
 	if (a->n == a->cap) {
 		a->cap = a->cap ? a->cap * 2 : 16;
 		a->v = xreallocarray(a->v, a->cap, sizeof *a->v);
@@ -44,7 +86,8 @@ acc_of(struct accs *a, const char *id)
 	memset(&a->v[a->n], 0, sizeof a->v[a->n]);
 	a->v[a->n].ss.id = xstrdup(id);
 	a->v[a->n].streak = true;
-	return &a->v[a->n++];
+	*slot = ++a->n;
+	return &a->v[a->n - 1];
 }
 
 /* One step record of a run of the window, newest run first. */
@@ -128,6 +171,7 @@ load_steps(struct store *s, const char *workflow, int64_t before, struct wf_stat
 		free(x->outputs);
 	}
 	free(a.v);
+	free(a.slots);
 	qsort(ws->steps, ws->n_steps, sizeof *ws->steps, cmp_stats_id);
 	if (rc != SQLITE_DONE)
 		return store_errf(e, s->db, rc, "cannot read the history of '%s'", workflow);
@@ -179,7 +223,8 @@ load_runs(struct store *s, const char *workflow, int64_t before, struct wf_stats
 
 #define DAY_US (86400LL * 1000000)
 
-/* Runs started per day over the last STATS_DAYS days, by UTC day. */
+/* Runs that ended, per UTC day they started, over the last STATS_DAYS
+ * days: a run still going is no failure of its day. */
 static int
 load_days(struct store *s, const char *workflow, int64_t now_us, struct wf_stats *ws,
     struct err *e)
@@ -189,7 +234,8 @@ load_days(struct store *s, const char *workflow, int64_t now_us, struct wf_stats
 	int rc;
 
 	rc = store_prepare(s->db, "SELECT started_at / ?3, count(*), sum(status = 'succeeded')"
-	    " FROM runs WHERE workflow = ?1 AND started_at >= ?2 GROUP BY 1", &st);
+	    " FROM runs WHERE workflow = ?1 AND started_at >= ?2 AND ended_at IS NOT NULL"
+	    " GROUP BY 1", &st);
 	if (rc != SQLITE_OK)
 		return store_errf(e, s->db, rc, "cannot read the history of '%s'", workflow);
 	sqlite3_bind_text(st, 1, workflow, -1, SQLITE_STATIC);

@@ -117,6 +117,13 @@ glyph_ellipsis(void)
 	return unicode ? "\u2026" : "~";
 }
 
+/* A bullet: in ASCII too, nothing a status or a line is drawn with. */
+const char *
+glyph_critical(void)
+{
+	return unicode ? "\u25cf" : "o";
+}
+
 /* How the character at the start of s is drawn: its bytes as they are
  * (*show NULL) or a stand-in of *show_len bytes; returns its columns and
  * sets *used to its bytes.  What is not safe on a terminal (termtext.h)

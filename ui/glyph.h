@@ -33,6 +33,8 @@ const char *glyph_hline(void);
 const char *glyph_vline(void);
 const char *glyph_arrow(void);
 const char *glyph_ellipsis(void);
+/* What marks a step on the critical path (the dashboard). */
+const char *glyph_critical(void);
 
 /* Draws at most maxw columns of s (len bytes) at the cursor of win, with
  * tabs expanded to stops of 8, what is not safe on a terminal as its

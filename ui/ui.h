@@ -130,8 +130,9 @@ struct view_ops {
 };
 
 /* The views (view_*.c).  view_run's arg: the int64_t run to open;
- * view_gate's: the size_t step of the open run whose gate it shows. */
-extern const struct view_ops view_runs, view_run, view_gate;
+ * view_gate's: the size_t step of the open run whose gate it shows;
+ * view_dash's: none (it shows the open run). */
+extern const struct view_ops view_runs, view_run, view_gate, view_dash;
 
 /* One key binding of a view, or of every view (keys.c).  The table a view
  * holds is the one source of its keys' dispatch, help and footer. */
@@ -273,6 +274,9 @@ const cJSON *run_view_gate(const struct ui *ui, int64_t *run, size_t *step);
 const cJSON *run_view_step_gate(const struct ui *ui, size_t step, const char **id);
 /* The same for the step with this id. */
 const cJSON *run_view_gate_named(const struct ui *ui, const char *id);
+/* The open run's model, for the views over the run view, and in *now
+ * the time it is shown at (a replay's clock); NULL when no run is open. */
+const struct model *run_view_model(const struct ui *ui, int64_t *now);
 /* Whether a gate of the open run waits (the footer offers A). */
 bool ui_gate_waits(const struct ui *ui);
 /* Sends a decision on step's gate to the open run's process; the answer

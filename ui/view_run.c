@@ -1002,6 +1002,17 @@ ui_decide(struct ui *ui, const char *step, bool approve, const char *comment,
 		    "rejecting", step, (long long)rv->m.run);
 }
 
+const struct model *
+run_view_model(const struct ui *ui, int64_t *now)
+{
+	const struct run_view *rv = run_view_of(ui);
+
+	if (rv == NULL)
+		return NULL;
+	*now = source_now(rv->src);
+	return &rv->m;
+}
+
 bool
 ui_gate_waits(const struct ui *ui)
 {
@@ -1130,6 +1141,12 @@ act_gate(struct ui *ui, void *st, int key)
 }
 
 static void
+act_dash(struct ui *ui, void *st, int key)
+{
+	ui_open(ui, &view_dash, NULL);
+}
+
+static void
 act_follow(struct ui *ui, void *st, int key)
 {
 	struct log_pane *lp = &((struct run_view *)st)->log;
@@ -1197,6 +1214,8 @@ static const struct binding run_bindings[] = {
 	{ M_RUN, { 'v' }, "v", "graph or list of steps", "list", 0, act_list },
 	{ M_RUN, { '/' }, "/", "find a step by id", "find", 0, act_find },
 	{ M_RUN, { 'n' }, "n", "next step matching the search", NULL, 0, act_find_next },
+	{ M_RUN, { 'd' }, "d", "the dashboard: time left, budget, steps against their history",
+	    "dash", 0, act_dash },
 	{ M_RUN | M_LOG, { 'f' }, "f", "follow the log as it grows", "follow", 0, act_follow },
 	{ M_RUN | M_LOG, { 'c' }, "c", "cancel the run (asks first)", "cancel",
 	    K_CHANGES | K_LIVE_RUN, act_cancel },

@@ -169,11 +169,15 @@ fi
 echo
 
 # 5. the console: CPU per frame of a 1,000-step graph (budget 2 ms; the
-#    layout is made once per run), and bytes sent to the terminal.
+#    layout is made once per run), the same for the dashboard of that run
+#    with 1,000 past runs recorded first (its open reads their history,
+#    as it does again when a step finishes, at most once a second), and
+#    bytes sent to the terminal.
 echo "5. the console"
 gendag 1000
 "$BENCH_BIN/bench_frame" "$B/dag1000/dag.yaml" 80 24
 "$BENCH_BIN/bench_frame" "$B/dag1000/dag.yaml" 200 50
+"$BENCH_BIN/bench_frame" -d 1000 "$B/dag1000/dag.yaml" 80 24
 export XDG_CONFIG_HOME="$B/config" LANG=C.UTF-8
 mkdir -p "$XDG_CONFIG_HOME/drover" && ln -s "$TOP_SRCDIR/themes" "$XDG_CONFIG_HOME/drover/themes"
 unset NO_COLOR

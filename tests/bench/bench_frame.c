@@ -1,9 +1,9 @@
 /* bench_frame.c - CPU time to open a workflow's run view (load and lay
  * out its graph) and to draw one frame of it, through the console's own
  * code and the view's own hooks, into a curses screen whose output goes
- * to /dev/null.
+ * to /dev/null; with -d, the same for the dashboard over it.
  *
- *   bench_frame FILE [COLS ROWS]
+ *   bench_frame [-d PAST] FILE [COLS ROWS]
  *
  * The run is recorded in a scratch history, and its events reach it as
  * they do a run of another process: a store writer commits them and the
@@ -12,6 +12,14 @@
  * each frame a few steps change status, the view takes them in, and the
  * selection walks the graph (the j key) so the viewport moves.  Budget
  * (DESIGN.md): 2 ms per frame of a 1,000-step graph.
+ *
+ * -d PAST records PAST ended runs of the workflow first, through the same
+ * writer (every step ran, for a time of its own), and measures the
+ * dashboard over the run view instead: its open reads their history; each
+ * frame a few steps change status, as above, some of them finishing, and
+ * j scrolls its table.  A finished step has the history read again at
+ * most once a second, never per frame (the frames here take less than
+ * one): what each read costs is the open's figure.
  */
 #include "config.h"
 
@@ -81,6 +89,53 @@ record(struct store *s, const struct workflow *wf)
 	return run;
 }
 
+/* PAST runs of wf that ended, as a writer stores a run's events: each
+ * step of run r takes a time of its own that varies from run to run, and
+ * the run ends with its longest step. */
+static void
+record_past(struct store *s, const struct workflow *wf, int past)
+{
+	for (int r = 0; r < past; r++) {
+		struct ring *ring = ring_new(8 << 20);
+		struct ring_reader *gate = ring_reader_new(ring, true);
+		int64_t run = record(s, wf), t0 = event_now(), longest = 0;
+		struct store_writer *w = store_writer_start(s, run, gate, NULL, NULL);
+		struct event end = { .type = EV_RUN_END, .status = RUN_SUCCEEDED, .step = -1,
+		    .exit_code = 0 };
+		struct err e;
+
+		for (size_t i = 0; i < wf->n_steps; i++) {
+			int64_t took = (int64_t)(100 + i * 37 % 900 + (size_t)r * 13 % 50) * 1000;
+			struct event ev = { .type = EV_STEP, .status = ST_RUNNING,
+			    .step = (int32_t)i, .attempt = 1, .exit_code = -1, .ts = t0 };
+
+			if (ring_put(ring, &ev) < 0)
+				goto full;
+			ev.status = ST_SUCCEEDED;
+			ev.exit_code = 0;
+			ev.ts = t0 + took;
+			if (ring_put(ring, &ev) < 0)
+				goto full;
+			if (took > longest)
+				longest = took;
+		}
+		end.ts = t0 + longest;
+		if (ring_put(ring, &end) < 0)
+			goto full;
+		ring_close(ring);
+		if (store_writer_join(w, &e) < 0) {
+			fprintf(stderr, "bench_frame: %s\n", e.msg);
+			exit(1);
+		}
+		ring_reader_free(gate);
+		ring_free(ring);
+	}
+	return;
+full:
+	fprintf(stderr, "bench_frame: the ring is full\n");
+	exit(1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -98,14 +153,22 @@ main(int argc, char **argv)
 	FILE *out;
 	void *st;
 	double t0, open_ms, frame_ms;
-	int cols = argc > 3 ? atoi(argv[2]) : 200, rows = argc > 3 ? atoi(argv[3]) : 50;
-	int frames = 500;
+	const struct view_ops *view = &view_run;
+	int past = 0, cols, rows, frames = 500;
 	size_t n;
 
+	if (argc > 2 && strcmp(argv[1], "-d") == 0) {
+		view = &view_dash;
+		past = atoi(argv[2]);
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
-		fprintf(stderr, "usage: bench_frame FILE [COLS ROWS]\n");
+		fprintf(stderr, "usage: bench_frame [-d PAST] FILE [COLS ROWS]\n");
 		return 2;
 	}
+	cols = argc > 3 ? atoi(argv[2]) : 200;
+	rows = argc > 3 ? atoi(argv[3]) : 50;
 	setlocale(LC_ALL, "C.UTF-8");
 	if ((wf = wf_load_file(argv[1], &d)) == NULL) {
 		diags_print(&d, stderr);
@@ -121,6 +184,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_frame: %s\n", e.msg);
 		return 1;
 	}
+	record_past(s, wf, past);
 	run = record(s, wf);
 	w = store_writer_start(s, run, gate, NULL, NULL);
 	memset(&ui, 0, sizeof ui);
@@ -137,17 +201,22 @@ main(int argc, char **argv)
 	theme_apply(theme_builtin(), DEPTH_256);
 
 	/* Opening the run view loads the console's copy of the workflow and
-	 * lays its graph out, once per run. */
+	 * lays its graph out, once per run; the dashboard over it reads the
+	 * workflow's history. */
+	if (view == &view_dash && ui_view_open(&ui, &view_run, &run, &e) < 0) {
+		fprintf(stderr, "bench_frame: %s\n", e.msg);
+		return 1;
+	}
 	t0 = cpu_ms();
 	for (int i = 0; i < OPENS; i++) {
-		if ((st = view_run.open(&ui, &run, &e)) == NULL) {
+		if ((st = view->open(&ui, &run, &e)) == NULL) {
 			fprintf(stderr, "bench_frame: %s\n", e.msg);
 			return 1;
 		}
-		view_run.close(st);
+		view->close(st);
 	}
 	open_ms = (cpu_ms() - t0) / OPENS;
-	if (ui_view_open(&ui, &view_run, &run, &e) < 0) {
+	if (ui_view_open(&ui, view, &run, &e) < 0) {
 		fprintf(stderr, "bench_frame: %s\n", e.msg);
 		return 1;
 	}
@@ -166,9 +235,9 @@ main(int argc, char **argv)
 
 			poll(&pfd, 1, -1);
 		}
-		view_run.tick(&ui, st, event_now());
+		view->tick(&ui, st, event_now());
 		keys_dispatch(&ui, 'j');
-		view_run.draw(&ui, st, 1, rows - 3);
+		view->draw(&ui, st, 1, rows - 3);
 		wnoutrefresh(stdscr);
 		doupdate();
 	}
@@ -176,9 +245,14 @@ main(int argc, char **argv)
 	endwin();
 	delscreen(scr);
 	fclose(out);
-	printf("graph of %zu steps: open %.2f ms, frame %.3f ms CPU at %dx%d "
-	    "(budget 2 ms)\n", n, open_ms, frame_ms, cols, rows);
-	view_run.close(st);
+	if (view == &view_dash)
+		printf("dashboard of %zu steps, %d past runs: open %.2f ms, frame %.3f ms CPU at "
+		    "%dx%d (budget 2 ms)\n", n, past, open_ms, frame_ms, cols, rows);
+	else
+		printf("graph of %zu steps: open %.2f ms, frame %.3f ms CPU at %dx%d "
+		    "(budget 2 ms)\n", n, open_ms, frame_ms, cols, rows);
+	while (ui.n_views > 0)
+		ui_view_pop(&ui, false);
 	ring_close(ring);
 	store_writer_join(w, &e);
 	ring_reader_free(gate);

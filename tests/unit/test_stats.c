@@ -1,7 +1,8 @@
 /* test_stats.c - percentiles against hand-worked values, the critical
  * path of a diamond and, over thousands of random graphs, against every
  * path enumerated by brute force; what is left of a run; the margins of
- * SLOW and the rates of FLAKY. */
+ * SLOW and the rates of FLAKY; and a history loaded as the writer stored
+ * it, with a run still going beside the ended ones. */
 #include "config.h"
 
 #include <math.h>
@@ -9,12 +10,19 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include <ftw.h>
+#include <unistd.h>
+
+#include "ring.h"
 #include "stats.h"
+#include "store.h"
+#include "xmalloc.h"
 
 static void
 test_percentiles(void **state)
@@ -148,6 +156,107 @@ test_slow_and_flaky(void **state)
 	assert_true(stats_is_flaky(&ss));
 }
 
+#define HIST_STEPS 300
+
+static int
+rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+/* A run of workflow "w" of HIST_STEPS steps, recorded as drover run does;
+ * when ended, step i ran for (i + 1) * scale ms and the run succeeded. */
+static int64_t
+hist_run(struct store *s, bool ended, int scale)
+{
+	struct store_step_info *si = xcalloc(HIST_STEPS, sizeof *si);
+	struct store_run_info ri = { .workflow = "w", .file = "w.yaml", .text = "x",
+	    .text_len = 1, .args_json = "{}", .user = "u", .host = "h", .pid = (int)getpid(),
+	    .steps = si, .n_steps = HIST_STEPS };
+	struct ring *ring = ring_new(1 << 20);
+	struct ring_reader *gate = ring_reader_new(ring, true);
+	struct store_writer *w;
+	char uuid[37], ids[HIST_STEPS][8];
+	int64_t run, t0 = event_now();
+	struct err e;
+
+	for (size_t i = 0; i < HIST_STEPS; i++) {
+		snprintf(ids[i], sizeof ids[i], "s%03zu", i);
+		si[i] = (struct store_step_info){ ids[i], "steps", "run" };
+	}
+	store_new_uuid(uuid);
+	assert_int_equal(store_run_create(s, &ri, uuid, &run, &e), 0);
+	w = store_writer_start(s, run, gate, NULL, NULL);
+	for (size_t i = 0; ended && i < HIST_STEPS; i++) {
+		struct event ev = { .type = EV_STEP, .status = ST_RUNNING, .step = (int32_t)i,
+		    .attempt = 1, .exit_code = -1, .ts = t0 };
+
+		assert_int_equal(ring_put(ring, &ev), 0);
+		ev.status = ST_SUCCEEDED;
+		ev.exit_code = 0;
+		ev.ts = t0 + (int64_t)(i + 1) * scale * 1000;
+		assert_int_equal(ring_put(ring, &ev), 0);
+	}
+	if (ended) {
+		struct event end = { .type = EV_RUN_END, .status = RUN_SUCCEEDED, .step = -1,
+		    .ts = t0 + HIST_STEPS * scale * 1000 };
+
+		assert_int_equal(ring_put(ring, &end), 0);
+	}
+	ring_close(ring);
+	assert_int_equal(store_writer_join(w, &e), 0);
+	ring_reader_free(gate);
+	ring_free(ring);
+	free(si);
+	return run;
+}
+
+/* Three ended runs and one going on: each of the many steps has its own
+ * samples, and the run going on is no failure of its day. */
+static void
+test_load_history(void **state)
+{
+	char dir[] = "/tmp/test_stats.XXXXXX", path[64];
+	struct wf_stats ws;
+	struct store *s;
+	struct err e;
+	const struct step_stats *ss;
+	int64_t second;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/history.db", dir);
+	assert_non_null(s = store_open(path, false, &e));
+	hist_run(s, true, 1);
+	second = hist_run(s, true, 2);
+	hist_run(s, true, 3);
+	hist_run(s, false, 0);
+
+	assert_int_equal(stats_load(s, "w", 0, event_now(), &ws, &e), 0);
+	assert_int_equal(ws.runs, 3);
+	assert_int_equal(ws.succeeded, 3);
+	assert_int_equal(ws.n_steps, HIST_STEPS);
+	for (size_t i = 0; i < HIST_STEPS; i++) {
+		char id[8];
+
+		snprintf(id, sizeof id, "s%03zu", i);
+		assert_non_null(ss = stats_step(&ws, id));
+		assert_int_equal(ss->executions, 3);
+		assert_int_equal(ss->duration.n, 3);
+		assert_true(ss->duration.p50 == (double)(i + 1) * 2);
+	}
+	assert_null(stats_step(&ws, "s999"));
+	assert_int_equal(ws.per_day[STATS_DAYS - 1], 3);
+	assert_int_equal(ws.ok_per_day[STATS_DAYS - 1], 3);
+	stats_free(&ws);
+
+	assert_int_equal(stats_load(s, "w", second, event_now(), &ws, &e), 0);
+	assert_int_equal(ws.runs, 1);
+	assert_true(stats_step(&ws, "s009")->duration.p50 == 10);
+	stats_free(&ws);
+	store_close(s);
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 main(void)
 {
@@ -156,6 +265,7 @@ main(void)
 		cmocka_unit_test(test_diamond),
 		cmocka_unit_test(test_random_graphs),
 		cmocka_unit_test(test_slow_and_flaky),
+		cmocka_unit_test(test_load_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
