@@ -19,6 +19,7 @@
 #include "dur.h"
 #include "event.h"
 #include "json.h"
+#include "monotime.h"
 #include "stats.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -27,7 +28,8 @@
 extern char **environ;
 
 #define DEFAULT_WINDOW_MS (24LL * 3600 * 1000)
-#define NOTIFY_TIMEOUT_S 10L
+/* The longest every notification of one run's end may take together. */
+#define NOTIFY_TIME_MS 10000
 
 static const char *const metric_names[] = {
 	[ALERT_ERROR_RATE] = "error_rate",
@@ -77,6 +79,17 @@ text_of(struct reading *rd, const struct ynode *n, const char *field)
 	return xstrdup(n->str);
 }
 
+/* "20%", "12.5%": digits, at most one point, then the sign. */
+static bool
+is_percentage(const char *s)
+{
+	size_t digits = strspn(s, "0123456789"), more = 0;
+
+	if (s[digits] == '.')
+		more = 1 + strspn(s + digits + 1, "0123456789");
+	return digits + more > (more > 0) && strcmp(s + digits + more, "%") == 0;
+}
+
 /* The threshold, in the metric's unit: a fraction for rates (0.2 or
  * "20%"), dollars for cost, milliseconds or a duration for a p95. */
 static bool
@@ -93,8 +106,8 @@ threshold_of(struct reading *rd, const struct ynode *n, enum alert_metric m, dou
 	if (n->kind == YNODE_SCALAR && (n->type == YS_INT || n->type == YS_FLOAT)) {
 		*t = n->f;
 	} else if (n->kind == YNODE_SCALAR && m <= ALERT_SUCCESS_RATE && ynode_is_str(n) &&
-	    (*t = strtod(n->str, &end) / 100, end != n->str && strcmp(end, "%") == 0)) {
-		;
+	    is_percentage(n->str)) {
+		*t = strtod(n->str, &end) / 100;
 	} else {
 		bad(rd, n, "the threshold of %s is %s", metric_names[m],
 		    m <= ALERT_SUCCESS_RATE ? "a fraction (0.2) or a percentage (\"20%\")" :
@@ -102,7 +115,8 @@ threshold_of(struct reading *rd, const struct ynode *n, enum alert_metric m, dou
 		    "a duration (30s) or a number of milliseconds");
 		return false;
 	}
-	if (*t < 0 || isnan(*t) || (m <= ALERT_SUCCESS_RATE && *t > 1)) {
+	*t += 0.0;		/* -0 is 0 */
+	if (!isfinite(*t) || *t < 0 || (m <= ALERT_SUCCESS_RATE && *t > 1)) {
 		bad(rd, n, "the threshold of %s must lie between 0 and %s", metric_names[m],
 		    m <= ALERT_SUCCESS_RATE ? "1 (100%)" : "any positive number");
 		return false;
@@ -230,11 +244,17 @@ void
 alerts_read(struct alert_rules *r, const struct ynode *list, const char *path,
     struct diags *d)
 {
+	size_t first = r->n;	/* the rules this file adds begin here */
+	bool *mine;		/* rules before first that this file replaced */
+
+	if (list->kind == YNODE_SCALAR && list->type == YS_NULL)
+		return;		/* "alerts:" with nothing: no rules */
 	if (list->kind != YNODE_SEQ) {
 		diags_add(d, path, list->line, list->col, "'alerts' is a list of rules ({name, "
 		    "metric, above or below, ...}), not %s", ynode_describe(list));
 		return;
 	}
+	mine = xcalloc(first ? first : 1, sizeof *mine);
 	for (size_t i = 0; i < list->n; i++) {
 		const struct ynode *n = list->items[i];
 		struct reading rd = { path, d, "?", true };
@@ -250,15 +270,24 @@ alerts_read(struct alert_rules *r, const struct ynode *list, const char *path,
 			rule_fini(&a);
 			continue;
 		}
-		/* The user's rule of a name replaces the host's. */
+		/* The user's rule of a name replaces the host's; one file names
+		 * each rule once. */
 		for (j = 0; j < r->n && strcmp(r->v[j].name, a.name) != 0; j++)
 			;
+		if (j < r->n && (j >= first || mine[j])) {
+			diags_add(d, path, n->line, n->col, "alert '%s' is defined twice", a.name);
+			rule_fini(&a);
+			continue;
+		}
+		if (j < first)
+			mine[j] = true;
 		if (j == r->n)
 			r->v = xreallocarray(r->v, ++r->n, sizeof *r->v);
 		else
 			rule_fini(&r->v[j]);
 		r->v[j] = a;
 	}
+	free(mine);
 }
 
 void
@@ -324,14 +353,28 @@ value_text(const struct alert_rule *a, double v, char *buf, size_t size)
 		dur_format((int64_t)v, buf, size);
 }
 
+/* Whether SIGINT or SIGTERM waits: the run's process blocks them (the
+ * executor took them through a signalfd), and one that comes while the
+ * alerts are told stops the telling. */
+static bool
+stop_asked(void)
+{
+	sigset_t p;
+
+	sigpending(&p);
+	return sigismember(&p, SIGINT) || sigismember(&p, SIGTERM);
+}
+
 /* notify.run: the command under /bin/sh, in the background (a grandchild,
  * so nothing is left to reap), in a session of its own, told of the alert
- * in its environment, its output dropped.  Between fork and exec only
- * async-signal-safe calls: the environment is built before. */
+ * in its environment, its output dropped, none of drover's descriptors
+ * open.  Between fork and exec only async-signal-safe calls: the
+ * environment is built before. */
 static int
 notify_command(const struct alert_rule *a, char *const *vars)
 {
 	char *argv[] = { "sh", "-c", a->notify_run, NULL };
+	int maxfd = (int)sysconf(_SC_OPEN_MAX);
 	size_t n = 0, k = 0;
 	char **env;
 	pid_t pid;
@@ -361,6 +404,9 @@ notify_command(const struct alert_rule *a, char *const *vars)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
+		if (close_range(3, ~0U, 0) < 0)
+			for (fd = 3; fd < maxfd; fd++)
+				close(fd);
 		execve("/bin/sh", argv, env);
 		_exit(127);
 	}
@@ -380,18 +426,38 @@ discard(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
-/* notify.http: a POST of the alert as JSON; a reply other than 2xx is a
- * problem said, not a failure. */
-static void
-notify_http(const struct alert_rule *a, const cJSON *body, void (*say)(const char *))
+static int
+abort_if_stopped(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+    curl_off_t ulnow)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-	char *text = json_text(body, false), line[1024], err[CURL_ERROR_SIZE] = "";
+	(void)ud, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return stop_asked();
+}
+
+/* notify.http: a POST of the alert as JSON, within what is left of the
+ * notifications' time (until deadline, monotonic ms), stopped by SIGINT
+ * or SIGTERM; a reply other than 2xx is a problem said, not a failure. */
+static void
+notify_http(const struct alert_rule *a, const cJSON *body, int64_t deadline,
+    void (*say)(const char *))
+{
+	int64_t left = deadline - monotime_ms();
+	CURL *c;
+	struct curl_slist *h;
+	char *text, line[1024], err[CURL_ERROR_SIZE] = "";
 	const cJSON *v;
 	long status = 0;
 	CURLcode rc;
 
+	if (left <= 0) {
+		snprintf(line, sizeof line, "alert '%s': no time was left to notify %s", a->name,
+		    a->notify_url);
+		say(line);
+		return;
+	}
+	c = curl_easy_init();
+	h = curl_slist_append(NULL, "Content-Type: application/json");
+	text = json_text(body, false);
 	cJSON_ArrayForEach(v, a->notify_headers) {
 		char *hv = xasprintf("%s: %s", v->string, cJSON_IsString(v) ? v->valuestring : "");
 
@@ -401,17 +467,20 @@ notify_http(const struct alert_rule *a, const cJSON *body, void (*say)(const cha
 	curl_easy_setopt(c, CURLOPT_URL, a->notify_url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, text);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, NOTIFY_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abort_if_stopped);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK || status < 200 || status > 299) {
 		if (rc != CURLE_OK)
 			snprintf(line, sizeof line, "alert '%s': its notification to %s failed: %s",
-			    a->name, a->notify_url, err[0] ? err : curl_easy_strerror(rc));
+			    a->name, a->notify_url, rc == CURLE_ABORTED_BY_CALLBACK ? "stopped" :
+			    err[0] ? err : curl_easy_strerror(rc));
 		else
 			snprintf(line, sizeof line, "alert '%s': its notification to %s got HTTP %ld",
 			    a->name, a->notify_url, status);
@@ -424,15 +493,15 @@ notify_http(const struct alert_rule *a, const cJSON *body, void (*say)(const cha
 
 static void
 notify(const struct alert_rule *a, const char *workflow, int64_t run, double value,
-    int64_t now_us, void (*say)(const char *))
+    int64_t now_us, int64_t deadline, void (*say)(const char *))
 {
 	char *vars[7] = { 0 }, at[40], line[512];
 	cJSON *body;
 
 	vars[0] = xasprintf("DROVER_ALERT=%s", a->name);
 	vars[1] = xasprintf("DROVER_ALERT_METRIC=%s", metric_names[a->metric]);
-	vars[2] = xasprintf("DROVER_ALERT_VALUE=%.17g", value);
-	vars[3] = xasprintf("DROVER_ALERT_THRESHOLD=%s%.17g", a->above ? ">" : "<", a->threshold);
+	vars[2] = xasprintf("DROVER_ALERT_VALUE=%.15g", value);
+	vars[3] = xasprintf("DROVER_ALERT_THRESHOLD=%s%.15g", a->above ? ">" : "<", a->threshold);
 	vars[4] = xasprintf("DROVER_ALERT_WORKFLOW=%s", workflow);
 	vars[5] = xasprintf("DROVER_ALERT_RUN=%lld", (long long)run);
 	if (a->notify_run != NULL && notify_command(a, vars) < 0) {
@@ -453,10 +522,12 @@ notify(const struct alert_rule *a, const char *workflow, int64_t run, double val
 	cJSON_AddNumberToObject(body, "threshold", a->threshold);
 	if (a->step != NULL)
 		cJSON_AddStringToObject(body, "step", a->step);
+	else
+		cJSON_AddNullToObject(body, "step");
 	cJSON_AddStringToObject(body, "workflow", workflow);
 	cJSON_AddNumberToObject(body, "run", (double)run);
 	cJSON_AddStringToObject(body, "fired_at", at);
-	notify_http(a, body, say);
+	notify_http(a, body, deadline, say);
 	cJSON_Delete(body);
 }
 
@@ -464,7 +535,7 @@ void
 alerts_after_run(const struct alert_rules *r, struct store *s, const char *workflow,
     int64_t run, void (*say)(const char *line))
 {
-	int64_t now = event_now();
+	int64_t now = event_now(), deadline = monotime_ms() + NOTIFY_TIME_MS;
 
 	for (size_t i = 0; i < r->n; i++) {
 		const struct alert_rule *a = &r->v[i];
@@ -476,10 +547,15 @@ alerts_after_run(const struct alert_rules *r, struct store *s, const char *workf
 
 		if (a->workflow != NULL && strcmp(a->workflow, workflow) != 0)
 			continue;
-		if ((rc = alert_value(s, a, now, &value, &runs, &e)) > 0) {
-			bool cond = a->above ? value > a->threshold : value < a->threshold;
+		if (stop_asked()) {
+			say("alerts: stopped before every rule was judged");
+			return;
+		}
+		/* No data (too few runs in the window) is not firing. */
+		if ((rc = alert_value(s, a, now, &value, &runs, &e)) >= 0) {
+			bool cond = rc > 0 && (a->above ? value > a->threshold : value < a->threshold);
 
-			rc = store_alert_set(s, a->name, cond, value, now, run, &e);
+			rc = store_alert_set(s, a->name, cond, rc > 0 ? value : NAN, now, run, &e);
 		}
 		if (rc < 0) {
 			snprintf(line, sizeof line, "alert '%s' was not judged: %s", a->name, e.msg);
@@ -495,6 +571,6 @@ alerts_after_run(const struct alert_rules *r, struct store *s, const char *workf
 		    a->step ? a->step : "", v, a->above ? "above" : "below", t, w, runs,
 		    a->metric == ALERT_STEP_P95 ? "ends" : "runs");
 		say(line);
-		notify(a, workflow, run, value, now, say);
+		notify(a, workflow, run, value, now, deadline, say);
 	}
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alerts.h"
 #include "cmd.h"
@@ -14,6 +15,7 @@
 #include "json.h"
 #include "show.h"
 #include "store.h"
+#include "termtext.h"
 
 static int cmd_alerts_exec(const struct cmd_ctx *, int, char **);
 
@@ -187,10 +189,13 @@ cmd_alerts_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		cJSON_AddItemToArray(rules, o);
 	}
-	if (json)
+	if (json) {
 		show_json(stdout, rules);
-	else
+	} else {
+		if (isatty(STDOUT_FILENO))
+			termtext_json(rules, termtext_utf8_locale());
 		print_rules(rules);
+	}
 	status = EXIT_OK;
 out:
 	store_close(s);

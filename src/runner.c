@@ -36,6 +36,7 @@
 #include "runlock.h"
 #include "runner.h"
 #include "share.h"
+#include "termtext.h"
 #include "store.h"
 #include "wf.h"
 #include "xmalloc.h"
@@ -75,11 +76,16 @@ on_history_error(void *ud, const char *msg)
 	cmd_error("the history cannot be written: %s (the run waits until it can)", msg);
 }
 
-/* What alert rules did after the run: "drover: alert ... fired: ...". */
+/* What alert rules did after the run: "drover: alert ... fired: ...",
+ * harmless on a terminal (a rule's name is the configuration's text). */
 static void
 say_alert(const char *line)
 {
-	cmd_error("%s", line);
+	char *safe = isatty(STDERR_FILENO) ?
+	    termtext_escaped(line, strlen(line), termtext_utf8_locale()) : NULL;
+
+	cmd_error("%s", safe != NULL ? safe : line);
+	free(safe);
 }
 
 struct catch_up {

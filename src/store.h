@@ -186,8 +186,8 @@ int store_window_runs(struct store *s, const char *workflow, int64_t since_us,
  * *v is the caller's to free. */
 int store_window_durations(struct store *s, const char *workflow, const char *step,
     int64_t since_us, double **v, size_t *n, struct err *e);
-/* Records rule name's state as judged now after run: 1 when this call
- * made it start firing (one caller wins, whoever else judges at once), 0
+/* Records rule name's state as judged now after run (value NAN: no
+ * data): 1 when this call made it start firing (one caller wins, whoever else judges at once), 0
  * when not, -1 with e set. */
 int store_alert_set(struct store *s, const char *name, bool firing, double value,
     int64_t now_us, int64_t run, struct err *e);

@@ -2,6 +2,7 @@
  * window, a step's durations in it) and the state they leave in it. */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,7 +108,10 @@ store_alert_set(struct store *s, const char *name, bool firing, double value,
 		return store_errf(e, s->db, rc, "cannot record alert '%s'", name);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, firing);
-	sqlite3_bind_double(st, 3, value);
+	if (isnan(value))
+		sqlite3_bind_null(st, 3);	/* no data */
+	else
+		sqlite3_bind_double(st, 3, value);
 	sqlite3_bind_int64(st, 4, now_us);
 	sqlite3_bind_int64(st, 5, run);
 	rc = sqlite3_step(st);
@@ -137,7 +141,10 @@ store_alert_each(struct store *s, store_run_fn *fn, void *ud, struct err *e)
 
 		cJSON_AddStringToObject(o, "name", store_col_text(st, 0));
 		cJSON_AddBoolToObject(o, "firing", sqlite3_column_int(st, 1) != 0);
-		cJSON_AddNumberToObject(o, "value", sqlite3_column_double(st, 2));
+		if (store_col_null(st, 2))
+			cJSON_AddNullToObject(o, "value");
+		else
+			cJSON_AddNumberToObject(o, "value", sqlite3_column_double(st, 2));
 		cJSON_AddNumberToObject(o, "checked_at_us", (double)sqlite3_column_int64(st, 3));
 		if (store_col_null(st, 4))
 			cJSON_AddNullToObject(o, "fired_at_us");

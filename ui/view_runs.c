@@ -17,7 +17,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "alerts.h"
 #include "approvers.h"
+#include "conf.h"
 #include "event.h"
 #include "glyph.h"
 #include "json.h"
@@ -37,7 +39,8 @@ struct runs_view {
 	char filter[128];
 	int64_t data_version, loaded_us;
 	cJSON *mine;		/* the gates the user may decide (store_waiting_gates) */
-	char alerts[160];	/* the alert rules firing, for the header, or "" */
+	struct alert_rules rules;	/* the configuration's, read when the view opens */
+	char alerts[160];	/* the rules of them firing, for the header, or "" */
 	int pin;		/* the selection is that pinned run, or -1: in rows */
 };
 
@@ -104,8 +107,18 @@ static void *
 runs_view_open(struct ui *ui, const void *arg, struct err *e)
 {
 	struct runs_view *v = xcalloc(1, sizeof *v);
+	struct diags d = DIAGS_INIT;
+	struct conf c;
 
 	v->pin = -1;
+	/* The alert rules, for the header: a broken configuration is said
+	 * by the commands that run things, not here. */
+	if (conf_load(&c, &d) == 0) {
+		v->rules = c.alerts;
+		memset(&c.alerts, 0, sizeof c.alerts);
+	}
+	conf_fini(&c);
+	diags_fini(&d);
 	return v;
 }
 
@@ -117,6 +130,7 @@ runs_view_close(void *st)
 	runs_clear(v);
 	free(v->rows);
 	cJSON_Delete(v->mine);
+	alerts_fini(&v->rules);
 	free(v);
 }
 
@@ -185,18 +199,30 @@ runs_load(struct ui *ui, struct runs_view *v, bool oldest, int64_t before)
 }
 
 struct firing {
+	const struct alert_rules *rules;
 	char *buf;
 	size_t size, len;
 	int n;
 };
 
+static bool
+configured(const struct alert_rules *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* A rule's state: named when it fires and the configuration still has it
+ * (the history keeps the state of rules since removed). */
 static int
 note_firing(void *ud, cJSON *st)
 {
 	struct firing *f = ud;
 
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "firing")) && f->len < f->size &&
-	    f->n++ < 2)
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "firing")) &&
+	    configured(f->rules, run_str(st, "name")) && f->len < f->size && f->n++ < 2)
 		f->len += (size_t)snprintf(f->buf + f->len, f->size - f->len, "%s%s",
 		    f->n > 1 ? ", " : "", run_str(st, "name"));
 	cJSON_Delete(st);
@@ -207,11 +233,11 @@ note_firing(void *ud, cJSON *st)
 static void
 runs_load_alerts(struct ui *ui, struct runs_view *v)
 {
-	struct firing f = { v->alerts, sizeof v->alerts, 0, 0 };
+	struct firing f = { &v->rules, v->alerts, sizeof v->alerts, 0, 0 };
 	struct err e;
 
 	v->alerts[0] = '\0';
-	if (store_alert_each(ui->st, note_firing, &f, &e) < 0)
+	if (v->rules.n > 0 && store_alert_each(ui->st, note_firing, &f, &e) < 0)
 		v->alerts[0] = '\0';
 	else if (f.n > 2 && f.len < f.size)
 		snprintf(v->alerts + f.len, f.size - f.len, " and %d more", f.n - 2);

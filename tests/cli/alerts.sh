@@ -47,7 +47,7 @@ is "min_runs: too few runs to judge" "$(rule 'flip healthy' '[.value, .runs]')" 
 flip false
 is "one failure in two is 50%, above 40%: it fired" "$(rule 'flip failing' '[.firing, .value, .fired]')" '[true,0.5,1]'
 is "its command ran once" "$(fired)" 1
-is "told of the alert in its environment" "$(cat "$T/fired")" "flip failing|error_rate|0.5|>0.40000000000000002|flip|2"
+is "told of the alert in its environment" "$(cat "$T/fired")" "flip failing|error_rate|0.5|>0.4|flip|2"
 like "the run said so" "$(cat "$T/runs.err")" "drover: alert 'flip failing' fired: error_rate is 50\.0%, above 40\.0% \(the last 1h, 2 runs\)"
 flip false
 is "still above: still firing" "$(rule 'flip failing' '[.firing, .fired]')" '[true,1]'
@@ -76,6 +76,48 @@ for i in 1 2 3 4 5 6; do
 done
 wait $pids
 is "six failing runs ending together fire it once" "$(fired)" 1
+
+# --- no data is not firing; the command sees none of drover's files ---
+cat >"$conf" <<YAML
+alerts:
+  - name: brief
+    workflow: flip
+    metric: error_rate
+    above: 0
+    window: 2s
+    min_runs: 2
+    notify: {run: 'ls /proc/\$\$/fd | tr "\\n" " " >"$T/fds"'}
+YAML
+sleep 2.1
+flip false 3>"$T/held"; flip false 3>"$T/held"
+is "two failures within 2 s: firing" "$(rule brief '[.firing, .runs]')" '[true,2]'
+i=0; while [ ! -s "$T/fds" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+is "the command has only standard input, output and error" "$(cat "$T/fds")" "0 1 2 "
+sleep 2.1
+flip true
+is "the window then holds one run, below min_runs: no data, not firing" "$(rule brief '[.firing, .value, .fired]')" '[false,null,1]'
+
+# --- a notification that never answers is bounded, and a signal stops it ---
+cat >"$conf" <<YAML
+alerts:
+  - {name: hang1, workflow: flip, metric: error_rate, above: 0, notify: {http: "$HTTPD/hang?1"}}
+  - {name: hang2, workflow: flip, metric: error_rate, above: 0, notify: {http: "$HTTPD/hang?2"}}
+YAML
+timeout 40 "$DROVER" run --no-tui "$T/flip.yaml" -a ok=false >/dev/null 2>"$T/hang.err"; rc=$?
+is "two webhooks that never answer: the run still ends, with its own status" "$rc" 1
+like "the first one timed out" "$(cat "$T/hang.err")" "alert 'hang1': its notification to .*/hang\\?1 failed: .*timed out after 10[0-9]{3} milliseconds"
+like "the second had no time left" "$(cat "$T/hang.err")" "alert 'hang2': no time was left to notify"
+"$DROVER" run --no-tui "$T/flip.yaml" >/dev/null 2>&1	# clears them: 2 of many failed is still above 0
+sqlite3 "$DROVER_DB" "UPDATE alerts SET firing = 0"
+"$DROVER" run --no-tui "$T/flip.yaml" -a ok=false >/dev/null 2>"$T/term.err" &
+pid=$!
+i=0; until [ "$(curl -s "$HTTPD/_count?path=/hang")" -ge 2 ] || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
+kill -TERM "$pid"
+i=0; while kill -0 "$pid" 2>/dev/null && [ $i -lt 60 ]; do sleep 0.05; i=$((i + 1)); done
+ok "SIGTERM while a webhook hangs stops drover at once" sh -c "! kill -0 $pid 2>/dev/null"
+wait "$pid"; rc=$?
+is "with the run's own status" "$rc" 1
+like "saying the notification was stopped" "$(cat "$T/term.err")" "its notification to .* failed: stopped"
 
 # --- cost per day and a step's p95, with an HTTP notification ---
 cat >"$conf" <<YAML
@@ -133,8 +175,14 @@ bad '  - {name: x, metric: error_rate, above: 0.1, min_runs: 0}' "min_runs 0" "'
 bad '  - {name: x, metric: error_rate, above: 0.1, notify: {http: {url: "http://h", headers: {X: "a\nb"}}}}' \
 	"a header with a line break" "needs a one-line text value"
 bad '  name: x' "not a list" "'alerts' is a list of rules"
+bad '  - {name: x, metric: error_rate, above: "0x10%"}' "a percentage that is not one" 'a fraction \(0\.2\) or a percentage'
+bad '  - {name: x, metric: cost_per_day, above: .inf}' "an infinite threshold" 'must lie between 0 and any positive number'
+bad '  - {name: x, metric: error_rate, above: 0.1}
+  - {name: x, metric: error_rate, above: 0.2}' "a name used twice" "alert 'x' is defined twice"
 "$DROVER" run --no-tui "$T/flip.yaml" >/dev/null 2>"$T/bad.err"; rc=$?
 is "a run is refused too, before it starts" "$rc" 2
+printf 'alerts:\n' >"$conf"
+is "an empty alerts: is no rules" "$("$DROVER" alerts --json)" "[]"
 rm "$conf"
 like "no rules: says how to add them" "$("$DROVER" alerts)" "^no alert rules: add them to the configuration's 'alerts:'"
 is "and --json is an empty array" "$("$DROVER" alerts --json)" "[]"

@@ -81,8 +81,15 @@ mkdir -p "$XDG_CONFIG_HOME/drover"
 printf 'alerts:\n  - {name: ancient failing, workflow: ancient, metric: error_rate, above: 0}\n' \
 	>"$XDG_CONFIG_HOME/drover/config.yaml"
 "$DROVER" run --no-tui ancient.yaml >/dev/null 2>&1
+tui_stop
+tui_start 100 30 "$DROVER"
 tui_wait "a firing alert is named in the header" 'drover  runs  ALERT firing: ancient failing'
 like "on the first line" "$(row 1)" 'ALERT firing: ancient failing'
+tui_stop
+rm "$XDG_CONFIG_HOME/drover/config.yaml"
+tui_start 100 30 "$DROVER"
+tui_wait "the list opens" '^ . +1501 failed +ancient'
+unlike "a rule no longer configured is not named, though its state stays" "$(row 1)" 'ALERT'
 tui_stop
 
 done_testing
