@@ -134,7 +134,7 @@ cmd_report_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 			    "unexpected argument '%s'", argv[argc - 1]);
 		if ((s = cmd_open_run(argv[optind], &run)) == NULL)
 			return EXIT_USAGE;
-		r = report_profile(s, run, event_now(), &e);
+		r = report_profile(s, run, &e);
 	} else if (strcmp(what, "cost") == 0) {
 		if (optind != argc)
 			return cmd_usage_error("report", "unexpected argument '%s'", argv[optind]);

@@ -20,8 +20,8 @@
 struct store;
 
 /* The profile of run (`drover report profile RUN --json`); NULL with e
- * set.  now_us: the time a live run's running steps are measured to. */
-cJSON *report_profile(struct store *s, int64_t run, int64_t now_us, struct err *e);
+ * set.  A live run's running steps count as far as they got. */
+cJSON *report_profile(struct store *s, int64_t run, struct err *e);
 void report_profile_print(FILE *fp, const cJSON *p);
 
 enum report_by { BY_STEP, BY_MODEL, BY_WORKFLOW, BY_DAY };

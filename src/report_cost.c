@@ -3,7 +3,8 @@
  * model, by step (with shares), by workflow and by day; and what the
  * result cache saved.
  *
- * Runs still going count with what they have spent so far.  The cache's
+ * Runs not ended (going on, or interrupted and not resumed) count with
+ * what they have spent so far.  The cache's
  * hit rate is the share of a cached step's successful ends that came
  * from the cache: its reuses against the results it ran and kept.
  */
@@ -130,7 +131,7 @@ totals(struct store *s, cJSON *out, const struct cost_query *q, struct err *e)
 	}
 	n = (double)sqlite3_column_int64(st, 0);
 	cJSON_AddNumberToObject(out, "runs", n);
-	cJSON_AddNumberToObject(out, "live", (double)sqlite3_column_int64(st, 6));
+	cJSON_AddNumberToObject(out, "unfinished", (double)sqlite3_column_int64(st, 6));
 	cJSON_AddNumberToObject(out, "total_usd", sqlite3_column_double(st, 1));
 	cJSON_AddNumberToObject(out, "average_usd", n > 0 ? sqlite3_column_double(st, 1) / n : 0);
 	cJSON_AddNumberToObject(out, "min_usd", sqlite3_column_double(st, 2));
@@ -151,8 +152,8 @@ cache(struct store *s, cJSON *out, const struct cost_query *q, struct err *e)
 	    " total(json_extract(v.data, '$.cached') = 1),"
 	    " total(json_extract(v.data, '$.cached') IS NOT 1),"
 	    " total(json_extract(v.data, '$.cache.saved_usd'))"
-	    " FROM runs r JOIN events v ON v.run_id = r.id"
-	    " WHERE " SCOPE " AND v.type = 'step' AND v.data LIKE '%\"cache\"%'"
+	    " FROM events v WHERE v.run_id IN (SELECT r.id FROM runs r WHERE " SCOPE ")"
+	    " AND v.type = 'step' AND v.data LIKE '%\"cache\"%'"
 	    " AND json_valid(v.data) AND json_type(v.data, '$.cache') = 'object'", q, e);
 	double hits, kept;
 	cJSON *c;
@@ -179,7 +180,7 @@ cache(struct store *s, cJSON *out, const struct cost_query *q, struct err *e)
 static cJSON *
 empty_report(cJSON *out)
 {
-	static const char *const zeros[] = { "runs", "live", "total_usd", "average_usd",
+	static const char *const zeros[] = { "runs", "unfinished", "total_usd", "average_usd",
 	    "min_usd", "max_usd", "tokens_in", "tokens_out" };
 	static const char *const lists[] = { "by_model", "by_step", "by_workflow", "by_day" };
 	cJSON *c;
@@ -282,8 +283,9 @@ report_cost_print(FILE *fp, const cJSON *c, const struct cost_query *q)
 
 	fprintf(fp, "%.0f run%s%s%s%s%s", runs, runs == 1 ? "" : "s", wf ? " of " : "",
 	    wf ? wf : "", since ? " since " : "", since ? since : "");
-	if (json_num(c, "live", 0) > 0)
-		fprintf(fp, " (%.0f still going, counted as far as they got)", json_num(c, "live", 0));
+	if (json_num(c, "unfinished", 0) > 0)
+		fprintf(fp, " (%.0f not ended, going on or interrupted: counted as far as they got)",
+		    json_num(c, "unfinished", 0));
 	fprintf(fp, "\ntotal $%.6f; per run: average $%.6f, min $%.6f, max $%.6f\n"
 	    "tokens: %.0f in, %.0f out\n", json_num(c, "total_usd", 0),
 	    json_num(c, "average_usd", 0), json_num(c, "min_usd", 0), json_num(c, "max_usd", 0),

@@ -35,15 +35,43 @@ struct prof {
 	const cJSON **rec;		/* the run's record of each step, by index */
 	struct wf_stats prior, incl;
 	double wall_ms;
+	bool resumed;		/* an attempt was interrupted: the wall time has a gap */
 	cJSON *steps_out, *recs;
 };
 
+/* What a step took, NAN when it never ran (skipped, or never reached);
+ * the run's own wall time the same way. */
 static double
 step_ms(const cJSON *st)
 {
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(st, "duration_ms");
+	const cJSON *attempts = cJSON_GetObjectItemCaseSensitive(st, "attempts");
 
+	if (cJSON_IsNumber(attempts) && attempts->valuedouble == 0 &&
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "cached")))
+		return NAN;
 	return cJSON_IsNumber(d) ? d->valuedouble : NAN;
+}
+
+/* Whether the run was interrupted and resumed: an attempt of it says so. */
+static bool
+was_resumed(const cJSON *run)
+{
+	const cJSON *st, *a;
+
+	cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(run, "steps"))
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(st, "attempt_list"))
+			if (json_str(a, "status") != NULL &&
+			    strcmp(json_str(a, "status"), "interrupted") == 0)
+				return true;
+	return false;
+}
+
+/* A step whose time is people's: an approval, or a step behind a gate. */
+static bool
+waits_for_people(const struct step *s)
+{
+	return s->gate != NULL || strcmp(wf_kind_name(s->body.kind), "approval") == 0;
 }
 
 /* The run's record of step i of the workflow, or NULL. */
@@ -83,41 +111,67 @@ recommend(struct prof *p, const char *step, const char *kind, const char *fmt, .
 	free(text);
 }
 
-/* The critical path through the main steps, by what each took in this
- * run (a step that did not run takes nothing); marks its steps. */
+/* The longest chain of one section's steps, appended to path (global
+ * indices); its total. */
+static double
+section_path(struct prof *p, enum wf_section sec, size_t *path, size_t *len)
+{
+	size_t first, n = wf_section_steps(p->wf, sec, &first), k = 0;
+	size_t *local = xcalloc(n ? n : 1, sizeof *local), *n_deps = xcalloc(n ? n : 1,
+	    sizeof *n_deps), **deps = xcalloc(n ? n : 1, sizeof *deps);
+	double *dur = xcalloc(n ? n : 1, sizeof *dur), total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct step *s = &p->wf->steps[first + i];
+
+		deps[i] = xcalloc(s->n_deps ? s->n_deps : 1, sizeof **deps);
+		for (size_t j = 0; j < s->n_deps; j++)
+			if (s->deps[j] >= first && s->deps[j] < first + n)
+				deps[i][n_deps[i]++] = s->deps[j] - first;
+		dur[i] = record_of(p, first + i) != NULL ? step_ms(record_of(p, first + i)) : NAN;
+	}
+	struct stats_graph g = { n, (const size_t *const *)deps, n_deps };
+	stats_critical_path(&g, dur, local, &k, &total);
+	for (size_t i = 0; i < k && total > 0; i++)
+		path[(*len)++] = first + local[i];
+	for (size_t i = 0; i < n; i++)
+		free(deps[i]);
+	free(deps);
+	free(n_deps);
+	free(local);
+	free(dur);
+	return total > 0 ? total : 0;
+}
+
+/* The critical path, by what each step took in this run (a step that
+ * did not run takes nothing): the longest chain of the main steps, then
+ * of the on_failure steps, then of the finally steps, as the sections
+ * run one after the other.  Marks its steps; the bottleneck is its
+ * longest step whose time is not people's. */
 static void
 critical_path(struct prof *p, cJSON *out, bool *on_path, const char **bottleneck)
 {
-	size_t n = p->wf->n_main, len = 0, *path = xcalloc(n ? n : 1, sizeof *path);
-	const size_t **deps = xcalloc(n ? n : 1, sizeof *deps);
-	size_t *n_deps = xcalloc(n ? n : 1, sizeof *n_deps);
-	double *dur = xcalloc(n ? n : 1, sizeof *dur), total = 0, most = 0;
+	static const enum wf_section sections[] = { SECTION_MAIN, SECTION_ON_FAILURE,
+	    SECTION_FINALLY };
+	size_t len = 0, *path = xcalloc(p->wf->n_steps ? p->wf->n_steps : 1, sizeof *path);
 	cJSON *ids = cJSON_AddArrayToObject(out, "critical_path");
+	double total = 0, most = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		const cJSON *rec = record_of(p, i);
+	for (size_t k = 0; k < sizeof sections / sizeof sections[0]; k++)
+		total += section_path(p, sections[k], path, &len);
+	for (size_t k = 0; k < len; k++) {
+		const struct step *s = &p->wf->steps[path[k]];
+		double ms = step_ms(record_of(p, path[k]));
 
-		deps[i] = p->wf->steps[i].deps;
-		n_deps[i] = p->wf->steps[i].n_deps;
-		dur[i] = rec != NULL ? step_ms(rec) : NAN;
-	}
-	struct stats_graph g = { n, (const size_t *const *)deps, n_deps };
-	stats_critical_path(&g, dur, path, &len, &total);
-	for (size_t k = 0; k < len && total > 0; k++) {
-		size_t i = path[k];
-
-		on_path[i] = true;
-		cJSON_AddItemToArray(ids, cJSON_CreateString(p->wf->steps[i].id));
-		if (!isnan(dur[i]) && dur[i] > most) {
-			most = dur[i];
-			*bottleneck = p->wf->steps[i].id;
+		on_path[path[k]] = true;
+		cJSON_AddItemToArray(ids, cJSON_CreateString(s->id));
+		if (!waits_for_people(s) && !isnan(ms) && ms > most) {
+			most = ms;
+			*bottleneck = s->id;
 		}
 	}
 	add_ms(out, "critical_path_ms", total > 0 ? total : NAN);
 	free(path);
-	free(deps);
-	free(n_deps);
-	free(dur);
 }
 
 /* Whether outputs hold a result worth keeping: something besides the
@@ -178,18 +232,19 @@ recommend_step(struct prof *p, size_t i, const cJSON *rec, const bool *on_path)
 		    "run on %s: a smaller, cheaper model may be enough for replies that short",
 		    h->tokens_out, h->executions ? h->cost_usd / (double)h->executions : cost,
 		    json_str(outputs, "model") != NULL ? json_str(outputs, "model") : "its model");
-	if (!on_path[i] || isnan(ms) || ms < WORTH_MS)
+	if (!on_path[i] || isnan(ms) || ms < WORTH_MS || waits_for_people(s))
 		return;
 	for (size_t k = 0; k < s->n_deps; k++) {
 		size_t a = s->deps[k];
 		const cJSON *arec = record_of(p, a);
 		double ams = arec != NULL ? step_ms(arec) : NAN;
-		bool reads = false;
+		bool reads = s->reads_all;
 		char ad[32];
 
 		for (size_t r = 0; r < s->n_reads; r++)
 			reads |= s->reads[r] == a;
-		if (reads || !on_path[a] || isnan(ams) || ams < WORTH_MS)
+		if (reads || !on_path[a] || isnan(ams) || ams < WORTH_MS ||
+		    waits_for_people(&p->wf->steps[a]))
 			continue;
 		dur_format((int64_t)fmin(ms, ams), ad, sizeof ad);
 		recommend(p, s->id, "parallel", "it waits for '%s' but reads none of its results: "
@@ -223,11 +278,11 @@ profile_step(struct prof *p, const cJSON *rec, const struct step *s, bool on_pat
 	    "cached")));
 	cJSON_AddBoolToObject(o, "critical", on_path);
 	v = cJSON_AddArrayToObject(o, "verdicts");
-	if (stats_is_slow(h, ms))
+	if ((s == NULL || !waits_for_people(s)) && stats_is_slow(h, ms))
 		cJSON_AddItemToArray(v, cJSON_CreateString("SLOW"));
 	if (bottleneck)
 		cJSON_AddItemToArray(v, cJSON_CreateString("BOTTLENECK"));
-	if (s != NULL && stats_is_flaky(hi))
+	if (stats_is_flaky(hi))
 		cJSON_AddItemToArray(v, cJSON_CreateString("FLAKY"));
 	if (cJSON_GetArraySize(v) == 0)
 		cJSON_AddItemToArray(v, cJSON_CreateString("OK"));
@@ -245,7 +300,7 @@ add_top(cJSON *out, const char *key, const cJSON *steps, const char *field, doub
 		if (json_num(st, field, 0) > 0 && (top == NULL ||
 		    json_num(st, field, 0) > json_num(top, field, 0)))
 			top = st;
-	if (top == NULL || whole <= 0) {
+	if (top == NULL || !(whole > 0)) {
 		cJSON_AddNullToObject(out, key);
 		return;
 	}
@@ -293,7 +348,8 @@ profile_steps(struct prof *p, cJSON *out)
 	}
 	free(p->rec);
 	add_ms(out, "sum_ms", sum);
-	if (p->wall_ms > 0 && sum > 0)
+	cJSON_AddBoolToObject(out, "resumed", p->resumed);
+	if (p->wall_ms > 0 && sum > 0 && !p->resumed)
 		cJSON_AddNumberToObject(out, "speedup", round(sum / p->wall_ms * 100) / 100);
 	else
 		cJSON_AddNullToObject(out, "speedup");
@@ -301,7 +357,7 @@ profile_steps(struct prof *p, cJSON *out)
 }
 
 cJSON *
-report_profile(struct store *s, int64_t run, int64_t now_us, struct err *e)
+report_profile(struct store *s, int64_t run, struct err *e)
 {
 	struct prof p = { 0 };
 	struct diags d = DIAGS_INIT;
@@ -314,8 +370,8 @@ report_profile(struct store *s, int64_t run, int64_t now_us, struct err *e)
 	if ((r = store_get_run(s, run, e)) == NULL)
 		return NULL;
 	workflow = json_str(r, "workflow");
-	if (stats_load(s, workflow, run, now_us, &p.prior, e) < 0 ||
-	    stats_load(s, workflow, run + 1, now_us, &p.incl, e) < 0) {
+	if (stats_load(s, workflow, run, 0, &p.prior, e) < 0 ||
+	    stats_load(s, workflow, run + 1, 0, &p.incl, e) < 0) {
 		stats_free(&p.prior);
 		stats_free(&p.incl);
 		cJSON_Delete(r);
@@ -326,6 +382,7 @@ report_profile(struct store *s, int64_t run, int64_t now_us, struct err *e)
 	p.run = r;
 	p.wf = wf;
 	p.wall_ms = step_ms(r);
+	p.resumed = was_resumed(r);
 	out = cJSON_CreateObject();
 	cJSON_AddNumberToObject(out, "run", (double)run);
 	cJSON_AddStringToObject(out, "workflow", workflow);
@@ -389,7 +446,7 @@ report_profile_print(FILE *fp, const cJSON *p)
 	cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(p, "steps"))
 		if (strlen(json_str(st, "id")) > w)
 			w = strlen(json_str(st, "id"));
-	fprintf(fp, "\n  %-*s  %-11s %9s %9s %9s %3s %11s  %s\n", (int)w, "STEP", "STATUS",
+	fprintf(fp, "\n  %-*s  %-15s %9s %9s %9s %3s %11s  %s\n", (int)w, "STEP", "STATUS",
 	    "DURATION", "P50", "P95", "TRY", "COST", "VERDICT");
 	cJSON_ArrayForEach(st, cJSON_GetObjectItemCaseSensitive(p, "steps")) {
 		sb_reset(&sb);
@@ -398,7 +455,7 @@ report_profile_print(FILE *fp, const cJSON *p)
 		fmt_ms(st, "duration_ms", a, sizeof a);
 		fmt_ms(st, "p50_ms", b, sizeof b);
 		fmt_ms(st, "p95_ms", c, sizeof c);
-		fprintf(fp, "%c %-*s  %-11s %9s %9s %9s %3.0f %11.6f  %s%s\n",
+		fprintf(fp, "%c %-*s  %-15s %9s %9s %9s %3.0f %11.6f  %s%s\n",
 		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "critical")) ? '*' : ' ',
 		    (int)w, json_str(st, "id"), json_str(st, "status"), a, b, c,
 		    json_num(st, "attempts", 0), json_num(st, "cost_usd", 0), sb_str(&sb),
@@ -417,6 +474,9 @@ report_profile_print(FILE *fp, const cJSON *p)
 	if (cJSON_IsNumber(v))
 		fprintf(fp, "; parallel speedup %.2fx (%s of step time in %s)", v->valuedouble,
 		    (fmt_ms(p, "sum_ms", b, sizeof b), b), wall);
+	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "resumed")))
+		fprintf(fp, "; no speedup: the run was resumed, so its wall time holds the time "
+		    "it was stopped");
 	fputc('\n', fp);
 	if ((top = cJSON_GetObjectItemCaseSensitive(p, "slowest")) != NULL && cJSON_IsObject(top)) {
 		fmt_ms(top, "duration_ms", a, sizeof a);

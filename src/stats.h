@@ -40,7 +40,7 @@ void stats_dist_of(struct stats_dist *d, double *v, size_t n);
 struct step_stats {
 	char *id;
 	size_t executions, succeeded, failed;
-	size_t retried;			/* executions that took more than one attempt */
+	size_t retried;			/* executions with a failed attempt before the last */
 	size_t cached;
 	struct stats_dist duration;	/* of the succeeded executions */
 	double cost_usd;		/* of all executions */
@@ -74,7 +74,8 @@ struct wf_stats {
 };
 
 /* Loads the recent history of workflow: the STATS_WINDOW latest ended
- * runs numbered below before (0: any), per day counts up to now_us.
+ * runs numbered below before (0: any), and the per day counts up to
+ * now_us (0: not wanted; they read every run of those days).
  * 0, or -1 with e set; free with stats_free (also after a failure). */
 int stats_load(struct store *s, const char *workflow, int64_t before, int64_t now_us,
     struct wf_stats *ws, struct err *e);

@@ -347,6 +347,13 @@ take_reply(struct llm_call *lc, const struct http_response *res, struct attempt_
 	const struct price *pr;
 	cJSON *u, *json = NULL;
 
+	/* What the reply says it used is paid for, whatever follows. */
+	out->tokens_in = usage_of(usage, "prompt_tokens");
+	out->tokens_out = usage_of(usage, "completion_tokens");
+	pr = prices_find(prices, priced_as);
+	if (pr == NULL)
+		pr = prices_find(prices, lc->model);
+	out->cost_usd = price_cost(pr, out->tokens_in, out->tokens_out);
 	if (!cJSON_IsString(content)) {
 		out->status = ST_FAILED;
 		out->error = res->total_len > res->len ?
@@ -365,12 +372,6 @@ take_reply(struct llm_call *lc, const struct http_response *res, struct attempt_
 		return;
 	}
 	out->status = ST_SUCCEEDED;
-	out->tokens_in = usage_of(usage, "prompt_tokens");
-	out->tokens_out = usage_of(usage, "completion_tokens");
-	pr = prices_find(prices, priced_as);
-	if (pr == NULL)
-		pr = prices_find(prices, lc->model);
-	out->cost_usd = price_cost(pr, out->tokens_in, out->tokens_out);
 	out->outputs = cJSON_CreateObject();
 	cJSON_AddStringToObject(out->outputs, "text", content->valuestring);
 	cJSON_AddItemToObject(out->outputs, "json", json != NULL ? json : cJSON_CreateNull());

@@ -104,7 +104,7 @@ acc_add(struct acc *a, sqlite3_stmt *st)
 	if (!ok && strcmp(status, "failed") != 0 && strcmp(status, "timed_out") != 0)
 		return;
 	a->ss.executions++;
-	if (sqlite3_column_int(st, 2) > 1)
+	if (sqlite3_column_int(st, 2) > 0)
 		a->ss.retried++;
 	a->ss.cost_usd += sqlite3_column_double(st, 4);
 	a->tokens_out += (double)sqlite3_column_int64(st, 5);
@@ -148,7 +148,13 @@ load_steps(struct store *s, const char *workflow, int64_t before, struct wf_stat
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = store_prepare(s->db, "SELECT s.run_id, s.status, s.attempts, s.duration_ms,"
+	/* Column 2, the attempts that failed before the last one: a retry is
+	 * one of those, not a resume after drover's own end (its attempt is
+	 * "interrupted"). */
+	rc = store_prepare(s->db, "SELECT s.run_id, s.status,"
+	    " (SELECT count(*) FROM attempts a WHERE a.run_id = s.run_id AND a.step_idx = s.idx"
+	    "  AND a.phase = 'main' AND a.status IN ('failed', 'timed_out'))"
+	    "  - (s.status IN ('failed', 'timed_out')), s.duration_ms,"
 	    " s.cost_usd, s.tokens_out, s.cached, s.outputs, s.id FROM steps s"
 	    " WHERE s.run_id IN (" WINDOW_RUNS ") ORDER BY s.run_id DESC", &st);
 	if (rc != SQLITE_OK)
@@ -263,7 +269,7 @@ stats_load(struct store *s, const char *workflow, int64_t before, int64_t now_us
 	if (s->db == NULL)
 		return 0;
 	if (load_runs(s, workflow, before, ws, e) < 0 || load_steps(s, workflow, before, ws, e) < 0 ||
-	    load_days(s, workflow, now_us, ws, e) < 0)
+	    (now_us > 0 && load_days(s, workflow, now_us, ws, e) < 0))
 		return -1;
 	return 0;
 }

@@ -158,9 +158,11 @@ struct step {
 	/* graph, filled by wf_graph */
 	size_t *deps;		/* indices into workflow.steps, in file order */
 	size_t n_deps;
-	/* steps whose results its fields read (steps.ID), by wf_check */
+	/* steps whose results its fields read (steps.ID), by wf_check;
+	 * reads_all: it reads steps as a whole */
 	size_t *reads;
 	size_t n_reads;
+	bool reads_all;
 	int level;		/* within its section; -1 in a cycle */
 	size_t group;		/* index of its parallel group's first member */
 };

@@ -226,8 +226,12 @@ check_ref(void *ud, const char *root, const char *member, size_t offset)
 			ref_err(rc, offset, "%s", root_refusal(root, ctx));
 		return;
 	}
-	if (member == NULL)
+	if (member == NULL) {
+		/* The whole of steps (toJSON(steps)): it reads them all. */
+		if (bit == ROOT_STEPS && ctx->step != NO_STEP)
+			rc->ld->wf->steps[ctx->step].reads_all = true;
 		return;
+	}
 	if (bit == ROOT_ARGS)
 		check_specs(rc, &rc->ld->wf->args, "args", member, offset);
 	else if (bit == ROOT_PARAMS && ctx->tool != NO_STEP)

@@ -59,7 +59,7 @@ is "parallel: c waits for a without reading it" \
 like "and names a" "$(echo "$p" | jq -r '.recommendations[] | select(.kind == "parallel") | .text')" "waits for 'a'"
 is "d reads c: no parallel advice for it" "$(echo "$p" | jq '[.recommendations[] | select(.step == "d" and .kind == "parallel")] | length')" 0
 is "the JSON's fields" "$(echo "$p" | jq -c 'keys')" \
-	'["attempts","cost_usd","critical_path","critical_path_ms","graph","history_runs","most_expensive","recommendations","run","slowest","speedup","status","steps","sum_ms","tokens_in","tokens_out","wall_ms","workflow"]'
+	'["attempts","cost_usd","critical_path","critical_path_ms","graph","history_runs","most_expensive","recommendations","resumed","run","slowest","speedup","status","steps","sum_ms","tokens_in","tokens_out","wall_ms","workflow"]'
 is "a step's fields" "$(echo "$p" | jq -c '.steps[0] | keys')" \
 	'["attempts","cached","cost_usd","critical","duration_ms","history","id","p50_ms","p95_ms","status","tokens_in","tokens_out","verdicts"]'
 t=$("$DROVER" report profile "$slow")
@@ -119,7 +119,7 @@ is "by step: the llm step first, with all of the cost" \
 is "by workflow" "$(echo "$c" | jq -c '[.by_workflow[] | [.workflow, .runs]]')" '[["mixed",3],["diamond",7]]'
 is "by day: one day, every run" "$(echo "$c" | jq -c '[.by_day[] | .runs]')" '[10]'
 is "the report's fields" "$(echo "$c" | jq -c keys)" \
-	'["average_usd","by_day","by_model","by_step","by_workflow","cache","live","max_usd","min_usd","runs","since","tokens_in","tokens_out","total_usd","workflow"]'
+	'["average_usd","by_day","by_model","by_step","by_workflow","cache","max_usd","min_usd","runs","since","tokens_in","tokens_out","total_usd","unfinished","workflow"]'
 is "only one workflow" "$("$DROVER" report cost --workflow diamond --json | jq -c '[.runs, .total_usd, (.by_model | length)]')" '[7,0,0]'
 is "--since leaves out older runs" "$("$DROVER" report cost --since 1ms --json | jq .runs)" 0
 t=$("$DROVER" report cost)
@@ -144,6 +144,75 @@ is "cache: two reuses of one kept result" "$(echo "$c" | jq -c '[.cache.hits, .c
 is "saving twice what the one call cost" "$(echo "$c" | jq '(.cache.saved_usd - 2 * .total_usd) * 1e12 | round')" 0
 is "the cached ends are not model calls" "$(echo "$c" | jq -c '[.by_model[].calls]')" '[1]'
 like "the text says it" "$("$DROVER" report cost --workflow cached)" '^cache: 2 reuses of 3 cached ends \(67%\), saved \$0\.000[0-9]+$'
+
+# --- sections, gates, whole reads, a paid reply that failed ---
+cat >"$T/tail.yaml" <<'YAML'
+name: tail
+steps:
+  - {id: a, run: sleep 0.1}
+  - {id: b, depends_on: [a], run: "sleep 0.15; echo '{{ toJSON(steps) }}' >/dev/null"}
+finally:
+  - {id: z, run: sleep 0.3}
+YAML
+"$DROVER" run --no-tui "$T/tail.yaml" >/dev/null 2>&1
+p=$(prof "$(last_run)")
+is "the critical path goes on through the finally steps" "$(echo "$p" | jq -c .critical_path)" '["a","b","z"]'
+is "which make the bottleneck" "$(echo "$p" | jq -c '[.steps[] | select(.verdicts | index("BOTTLENECK")) | .id]')" '["z"]'
+is "a step that reads all of steps gets no parallel advice" \
+	"$(echo "$p" | jq '[.recommendations[] | select(.kind == "parallel")] | length')" 0
+
+cat >"$T/gated.yaml" <<YAML
+name: gated
+steps:
+  - {id: build, run: sleep 0.15}
+  - {id: ok, depends_on: [build], approval: {message: ship?}}
+  - {id: deploy, depends_on: [ok], run: sleep 0.15}
+YAML
+"$DROVER" run --no-tui "$T/gated.yaml" >/dev/null 2>&1 &
+pid=$!
+i=0; until "$DROVER" ls --waiting --json 2>/dev/null | jq -e 'length > 0' >/dev/null || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.6
+"$DROVER" approve "$("$DROVER" ls --json -n 1 | jq -r '.[0].id')" ok >/dev/null 2>&1
+wait "$pid"
+p=$(prof "$(last_run)")
+is "the gate is on the critical path" "$(echo "$p" | jq -c .critical_path)" '["build","ok","deploy"]'
+is "but the time people took is no bottleneck" \
+	"$(echo "$p" | jq -c '[.steps[] | select(.verdicts | index("BOTTLENECK")) | .id]')" '["build"]'
+is "and no advice to run past it" "$(echo "$p" | jq '[.recommendations[] | select(.kind == "parallel")] | length')" 0
+
+cat >"$T/badjson.yaml" <<YAML
+name: badjson
+steps:
+  - id: ask
+    llm: {base_url: "$HTTPD/llm/v1", model: gpt-4o, prompt: "json please", max_tokens: 5, response_format: json}
+YAML
+"$DROVER" run --no-tui "$T/badjson.yaml" >/dev/null 2>&1
+is "a reply that is not the JSON asked for fails the step" "$(step_field "$(last_run)" ask status)" failed
+is "and is still paid for" "$("$DROVER" show "$(last_run)" --json | jq -c '.steps[0] | [.tokens_in, .tokens_out, (.cost_usd > 0)]')" '[3,5,true]'
+like "report cost counts it as a call without a reply" "$("$DROVER" report cost --workflow badjson --json | jq -c '.by_model[0] | [.model, .calls]')" '\["\(no reply\)",1\]'
+
+# --- a run killed, then resumed ---
+cat >"$T/crash.yaml" <<YAML
+name: crash
+steps:
+  - {id: first, run: sleep 0.1}
+  - {id: long, depends_on: [first], run: "touch $T/long-started; sleep 2"}
+YAML
+rm -f "$T/long-started"
+"$DROVER" run --no-tui "$T/crash.yaml" >/dev/null 2>&1 &
+pid=$!
+i=0; until [ -e "$T/long-started" ] || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done
+kill -KILL "$pid"; wait "$pid" 2>/dev/null
+crashed=$(last_run)
+like "an interrupted run is counted as not ended" "$("$DROVER" report cost --workflow crash)" \
+	'^1 run of crash \(1 not ended, going on or interrupted: counted as far as they got\)$'
+is "its profile names no share of an unknown wall time" "$(prof "$crashed" | jq -c '[.wall_ms, .slowest]')" '[null,null]'
+"$DROVER" resume "$crashed" >/dev/null 2>&1
+p=$(prof "$crashed")
+is "resumed: no speedup, as the wall time holds the time it was stopped" "$(echo "$p" | jq -c '[.resumed, .speedup]')" '[true,null]'
+like "the text says why" "$("$DROVER" report profile "$crashed")" 'no speedup: the run was resumed'
+is "the step run again after the interruption is no retry: not FLAKY" \
+	"$(echo "$p" | jq -c '.steps[] | select(.id == "long") | [.attempts, .verdicts]')" '[2,["BOTTLENECK"]]'
 
 # --- a history that does not exist yet, and bad usage ---
 DROVER_DB="$T/none.db" "$DROVER" report cost --json >"$T/none.json"; rc=$?
