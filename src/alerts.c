@@ -551,11 +551,19 @@ alerts_after_run(const struct alert_rules *r, struct store *s, const char *workf
 			say("alerts: stopped before every rule was judged");
 			return;
 		}
-		/* No data (too few runs in the window) is not firing. */
-		if ((rc = alert_value(s, a, now, &value, &runs, &e)) >= 0) {
-			bool cond = rc > 0 && (a->above ? value > a->threshold : value < a->threshold);
+		/* Measured and recorded under the history's write lock, so runs
+		 * ending at once judge in turn, each on what the last left; no
+		 * data (too few runs in the window) is not firing. */
+		if ((rc = store_begin(s, &e)) == 0) {
+			if ((rc = alert_value(s, a, now, &value, &runs, &e)) >= 0) {
+				bool cond = rc > 0 &&
+				    (a->above ? value > a->threshold : value < a->threshold);
 
-			rc = store_alert_set(s, a->name, cond, rc > 0 ? value : NAN, now, run, &e);
+				rc = store_alert_set(s, a->name, cond, rc > 0 ? value : NAN, now, run,
+				    &e);
+			}
+			if (store_end(s, rc >= 0, &e) < 0)
+				rc = -1;
 		}
 		if (rc < 0) {
 			snprintf(line, sizeof line, "alert '%s' was not judged: %s", a->name, e.msg);

@@ -164,6 +164,31 @@ store_close(struct store *s)
 	free(s);
 }
 
+int
+store_begin(struct store *s, struct err *e)
+{
+	int rc;
+
+	if (store_writable(s, e) < 0)
+		return -1;
+	if ((rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) != SQLITE_OK)
+		return store_errf(e, s->db, rc, "cannot write the history %s", s->path);
+	return 0;
+}
+
+int
+store_end(struct store *s, bool commit, struct err *e)
+{
+	int rc = SQLITE_OK;
+
+	if (commit && (rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) == SQLITE_OK)
+		return 0;
+	if (commit)
+		store_errf(e, s->db, rc, "cannot write the history %s", s->path);
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return commit ? -1 : 0;
+}
+
 char *
 store_default_path(void)
 {

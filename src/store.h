@@ -37,6 +37,12 @@ void store_close(struct store *s);
 /* $DROVER_DB, else $XDG_STATE_HOME/drover/history.db (~/.local/state/...);
  * caller frees. */
 char *store_default_path(void);
+/* A transaction that writes, its lock taken at once (BEGIN IMMEDIATE):
+ * for what must read and then write with no other writer between.  0, or
+ * -1 with e set.  store_end commits it, or rolls it back when !commit or
+ * the commit fails (then -1 with e set). */
+int store_begin(struct store *s, struct err *e);
+int store_end(struct store *s, bool commit, struct err *e);
 /* A new run UUID (version 4, lower case; 37 bytes with the NUL): a run's
  * lock (runlock.h) is taken under it before the run is recorded. */
 void store_new_uuid(char uuid[37]);
