@@ -78,7 +78,7 @@ steps:
   - id: stable
     run: sleep 0.12; echo the same answer
   - id: changing
-    run: sleep 0.12; date +%s%N
+    run: sleep 0.4; date +%s%N
   - id: brittle
     run: n=\$(cat "$T/b" 2>/dev/null || echo 0); echo \$((n + 1)) >"$T/b"; [ \$n != 1 ]
     allow_failure: true
@@ -164,14 +164,14 @@ is "a step that reads all of steps gets no parallel advice" \
 cat >"$T/gated.yaml" <<YAML
 name: gated
 steps:
-  - {id: build, run: sleep 0.15}
+  - {id: build, run: sleep 0.5}
   - {id: ok, depends_on: [build], approval: {message: ship?}}
-  - {id: deploy, depends_on: [ok], run: sleep 0.15}
+  - {id: deploy, depends_on: [ok], run: sleep 0.2}
 YAML
 "$DROVER" run --no-tui "$T/gated.yaml" >/dev/null 2>&1 &
 pid=$!
 i=0; until "$DROVER" ls --waiting --json 2>/dev/null | jq -e 'length > 0' >/dev/null || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done
-sleep 0.6
+sleep 1
 "$DROVER" approve "$("$DROVER" ls --json -n 1 | jq -r '.[0].id')" ok >/dev/null 2>&1
 wait "$pid"
 p=$(prof "$(last_run)")
