@@ -38,6 +38,25 @@ store_event_from_log(sqlite3_stmt *st, struct event *ev)
 		ev->data = "";
 }
 
+/* A chunk whose row points into the run's text file (store_text.c) gets
+ * its text from there, into *buf; one of an older history has it in the
+ * row already. */
+static int
+chunk_text(struct store *s, int64_t run, sqlite3_stmt *st, struct event *ev, char **buf,
+    size_t *cap, struct err *e)
+{
+	size_t len = (size_t)sqlite3_column_int64(st, 10);
+
+	if (store_col_null(st, 9))
+		return 0;
+	if (store_text_read(s->path, run, (uint64_t)sqlite3_column_int64(st, 9), len, buf, cap,
+	    e) < 0)
+		return -1;
+	ev->data = *buf;
+	ev->len = (uint32_t)len;
+	return 0;
+}
+
 static void
 store_event_from_row(sqlite3_stmt *st, struct event *ev)
 {
@@ -70,6 +89,8 @@ store_read_events(struct store *s, int64_t run, uint64_t after, enum store_part 
 	sqlite3_stmt *logs = NULL, *evs = NULL;
 	struct event ev;
 	int rc, lrc, erc = SQLITE_DONE, stop = 0;
+	char *text = NULL;	/* a chunk's text from the run's file */
+	size_t cap = 0;
 	const char *sname = store_stream_name((unsigned)stream);
 
 	if (s->db == NULL)
@@ -80,8 +101,8 @@ store_read_events(struct store *s, int64_t run, uint64_t after, enum store_part 
 	if (stream != 0 && sname == NULL)
 		return err_set(e, "unknown log stream %d", stream);
 
-	sb_adds(&sql, "SELECT seq, ts, step_idx, phase, attempt, stream, first_line, nlines, text"
-	    " FROM logs WHERE run_id = ?1 AND seq > ?2");
+	sb_adds(&sql, "SELECT seq, ts, step_idx, phase, attempt, stream, first_line, nlines, text,"
+	    " seg_off, seg_len FROM logs WHERE run_id = ?1 AND seq > ?2");
 	if (what == STORE_STATE)
 		sb_adds(&sql, " AND 0");
 	if (step >= 0)
@@ -114,6 +135,12 @@ store_read_events(struct store *s, int64_t run, uint64_t after, enum store_part 
 		if (lrc == SQLITE_ROW && (erc != SQLITE_ROW ||
 		    sqlite3_column_int64(logs, 0) < sqlite3_column_int64(evs, 0))) {
 			store_event_from_log(logs, &ev);
+			if (chunk_text(s, run, logs, &ev, &text, &cap, e) < 0) {
+				free(text);
+				sqlite3_finalize(logs);
+				sqlite3_finalize(evs);
+				return -1;
+			}
 			stop = fn(ud, &ev);
 			lrc = sqlite3_step(logs);
 		} else {
@@ -133,6 +160,7 @@ out:
 		    " from the history %s", run, s->path);
 	sqlite3_finalize(logs);
 	sqlite3_finalize(evs);
+	free(text);
 	return rc != SQLITE_OK ? -1 : 0;
 }
 
@@ -179,12 +207,23 @@ store_log_text(struct store *s, int64_t run, uint64_t seq, size_t *len, struct e
 		store_no_run(s, run, e);
 		return NULL;
 	}
-	rc = store_prepare(s->db, "SELECT text FROM logs WHERE run_id = ?1 AND seq = ?2", &st);
+	rc = store_prepare(s->db, "SELECT text, seg_off, seg_len FROM logs"
+	    " WHERE run_id = ?1 AND seq = ?2", &st);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, run);
 		sqlite3_bind_int64(st, 2, (int64_t)seq);
 		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
+		if (rc == SQLITE_ROW && !store_col_null(st, 1)) {
+			size_t cap = 0;
+
+			*len = (size_t)sqlite3_column_int64(st, 2);
+			if (store_text_read(s->path, run, (uint64_t)sqlite3_column_int64(st, 1), *len,
+			    &text, &cap, e) < 0) {
+				free(text);
+				text = NULL;
+			}
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_ROW) {
 			*len = (size_t)sqlite3_column_bytes(st, 0);
 			text = xmalloc(*len + 1);
 			if (*len > 0)

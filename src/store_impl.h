@@ -8,6 +8,7 @@
  *   store_writer.c  the writer thread that stores a run's events
  *   store_query.c   the runs as ls and show read them
  *   store_events.c  a run's event stream and log chunks
+ *   store_text.c    the text of log chunks, in a file per run
  *   store_cache.c   reading and dropping the result cache
  *   store_stats.c   a workflow's recent history (stats.h)
  *   store_alerts.c  what alert rules read, and their state
@@ -17,6 +18,7 @@
 #define DROVER_STORE_IMPL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -56,6 +58,35 @@ void store_bind_bytes(sqlite3_stmt *st, int i, const char *s, size_t len);
 bool store_col_null(sqlite3_stmt *st, int i);
 /* The column's text, valid until the statement moves on, or NULL. */
 const char *store_col_text(sqlite3_stmt *st, int i);
+
+/* ---- store_text.c ---- */
+
+/* The text of a run's log lines lives outside SQLite, in a file of its
+ * own beside the history (DB-logs/RUN.txt), appended to by the run's
+ * writer before it commits the rows that point into it (logs.seg_off,
+ * seg_len): each byte is written once, not into the WAL and again by the
+ * checkpoint.  Rows of older histories hold their text themselves. */
+char *store_text_path(const char *db, int64_t run);
+
+struct store_text_out {
+	char *path;
+	int fd;			/* -1 until the first chunk */
+	uint64_t size;		/* the file's length: where the next chunk goes */
+	int error;		/* errno of the last failure, or 0 */
+};
+
+void store_text_out_init(struct store_text_out *o, const char *db, int64_t run);
+void store_text_out_fini(struct store_text_out *o);
+/* Appends len bytes; *off gets where they start.  -1 with o->error set. */
+int store_text_append(struct store_text_out *o, const char *data, size_t len, uint64_t *off);
+/* Removes a run's file (a new run of that number starts afresh). */
+void store_text_remove(const char *db, int64_t run);
+
+/* Reads the text of a chunk from the run's file into *buf (grown as
+ * needed, NUL-terminated): 0, or -1 with e set when the file is gone or
+ * shorter than the rows say. */
+int store_text_read(const char *db, int64_t run, uint64_t off, size_t len, char **buf,
+    size_t *cap, struct err *e);
 
 /* ---- store_schema.c ---- */
 

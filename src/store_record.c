@@ -139,6 +139,9 @@ store_run_create(struct store *s, const struct store_run_info *ri, const char *u
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
+	/* The number is this run's now: text a run of it left (in a history
+	 * since replaced) is not. */
+	store_text_remove(s->path, *run);
 	return 0;
 }
 

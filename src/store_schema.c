@@ -185,6 +185,10 @@ static const char *const store_migrations[] = {
 	"  fired_at INTEGER,"
 	"  fired INTEGER NOT NULL DEFAULT 0,"
 	"  run_id INTEGER);",
+	/* 5: log text in a file per run (store_text.c); rows of older runs keep
+	 * theirs in text. */
+	"ALTER TABLE logs ADD COLUMN seg_off INTEGER;"
+	"ALTER TABLE logs ADD COLUMN seg_len INTEGER;",
 };
 
 #define STORE_VERSION ((int)(sizeof store_migrations / sizeof store_migrations[0]))

@@ -76,7 +76,8 @@ static const char *const ws_sql[WS_N] = {
 	[WS_EVENT] = "INSERT OR REPLACE INTO events (run_id, seq, ts, type, step_idx, phase,"
 	    " attempt, status, exit_code, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[WS_LOG] = "INSERT OR REPLACE INTO logs (run_id, seq, ts, step_idx, phase, attempt,"
-	    " stream, first_line, nlines, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	    " stream, first_line, nlines, text, seg_off, seg_len)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '', ?10, ?11)",
 	[WS_APPROVAL] = "INSERT OR REPLACE INTO approvals (run_id, seq, step_idx, decision,"
 	    " by_user, comment, refused, at, reason, hash)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -143,6 +144,7 @@ struct store_writer {
 	sqlite3_stmt *st[WS_N];
 	bool in_txn;
 	struct store_batch b;
+	struct store_text_out text;	/* the file the log text goes to */
 
 	char msg[1024];		/* the current failure */
 	char reported[1024];	/* the last one given to on_error */
@@ -211,8 +213,13 @@ store_writer_fail(struct store_writer *w, int rc)
 {
 	struct err e;
 
-	store_errf(&e, w->db, rc, "cannot write run %" PRId64 " to the history %s", w->run,
-	    w->path);
+	if (w->text.error != 0)
+		err_set(&e, "cannot write the log text of run %" PRId64 " to %s: %s", w->run,
+		    w->text.path, strerror(w->text.error));
+	else
+		store_errf(&e, w->db, rc, "cannot write run %" PRId64 " to the history %s",
+		    w->run, w->path);
+	w->text.error = 0;
 	snprintf(w->msg, sizeof w->msg, "%s", e.msg);
 	if (w->db != NULL && !sqlite3_get_autocommit(w->db))
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
@@ -362,10 +369,16 @@ store_apply_event_row(struct store_writer *w, const struct event *ev)
 	return store_step_done(st);
 }
 
+/* A log chunk: its text appended to the run's file, then its row, which
+ * says where the text is (committed after the text is written). */
 static int
 store_apply_log(struct store_writer *w, const struct event *ev)
 {
 	sqlite3_stmt *st = w->st[WS_LOG];
+	uint64_t off;
+
+	if (store_text_append(&w->text, ev->data, ev->len, &off) < 0)
+		return SQLITE_IOERR;
 
 	sqlite3_bind_int64(st, 1, w->run);
 	sqlite3_bind_int64(st, 2, (int64_t)ev->seq);
@@ -376,7 +389,8 @@ store_apply_log(struct store_writer *w, const struct event *ev)
 	store_bind_text(st, 7, store_stream_name(ev->stream));
 	sqlite3_bind_int64(st, 8, (int64_t)ev->first_line);
 	sqlite3_bind_int64(st, 9, ev->nlines);
-	store_bind_bytes(st, 10, ev->data, ev->len);
+	sqlite3_bind_int64(st, 10, (int64_t)off);
+	sqlite3_bind_int64(st, 11, (int64_t)ev->len);
 	return store_step_done(st);
 }
 
@@ -789,6 +803,7 @@ store_writer_start(struct store *s, int64_t run, struct ring_reader *gate,
 	int rc;
 
 	w->path = xstrdup(s->path);
+	store_text_out_init(&w->text, s->path, run);
 	w->run = run;
 	w->gate = gate;
 	w->on_error = on_error;
@@ -799,6 +814,7 @@ store_writer_start(struct store *s, int64_t run, struct ring_reader *gate,
 	rc = pthread_create(&w->thread, NULL, store_writer_main, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
+		store_text_out_fini(&w->text);
 		free(w->path);
 		free(w);
 		errno = rc;
@@ -822,6 +838,7 @@ store_writer_join(struct store_writer *w, struct err *e)
 	free(w->b.ev);
 	free(w->b.off);
 	sb_fini(&w->b.buf);
+	store_text_out_fini(&w->text);
 	free(w->path);
 	free(w);
 	return rc;

@@ -24,7 +24,7 @@ mkdir -p "$B/run" && chmod 700 "$B/run"
 
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-fresh() { rm -rf "$DROVER_DB" "$DROVER_DB-wal" "$DROVER_DB-shm"; }
+fresh() { rm -rf "$DROVER_DB" "$DROVER_DB-wal" "$DROVER_DB-shm" "$DROVER_DB-logs"; }
 gendag() {	# gendag N: $B/dagN/{dag.yaml,build.ninja,Makefile}
 	[ -d "$B/dag$1" ] && return
 	mkdir -p "$B/dag$1"

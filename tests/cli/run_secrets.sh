@@ -35,17 +35,21 @@ if command -v sqlite3 >/dev/null 2>&1; then
 else
 	unlike "the database file never holds it" "$(strings "$DROVER_DB"*)" hunter2
 fi
+ok "the runs' log text files hold what the steps printed" sh -c "cat '$DROVER_DB-logs'/*.txt | grep -q 'token is \\*\\*\\*'"
+unlike "and never the secret" "$(cat "$DROVER_DB-logs"/*.txt)" hunter2
 out=$("$DROVER" run "$T/secret.yaml" -a token=short 2>&1)
 is "a secret that breaks a rule is refused without showing it" "$out" \
 	"drover: arg 'token': *** has 5 characters, fewer than min_length 8"
 
-# The whole history, as text: every row of every table.
+# The whole history, as text: every row of every table, and the runs'
+# log text files.
 history_text() {
 	if command -v sqlite3 >/dev/null 2>&1; then
 		sqlite3 "$DROVER_DB" .dump
 	else
-		cat "$DROVER_DB"*
+		cat "$DROVER_DB" "$DROVER_DB-wal" 2>/dev/null
 	fi
+	cat "$DROVER_DB-logs"/*.txt 2>/dev/null
 }
 
 # A secret made of every awkward byte, in every place a template can put

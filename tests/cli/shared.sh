@@ -96,6 +96,9 @@ wait_for waiting
 uuid=$(as "$bob" drover show "$run" --json | jq -r .uuid)
 is "the history is the group's" "$(stat -c '%G %a' "$T/shared/lib/history.db")" "$grp 660"
 is "the run's socket too" "$(stat -c '%G %a' "$T/shared/run/$uuid.sock")" "$grp 660"
+is "its log text file too" "$(stat -c '%G %a' "$T/shared/lib/history.db-logs/$run.txt")" "$grp 660"
+is "in a directory of the group's" "$(stat -c '%G %a' "$T/shared/lib/history.db-logs")" "$grp 2770"
+like "bob reads its log" "$(as "$bob" drover logs "$run" build)" 'built'
 like "bob sees alice's run" "$(as "$bob" drover ls)" "^ +$run +waiting for you +gated .* $alice\$"
 is "and may decide its gate" "$(as "$bob" drover ls --waiting --json | jq -r '.[0].step')" deploy
 is "alice may not (separate duty), so it is not hers to list" \

@@ -40,6 +40,7 @@
 #include "ring.h"
 #include "runlock.h"
 #include "store.h"
+#include "strbuf.h"
 #include "xmalloc.h"
 
 #define RING_CAP (1024 * 1024)
@@ -1224,6 +1225,97 @@ test_streams_interleaved(void **state)
 	store_close(s);
 }
 
+/* A run's log text is in its file beside the history, each chunk once,
+ * where its row says; a history whose rows hold their text (as before
+ * schema 5) reads the same; a file gone or cut short is said, not read
+ * as empty; a new run of a number starts a file of its own. */
+static void
+test_log_text_file(void **state)
+{
+	struct fx *fx = *state;
+	struct store *s = open_store(fx->path);
+	struct wenv we;
+	struct err e = { 0 };
+	int64_t run = create_run(s, NULL);
+	struct lines_check c = { .prefix = "", .stream = STREAM_STDOUT, .next = 1 };
+	struct strbuf all = STRBUF_INIT;
+	char buf[4096], *path = xasprintf("%s-logs/%lld.txt", fx->path, (long long)run), *text;
+	size_t len;
+	FILE *f;
+
+	wenv_start(&we, s, run);
+	put_step(&we, 0, PHASE_MAIN, ST_RUNNING, 1, -1, "{}");
+	for (uint64_t first = 1; first <= 300; first += 30) {
+		struct event ev = { .type = EV_LOG, .step = 0, .attempt = 1,
+		    .stream = STREAM_STDOUT, .first_line = first, .nlines = 30, .exit_code = -1,
+		    .data = buf };
+
+		ev.len = (uint32_t)make_chunk(buf, "", first, 30);
+		sb_add(&all, buf, ev.len);
+		put(&we, &ev);
+	}
+	wenv_finish_ok(&we);
+	wenv_free(&we);
+
+	/* The file holds the chunks, end to end, and nothing else. */
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	{
+		char *got = malloc(all.len + 16);
+		size_t n = fread(got, 1, all.len + 16, f);
+
+		assert_int_equal(n, all.len);
+		assert_memory_equal(got, all.buf, all.len);
+		free(got);
+	}
+	fclose(f);
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM logs WHERE text != ''"), 0);
+	assert_int_equal(sql_int(fx->path, "SELECT sum(seg_len) FROM logs"), (int)all.len);
+	assert_int_equal(store_read_events(s, run, 0, STORE_LOGS, 0, STREAM_STDOUT, check_lines, &c,
+	    &e), 0);
+	assert_int_equal(c.bad, 0);
+	assert_int_equal(c.next, 301);
+
+	/* Cut short, then gone: said, with the file's name. */
+	assert_int_equal(truncate(path, (off_t)all.len - 5), 0);
+	c = (struct lines_check){ .prefix = "", .stream = STREAM_STDOUT, .next = 1 };
+	assert_int_equal(store_read_events(s, run, 0, STORE_LOGS, 0, 0, check_lines, &c, &e), -1);
+	assert_non_null(strstr(e.msg, "cut short"));
+	assert_non_null(strstr(e.msg, path));
+	unlink(path);
+	assert_null(store_log_text(s, run, (uint64_t)sql_int(fx->path, "SELECT min(seq) FROM logs"),
+	    &len, &e));
+	assert_non_null(strstr(e.msg, "missing"));
+
+	/* Rows that hold their text, as an older drover wrote them. */
+	{
+		char *sql = xasprintf("UPDATE logs SET text = printf('%%d', seq), seg_off = NULL,"
+		    " seg_len = NULL WHERE run_id = %lld", (long long)run);
+
+		sql_exec(fx->path, sql);
+		free(sql);
+	}
+	text = store_log_text(s, run, (uint64_t)sql_int(fx->path, "SELECT min(seq) FROM logs"),
+	    &len, &e);
+	assert_non_null(text);
+	assert_int_equal(atoll(text), sql_int(fx->path, "SELECT min(seq) FROM logs"));
+	free(text);
+
+	/* A file left by a run of the same number in a history since
+	 * replaced does not become the new run's. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("stale", f);
+	fclose(f);
+	sql_exec(fx->path, "PRAGMA foreign_keys = ON; DELETE FROM runs");
+	sql_exec(fx->path, "DELETE FROM sqlite_sequence");
+	assert_int_equal(create_run(s, NULL), run);
+	assert_int_equal(access(path, F_OK), -1);
+	sb_fini(&all);
+	free(path);
+	store_close(s);
+}
+
 /* The history changes under a reader: data_version says so, cheaply. */
 static void
 test_data_version(void **state)
@@ -1427,7 +1519,7 @@ test_migrations(void **state)
 	char older[200];
 
 	store_close(s);
-	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 5);
 	/* Opening again migrates nothing and loses nothing. */
 	s = open_store(fx->path);
 	assert_int_equal(store_find_run(s, "1", &found, &e), 0);
@@ -1436,29 +1528,45 @@ test_migrations(void **state)
 	s = store_open(fx->path, true, &e);
 	assert_non_null(s);
 	store_close(s);
-	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 5);
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM runs"), 1);
 
+	/* A history of schema 4 gets log text out of its rows. */
+	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_off");
+	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_len");
+	sql_exec(fx->path, "PRAGMA user_version = 4");
+	s = open_store(fx->path);
+	store_close(s);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 5);
+	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM pragma_table_info('logs')"
+	    " WHERE name IN ('seg_off', 'seg_len')"), 2);
+
 	/* A history of schema 3 gets the alerts' states. */
+	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_off");
+	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_len");
 	sql_exec(fx->path, "DROP TABLE alerts");
 	sql_exec(fx->path, "PRAGMA user_version = 3");
 	s = open_store(fx->path);
 	store_close(s);
-	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 5);
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = "
 	    "'alerts'"), 1);
 
 	/* A history of schema 2 gets the cache. */
+	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_off");
+	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_len");
 	sql_exec(fx->path, "DROP TABLE alerts");
 	sql_exec(fx->path, "DROP TABLE cache");
 	sql_exec(fx->path, "PRAGMA user_version = 2");
 	s = open_store(fx->path);
 	store_close(s);
-	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 5);
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM sqlite_master WHERE name = "
 	    "'cache'"), 1);
 
 	/* A history of schema 1 gets the approvals' reason and hash. */
+	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_off");
+	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_len");
 	sql_exec(fx->path, "DROP TABLE alerts");
 	sql_exec(fx->path, "DROP TABLE cache");
 	sql_exec(fx->path, "ALTER TABLE approvals DROP COLUMN reason");
@@ -1468,7 +1576,7 @@ test_migrations(void **state)
 	s = store_open(fx->path, true, &e);
 	assert_non_null(s);
 	store_close(s);
-	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(fx->path, "PRAGMA user_version"), 5);
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM pragma_table_info('approvals')"
 	    " WHERE name IN ('reason', 'hash')"), 2);
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM runs"), 1);
@@ -1488,7 +1596,7 @@ test_migrations(void **state)
 	sql_exec(older, "CREATE TABLE unrelated (x)");
 	s = open_store(older);
 	store_close(s);
-	assert_int_equal(sql_int(older, "PRAGMA user_version"), 4);
+	assert_int_equal(sql_int(older, "PRAGMA user_version"), 5);
 	assert_int_equal(sql_int(older, "SELECT count(*) FROM sqlite_master WHERE name IN"
 	    " ('workflows', 'runs', 'steps', 'attempts', 'logs', 'events', 'approvals', 'cache',"
 	    " 'alerts')"), 9);
@@ -2147,6 +2255,7 @@ main(void)
 		T(test_reader_beside_writer),
 		T(test_readonly_missing),
 		T(test_migrations),
+		T(test_log_text_file),
 		T(test_not_a_database),
 		T(test_find_run),
 		T(test_list_filters),

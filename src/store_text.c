@@ -1,0 +1,146 @@
+/* store_text.c - the text of a run's log chunks, in a file per run beside
+ * the history (store_impl.h says why). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "share.h"
+#include "store_impl.h"
+#include "xmalloc.h"
+
+char *
+store_text_path(const char *db, int64_t run)
+{
+	return xasprintf("%s-logs/%" PRId64 ".txt", db, run);
+}
+
+void
+store_text_out_init(struct store_text_out *o, const char *db, int64_t run)
+{
+	o->path = store_text_path(db, run);
+	o->fd = -1;
+	o->size = 0;
+	o->error = 0;
+}
+
+void
+store_text_out_fini(struct store_text_out *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	free(o->path);
+	o->path = NULL;
+	o->fd = -1;
+}
+
+/* Opens the file for appending, making its directory with the history's
+ * modes (share.h: the user's alone, or a group's that shares the
+ * history's directory). */
+static int
+text_open(struct store_text_out *o)
+{
+	char *dir = xstrdup(o->path), *slash = strrchr(dir, '/'), *up;
+	mode_t dmode, fmode;
+	struct stat st;
+
+	*slash = '\0';
+	up = xstrdup(dir);
+	if ((slash = strrchr(up, '/')) != NULL)
+		slash[slash == up ? 1 : 0] = '\0';
+	share_modes(slash != NULL ? up : ".", &dmode, &fmode);
+	free(up);
+	if (mkdir(dir, dmode) == 0 && dmode != 0700)
+		chmod(dir, dmode);	/* the umask may have taken the group's bits */
+	free(dir);
+	o->fd = open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, fmode);
+	if (o->fd < 0 || fstat(o->fd, &st) < 0) {
+		o->error = errno;
+		if (o->fd >= 0)
+			close(o->fd);
+		o->fd = -1;
+		return -1;
+	}
+	/* The umask may have taken the group's bits of a shared history's. */
+	if ((st.st_mode & 0777) != fmode && st.st_uid == geteuid())
+		fchmod(o->fd, fmode);
+	o->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int
+store_text_append(struct store_text_out *o, const char *data, size_t len, uint64_t *off)
+{
+	size_t done = 0;
+
+	if (o->fd < 0 && text_open(o) < 0)
+		return -1;
+	*off = o->size;
+	while (done < len) {
+		ssize_t n = write(o->fd, data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			o->error = n < 0 ? errno : EIO;
+			/* What was written is left there, unreferenced: the
+			 * retry appends the whole chunk again after it. */
+			o->size += done;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	o->size += len;
+	return 0;
+}
+
+void
+store_text_remove(const char *db, int64_t run)
+{
+	char *path = store_text_path(db, run);
+
+	unlink(path);
+	free(path);
+}
+
+int
+store_text_read(const char *db, int64_t run, uint64_t off, size_t len, char **buf,
+    size_t *cap, struct err *e)
+{
+	char *path = store_text_path(db, run);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t done = 0;
+
+	if (fd < 0) {
+		err_set(e, "the log text of run %" PRId64 " is missing: %s: %s", run, path,
+		    strerror(errno));
+		free(path);
+		return -1;
+	}
+	xgrow(buf, cap, len + 1, 1);
+	while (done < len) {
+		ssize_t n = pread(fd, *buf + done, len - done, (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err_set(e, "the log text of run %" PRId64 " is cut short: %s ends before "
+			    "byte %" PRIu64 "%s%s", run, path, off + len, n < 0 ? ": " : "",
+			    n < 0 ? strerror(errno) : "");
+			close(fd);
+			free(path);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	(*buf)[len] = '\0';
+	close(fd);
+	free(path);
+	return 0;
+}
