@@ -15,6 +15,10 @@
  * bigger commits, at most STORE_BATCH_MS late to the viewers, who see
  * only what is committed.
  *
+ * A log chunk's text is appended to the run's text file (store_text.c)
+ * when its row is applied, so it is written before the row that points
+ * to it is committed, and only once.
+ *
  * Each event is copied into the batch before it is applied: the gate has
  * read it, so the batch is now its only copy.  When SQLite fails (locked,
  * disk full, I/O error) the transaction is rolled back, the connection
