@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,21 @@ store_text_out_fini(struct store_text_out *o)
 	o->fd = -1;
 }
 
+/* Whether the file's directory is one, not a link to somewhere else (in a
+ * shared history's directory any member could have put one there). */
+static bool
+text_dir_ok(const char *file)
+{
+	char *dir = xstrdup(file), *slash = strrchr(dir, '/');
+	struct stat st;
+	bool ok;
+
+	*slash = '\0';
+	ok = lstat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	free(dir);
+	return ok;
+}
+
 /* Opens the file for appending, making its directory with the history's
  * modes (share.h: the user's alone, or a group's that shares the
  * history's directory). */
@@ -59,12 +75,20 @@ text_open(struct store_text_out *o)
 	if (mkdir(dir, dmode) == 0 && dmode != 0700)
 		chmod(dir, dmode);	/* the umask may have taken the group's bits */
 	free(dir);
-	o->fd = open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, fmode);
-	if (o->fd < 0 || fstat(o->fd, &st) < 0) {
-		o->error = errno;
-		if (o->fd >= 0)
-			close(o->fd);
+	if (!text_dir_ok(o->path)) {
+		o->error = ENOTDIR;
+		return -1;
+	}
+	/* Not through a link, and a FIFO put there must not hang the writer. */
+	o->fd = open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	    fmode);
+	if (o->fd >= 0 && (fstat(o->fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(o->fd);
 		o->fd = -1;
+		errno = EINVAL;
+	}
+	if (o->fd < 0) {
+		o->error = errno;
 		return -1;
 	}
 	/* The umask may have taken the group's bits of a shared history's. */
@@ -105,7 +129,8 @@ store_text_remove(const char *db, int64_t run)
 {
 	char *path = store_text_path(db, run);
 
-	unlink(path);
+	if (text_dir_ok(path))
+		unlink(path);
 	free(path);
 }
 
@@ -114,9 +139,19 @@ store_text_read(const char *db, int64_t run, uint64_t off, size_t len, char **bu
     size_t *cap, struct err *e)
 {
 	char *path = store_text_path(db, run);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	size_t done = 0;
+	struct stat st;
+	int fd = -1;
 
+	if (!text_dir_ok(path))
+		errno = ENOTDIR;
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+		errno = EINVAL;
+	}
 	if (fd < 0) {
 		err_set(e, "the log text of run %" PRId64 " is missing: %s: %s", run, path,
 		    strerror(errno));

@@ -1286,6 +1286,34 @@ test_log_text_file(void **state)
 	assert_null(store_log_text(s, run, (uint64_t)sql_int(fx->path, "SELECT min(seq) FROM logs"),
 	    &len, &e));
 	assert_non_null(strstr(e.msg, "missing"));
+	/* A FIFO put in its place is refused, not waited on; so is the
+	 * directory become a link to another one. */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_null(store_log_text(s, run, (uint64_t)sql_int(fx->path, "SELECT min(seq) FROM logs"),
+	    &len, &e));
+	assert_non_null(strstr(e.msg, "missing"));
+	unlink(path);
+	{
+		char *dir = xasprintf("%s-logs", fx->path), *moved = xasprintf("%s-elsewhere",
+		    fx->path), *there = xasprintf("%s/%lld.txt", moved, (long long)run);
+		FILE *g;
+
+		assert_int_equal(rename(dir, moved), 0);
+		g = fopen(there, "w");
+		assert_non_null(g);
+		fwrite(all.buf, 1, all.len, g);
+		fclose(g);
+		assert_int_equal(symlink(moved, dir), 0);
+		assert_null(store_log_text(s, run, (uint64_t)sql_int(fx->path,
+		    "SELECT min(seq) FROM logs"), &len, &e));
+		assert_non_null(strstr(e.msg, "Not a directory"));
+		unlink(dir);
+		assert_int_equal(rename(moved, dir), 0);
+		unlink(path);
+		free(dir);
+		free(moved);
+		free(there);
+	}
 
 	/* Rows that hold their text, as an older drover wrote them. */
 	{
