@@ -144,6 +144,10 @@ main(int argc, char **argv)
 
 			if (r < 0 && (errno == EAGAIN || errno == EINTR))
 				continue;
+			/* Hung up on while there was more to send: the next
+			 * write would fail, whichever the kernel said first. */
+			if (r <= 0 && write_error == NULL && writing && in_open)
+				write_error = "the server hung up with more to send";
 			if (r <= 0)
 				return closed(write_error, sent);
 			if (fwrite(out, 1, (size_t)r, stdout) != (size_t)r)
