@@ -153,7 +153,7 @@ cmd_alerts_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	struct diags d = DIAGS_INIT;
 	bool json = false;
 	struct conf conf;
-	cJSON *states = cJSON_CreateArray(), *rules = cJSON_CreateArray();
+	cJSON *states = NULL, *rules = NULL;
 	struct store *s = NULL;
 	int64_t now = event_now();
 	struct err e;
@@ -167,6 +167,8 @@ cmd_alerts_exec(const struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage_error("alerts", "unexpected argument '%s'", argv[optind]);
+	states = cJSON_CreateArray();
+	rules = cJSON_CreateArray();
 	if (conf_load(&conf, &d) < 0) {
 		diags_print(&d, stderr);
 		status = EXIT_USAGE;
