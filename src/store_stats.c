@@ -13,8 +13,27 @@
 #include "xmalloc.h"
 
 /* The window: ended runs of the workflow below before, newest first. */
-#define WINDOW_RUNS "SELECT id FROM runs WHERE workflow = ?1 AND id < ?2" \
-	" AND ended_at IS NOT NULL ORDER BY id DESC LIMIT ?3"
+#define WINDOW_WHERE "workflow = ?1 AND id < ?2 AND ended_at IS NOT NULL" \
+	" ORDER BY id DESC LIMIT ?3"
+#define WINDOW_RUNS "SELECT id FROM runs WHERE " WINDOW_WHERE
+
+/* A statement over the window (?1, ?2, ?3 bound), or NULL with e set. */
+static sqlite3_stmt *
+window_stmt(struct store *s, const char *sql, const char *workflow, int64_t before,
+    struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc = store_prepare(s->db, sql, &st);
+
+	if (rc != SQLITE_OK) {
+		store_errf(e, s->db, rc, "cannot read the history of '%s'", workflow);
+		return NULL;
+	}
+	sqlite3_bind_text(st, 1, workflow, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int(st, 3, STATS_WINDOW);
+	return st;
+}
 
 /* A step's samples while the window is read. */
 struct acc {
@@ -151,17 +170,14 @@ load_steps(struct store *s, const char *workflow, int64_t before, struct wf_stat
 	/* Column 2, the attempts that failed before the last one: a retry is
 	 * one of those, not a resume after drover's own end (its attempt is
 	 * "interrupted"). */
-	rc = store_prepare(s->db, "SELECT s.run_id, s.status,"
+	st = window_stmt(s, "SELECT s.run_id, s.status,"
 	    " (SELECT count(*) FROM attempts a WHERE a.run_id = s.run_id AND a.step_idx = s.idx"
 	    "  AND a.phase = 'main' AND a.status IN ('failed', 'timed_out'))"
 	    "  - (s.status IN ('failed', 'timed_out')), s.duration_ms,"
 	    " s.cost_usd, s.tokens_out, s.cached, s.outputs, s.id FROM steps s"
-	    " WHERE s.run_id IN (" WINDOW_RUNS ") ORDER BY s.run_id DESC", &st);
-	if (rc != SQLITE_OK)
-		return store_errf(e, s->db, rc, "cannot read the history of '%s'", workflow);
-	sqlite3_bind_text(st, 1, workflow, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
-	sqlite3_bind_int(st, 3, STATS_WINDOW);
+	    " WHERE s.run_id IN (" WINDOW_RUNS ") ORDER BY s.run_id DESC", workflow, before, e);
+	if (st == NULL)
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		acc_add(acc_of(&a, store_col_text(st, 8)), st);
 	sqlite3_finalize(st);
@@ -194,14 +210,10 @@ load_runs(struct store *s, const char *workflow, int64_t before, struct wf_stats
 	sqlite3_stmt *st;
 	int rc;
 
-	rc = store_prepare(s->db, "SELECT id, started_at, duration_ms, cost_usd, status"
-	    " FROM runs WHERE workflow = ?1 AND id < ?2 AND ended_at IS NOT NULL"
-	    " ORDER BY id DESC LIMIT ?3", &st);
-	if (rc != SQLITE_OK)
-		return store_errf(e, s->db, rc, "cannot read the history of '%s'", workflow);
-	sqlite3_bind_text(st, 1, workflow, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
-	sqlite3_bind_int(st, 3, STATS_WINDOW);
+	st = window_stmt(s, "SELECT id, started_at, duration_ms, cost_usd, status"
+	    " FROM runs WHERE " WINDOW_WHERE, workflow, before, e);
+	if (st == NULL)
+		return -1;
 	ws->points = xcalloc(STATS_WINDOW, sizeof *ws->points);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && ws->runs < STATS_WINDOW) {
 		struct run_point *p = &ws->points[STATS_WINDOW - 1 - ws->runs++];
