@@ -1537,6 +1537,14 @@ test_readonly_missing(void **state)
 	store_close(s);
 }
 
+/* The history as it was before schema 5: log text in the rows only. */
+static void
+drop_log_text_columns(const char *path)
+{
+	sql_exec(path, "ALTER TABLE logs DROP COLUMN seg_off");
+	sql_exec(path, "ALTER TABLE logs DROP COLUMN seg_len");
+}
+
 static void
 test_migrations(void **state)
 {
@@ -1560,8 +1568,7 @@ test_migrations(void **state)
 	assert_int_equal(sql_int(fx->path, "SELECT count(*) FROM runs"), 1);
 
 	/* A history of schema 4 gets log text out of its rows. */
-	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_off");
-	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_len");
+	drop_log_text_columns(fx->path);
 	sql_exec(fx->path, "PRAGMA user_version = 4");
 	s = open_store(fx->path);
 	store_close(s);
@@ -1570,8 +1577,7 @@ test_migrations(void **state)
 	    " WHERE name IN ('seg_off', 'seg_len')"), 2);
 
 	/* A history of schema 3 gets the alerts' states. */
-	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_off");
-	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_len");
+	drop_log_text_columns(fx->path);
 	sql_exec(fx->path, "DROP TABLE alerts");
 	sql_exec(fx->path, "PRAGMA user_version = 3");
 	s = open_store(fx->path);
@@ -1581,8 +1587,7 @@ test_migrations(void **state)
 	    "'alerts'"), 1);
 
 	/* A history of schema 2 gets the cache. */
-	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_off");
-	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_len");
+	drop_log_text_columns(fx->path);
 	sql_exec(fx->path, "DROP TABLE alerts");
 	sql_exec(fx->path, "DROP TABLE cache");
 	sql_exec(fx->path, "PRAGMA user_version = 2");
@@ -1593,8 +1598,7 @@ test_migrations(void **state)
 	    "'cache'"), 1);
 
 	/* A history of schema 1 gets the approvals' reason and hash. */
-	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_off");
-	sql_exec(fx->path, "ALTER TABLE logs DROP COLUMN seg_len");
+	drop_log_text_columns(fx->path);
 	sql_exec(fx->path, "DROP TABLE alerts");
 	sql_exec(fx->path, "DROP TABLE cache");
 	sql_exec(fx->path, "ALTER TABLE approvals DROP COLUMN reason");
