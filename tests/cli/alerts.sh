@@ -86,13 +86,13 @@ alerts:
     above: 0
     window: 2s
     min_runs: 2
-    notify: {run: 'ls /proc/\$\$/fd | tr "\\n" " " >"$T/fds"'}
+    notify: {run: 'find /proc/\$\$/fd -mindepth 1 -fprintf "$T/fds.tmp" "%f\\n"; mv "$T/fds.tmp" "$T/fds"'}
 YAML
 sleep 2.1
 flip false 3>"$T/held"; flip false 3>"$T/held"
 is "two failures within 2 s: firing" "$(rule brief '[.firing, .runs]')" '[true,2]'
 i=0; while [ ! -s "$T/fds" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-is "the command has only standard input, output and error" "$(cat "$T/fds")" "0 1 2 "
+is "the command has only standard input, output and error" "$(sort -n "$T/fds" | tr '\n' ' ')" "0 1 2 "
 sleep 2.1
 flip true
 is "the window then holds one run, below min_runs: no data, not firing" "$(rule brief '[.firing, .value, .fired]')" '[false,null,1]'
