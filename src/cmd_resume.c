@@ -38,6 +38,26 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Stores what the dead process journaled and the history had not
+ * committed (store_journal_fold); prints why not and returns -1. */
+static int
+fold_journal(int64_t run)
+{
+	char *db = store_default_path();
+	struct err e;
+	struct store *s = store_open(db, false, &e);
+	size_t folded;
+	int rc = -1;
+
+	if (s == NULL)
+		cmd_error("run %lld cannot be resumed: %s", (long long)run, e.msg);
+	else if ((rc = store_journal_fold(s, run, &folded, &e)) < 0)
+		cmd_error("run %lld cannot be resumed: %s", (long long)run, e.msg);
+	store_close(s);
+	free(db);
+	return rc;
+}
+
 /* Checks run ref can be resumed here and takes its lock; prints why not
  * and returns NULL. */
 static struct runlock *
@@ -73,6 +93,10 @@ take_run(const char *ref)
 	} else if ((lock = runner_lock(run, uuid, "", &prev)) != NULL) {
 		/* A live run was refused by its lock, which names the owner. */
 		proctrack_kill_orphans(uuid, prev.cgroup);
+		if (fold_journal(run) < 0) {
+			runlock_release(lock, false);
+			lock = NULL;
+		}
 	}
 	cJSON_Delete(j);
 	return lock;

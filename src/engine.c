@@ -18,12 +18,16 @@
  *
  * Nothing happens before the history says so: an attempt's "running"
  * event is emitted, and the attempt really starts (its process is
- * spawned) only once the history writer has committed that event
- * (ring_want_commit, the ring's commit eventfd).  Events are numbered in
- * order, so a step's end is always committed before any step it let start.
- * While the history cannot be written nothing new starts; a cancel then
- * stops what runs and is recorded once it can be, and a second signal
- * gives the run up unrecorded (engine_abandoned) for `resume` to take over.
+ * spawned) only once the history has that event: written to the run's
+ * journal (store_journal.c) by this thread, or committed by the history
+ * writer (ring_want_commit, the ring's commit eventfd).  Events are
+ * numbered in order and journaled or committed in that order, so a step's
+ * end is always in the history before any step it let start.  The
+ * journal is used only while the writer keeps up (what it has not
+ * committed is less than JOURNAL_LEAD_MS old): while the history cannot
+ * be written nothing new starts; a cancel then stops what runs and is
+ * recorded once it can be, and a second signal gives the run up
+ * unrecorded (engine_abandoned) for `resume` to take over.
  */
 #include "config.h"
 
@@ -61,6 +65,7 @@
 #include "mask.h"
 #include "proctrack.h"
 #include "ring.h"
+#include "store.h"
 #include "step_kinds.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -100,9 +105,14 @@ struct queued {
 	char data[];
 };
 
+/* How far the journal may run ahead of the writer's commits: beyond this
+ * the history is taken to be unwritable, and starts wait for commits. */
+#define JOURNAL_LEAD_MS 1000
+
 struct run {
 	struct engine_opts o;
 	struct ring *ring;
+	struct store_journal *journal;	/* or NULL: starts wait for commits */
 	int64_t number;		/* the run's number and UUID in the history */
 	char uuid[37];
 	const struct workflow *wf;
@@ -326,6 +336,8 @@ emit(struct run *r, struct event *ev)
 		ev->ts = event_now();
 	ev->seq = r->next_seq;
 	r->next_seq += event_span(ev);
+	if (r->journal != NULL && store_journal_add(r->journal, ev))
+		store_journal_drop(r->journal, ring_committed(r->ring));
 	if (r->q_head == NULL && ring_put_numbered(r->ring, ev) == 0)
 		return;
 	queue_event(r, ev);
@@ -1130,13 +1142,30 @@ attempt_run(struct run *r, struct attempt *a)
 		attempt_failed_to_start(r, a, e.msg);
 }
 
-/* Starts, in order, the attempts whose "running" event the history has
- * committed, and asks to hear of the next commit when some still wait. */
+/* What the history has: the events committed, or every event made once
+ * the journal has them, while the writer keeps up. */
+static uint64_t
+history_has(struct run *r)
+{
+	uint64_t committed = ring_committed(r->ring);
+
+	if (!store_journal_on(r->journal) || committed + 1 == r->next_seq)
+		return committed;
+	store_journal_drop(r->journal, committed);
+	if (store_journal_oldest(r->journal) < event_now() - JOURNAL_LEAD_MS * 1000)
+		return committed;	/* the writer is stuck: its lag must not grow */
+	if (store_journal_write(r->journal, committed) < 0)
+		return committed;
+	return r->next_seq - 1;
+}
+
+/* Starts, in order, the attempts whose "running" event the history has,
+ * and asks to hear of the next commit when some still wait. */
 static void
 start_recorded(struct run *r)
 {
 	for (;;) {
-		uint64_t committed = ring_committed(r->ring);
+		uint64_t committed = history_has(r);
 
 		while (r->first_starting < r->n_starting) {
 			struct attempt *a = r->starting[r->first_starting];
@@ -2568,14 +2597,15 @@ engine_new(const struct engine_opts *o, struct err *e)
 }
 
 int
-engine_start(struct engine *en, struct ring *ring, int64_t run, const char *uuid,
-    struct err *e)
+engine_start(struct engine *en, struct ring *ring, struct store_journal *journal, int64_t run,
+    const char *uuid, struct err *e)
 {
 	struct run *r = &en->r;
 	sigset_t sigs;
 	int rc;
 
 	r->ring = ring;
+	r->journal = journal;
 	r->next_seq = ring_next_seq(ring);
 	loop_watch(r->loop, ring_room_fd(ring), EPOLLIN, on_ring_room, r);
 	loop_watch(r->loop, ring_commit_fd(ring), EPOLLIN, on_committed, r);

@@ -62,10 +62,13 @@ struct engine;
  * Free with engine_free. */
 struct engine *engine_new(const struct engine_opts *o, struct err *e);
 /* Starts the executor thread for the run recorded as number run with this
- * UUID, publishing its events into ring.  From here on every failure is
- * part of the run's history. */
-int engine_start(struct engine *en, struct ring *ring, int64_t run, const char *uuid,
-    struct err *e);
+ * UUID, publishing its events into ring, and journaling them in journal
+ * (store.h), which only that thread uses until engine_join, or NULL (then
+ * every start waits for a commit).  From here on every failure is part of
+ * the run's history. */
+struct store_journal;
+int engine_start(struct engine *en, struct ring *ring, struct store_journal *journal,
+    int64_t run, const char *uuid, struct err *e);
 /* Asks the run to stop: running steps get SIGTERM and, after the grace
  * period, SIGKILL; force kills them at once.  Safe from any thread and
  * from a signal handler's thread. */

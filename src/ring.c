@@ -42,7 +42,9 @@
  * reader's eventfd is written (once) when something appears.  The eventfd
  * stays readable until a ring_read finds nothing again and drains it, so a
  * poll loop that reads only part of what is there is woken again at once.
- * Condition variables are signalled only when someone is waiting on them.
+ * Condition variables are signalled only when someone is waiting on them,
+ * and the gate, while it gathers a batch until a deadline, only when the
+ * ring is a quarter full: the writer wakes once per batch, not per event.
  */
 #include "config.h"
 
@@ -94,7 +96,8 @@ struct ring_reader {
 	int fd;			/* eventfd or -1 */
 	bool armed;		/* found nothing: write fd when something comes */
 	bool fd_written;	/* fd may be readable; drained when found empty */
-	bool waiting;		/* the gate is asleep on gate_cond */
+	bool waiting;		/* the gate is asleep on gate_cond ... */
+	bool dozing;		/* ... until a deadline: a put need not wake it */
 	struct ring_reader *prev, *next;
 };
 
@@ -389,7 +392,9 @@ ring_put(struct ring *r, struct event *ev)
 			g->fd_written = true;
 			ring_signal_fd(g->fd);
 		}
-		if (g->waiting) {
+		/* A gate gathering a batch until its deadline is woken only
+		 * before the ring gets full: one wake-up per batch, not per put. */
+		if (g->waiting && (!g->dozing || r->head - g->pos >= r->cap / 4)) {
 			g->waiting = false;
 			pthread_cond_signal(&r->gate_cond);
 		}
@@ -554,10 +559,12 @@ ring_reader_sleep(struct ring_reader *rd, const struct timespec *deadline)
 	pthread_cond_t *cond = rd->gate ? &r->gate_cond : &r->view_cond;
 	int rc;
 
-	if (rd->gate)
+	if (rd->gate) {
 		rd->waiting = true;
-	else
+		rd->dozing = deadline != NULL;
+	} else {
 		r->view_waiting++;
+	}
 	if (deadline == NULL)
 		rc = pthread_cond_wait(cond, &r->lock);
 	else

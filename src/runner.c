@@ -356,6 +356,7 @@ runner_run(const struct runner_opts *o)
 	struct store *s = NULL, *reader = NULL;
 	struct cache_ctx cache = { NULL, o->wf->name };
 	struct ring *ring = NULL;
+	struct store_journal *journal = NULL;
 	struct ring_reader *gate = NULL, *view = NULL;
 	struct store_writer *w = NULL;
 	struct runlock *lock = o->lock;
@@ -437,7 +438,8 @@ runner_run(const struct runner_opts *o)
 			ctl = NULL;
 		}
 	}
-	if (engine_start(en, ring, run, uuid, &e) < 0) {
+	journal = store_journal_new(db, run);
+	if (engine_start(en, ring, journal, run, uuid, &e) < 0) {
 		cmd_error("%s", e.msg);
 		ring_close(ring);
 	} else {
@@ -462,6 +464,7 @@ runner_run(const struct runner_opts *o)
 	status = run_status_exit_code(rs);
 	ended = true;
 out:
+	store_journal_free(journal, ended);
 	/* The socket goes before the lock: whoever owns the run next makes
 	 * its own. */
 	ctl_free(ctl);

@@ -95,6 +95,38 @@ struct store_writer *store_writer_start(struct store *s, int64_t run, struct rin
  * -1 with e set when the history could not be written. */
 int store_writer_join(struct store_writer *w, struct err *e);
 
+/* ---- the run's journal (store_journal.c) ---- */
+
+/* The events of a run the writer may not have committed yet, kept by the
+ * executor and written by it to DB-logs/RUN.jnl before it starts what they
+ * announce: a step starts once its "running" event is in the journal or
+ * committed.  Used by the executor's thread only. */
+struct store_journal;
+struct store_journal *store_journal_new(const char *db, int64_t run);
+/* Keeps a copy of a numbered event; true when the journal has grown big
+ * enough that the caller should drop what is committed. */
+bool store_journal_add(struct store_journal *j, const struct event *ev);
+/* Forgets the events up to committed, which the history has. */
+void store_journal_drop(struct store_journal *j, uint64_t committed);
+/* Drops what is committed and appends the rest to the file: 0, or -1 when
+ * the file cannot be written (the journal is then off for good, and the
+ * caller waits for commits). */
+int store_journal_write(struct store_journal *j, uint64_t committed);
+bool store_journal_on(const struct store_journal *j);
+/* When the oldest event the history has not committed was made (µs since
+ * the epoch), as of the last drop; 0 when there is none. */
+int64_t store_journal_oldest(const struct store_journal *j);
+/* Frees the journal; ended: the history has all of the run, so the file
+ * goes too.  NULL is a no-op. */
+void store_journal_free(struct store_journal *j, bool ended);
+/* Stores what the journal of a run whose process died has that the
+ * history has not (events after its last_seq), then removes the file;
+ * *folded gets how many events that was.  The caller holds the run's
+ * lock.  0 (also when there is no journal), or -1 with e set.  A record
+ * that does not parse ends the journal: the last is torn when the process
+ * died writing it. */
+int store_journal_fold(struct store *s, int64_t run, size_t *folded, struct err *e);
+
 /* ---- reading ---- */
 
 /* Finds a run by number ("42") or a unique prefix of its UUID. */

@@ -8,7 +8,8 @@
  *   store_writer.c  the writer thread that stores a run's events
  *   store_query.c   the runs as ls and show read them
  *   store_events.c  a run's event stream and log chunks
- *   store_text.c    the text of log chunks, in a file per run
+ *   store_text.c    the files beside the history: log text, journals
+ *   store_journal.c a run's journal, and folding a dead run's into the history
  *   store_cache.c   reading and dropping the result cache
  *   store_stats.c   a workflow's recent history (stats.h)
  *   store_alerts.c  what alert rules read, and their state
@@ -67,6 +68,13 @@ const char *store_col_text(sqlite3_stmt *st, int i);
  * seg_len): each byte is written once, not into the WAL and again by the
  * checkpoint.  Rows of older histories hold their text themselves. */
 char *store_text_path(const char *db, int64_t run);
+/* DB-logs/RUN.EXT, allocated. */
+char *store_run_file(const char *db, int64_t run, const char *ext);
+/* Whether the directory of such a file is one and not a link. */
+bool store_run_dir_ok(const char *file);
+/* Opens such a file for reading: a regular file, not through a link; -1
+ * with errno set. */
+int store_run_file_open(const char *path);
 
 struct store_text_out {
 	char *path;
@@ -75,18 +83,27 @@ struct store_text_out {
 	int error;		/* errno of the last failure, or 0 */
 };
 
-void store_text_out_init(struct store_text_out *o, const char *db, int64_t run);
+/* An appender to the file at path (from store_run_file), which it takes. */
+void store_text_out_init(struct store_text_out *o, char *path);
 void store_text_out_fini(struct store_text_out *o);
 /* Appends len bytes; *off gets where they start.  -1 with o->error set. */
 int store_text_append(struct store_text_out *o, const char *data, size_t len, uint64_t *off);
-/* Removes a run's file (a new run of that number starts afresh). */
-void store_text_remove(const char *db, int64_t run);
+/* Removes a run's file DB-logs/RUN.EXT (a new run of that number starts
+ * afresh; an ended run's journal is not needed). */
+void store_run_file_remove(const char *db, int64_t run, const char *ext);
 
 /* Reads the text of a chunk from the run's file into *buf (grown as
  * needed, NUL-terminated): 0, or -1 with e set when the file is gone or
  * shorter than the rows say. */
 int store_text_read(const char *db, int64_t run, uint64_t off, size_t len, char **buf,
     size_t *cap, struct err *e);
+
+/* ---- store_writer.c ---- */
+
+/* Stores events of run on this thread, as the writer thread would (for
+ * store_journal_fold).  0, or -1 with e set. */
+int store_writer_apply(struct store *s, int64_t run, const struct event *ev, size_t n,
+    struct err *e);
 
 /* ---- store_schema.c ---- */
 

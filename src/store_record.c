@@ -141,7 +141,8 @@ store_run_create(struct store *s, const struct store_run_info *ri, const char *u
 	}
 	/* The number is this run's now: text a run of it left (in a history
 	 * since replaced) is not. */
-	store_text_remove(s->path, *run);
+	store_run_file_remove(s->path, *run, "txt");
+	store_run_file_remove(s->path, *run, "jnl");
 	return 0;
 }
 

@@ -17,15 +17,21 @@
 #include "xmalloc.h"
 
 char *
+store_run_file(const char *db, int64_t run, const char *ext)
+{
+	return xasprintf("%s-logs/%" PRId64 ".%s", db, run, ext);
+}
+
+char *
 store_text_path(const char *db, int64_t run)
 {
-	return xasprintf("%s-logs/%" PRId64 ".txt", db, run);
+	return store_run_file(db, run, "txt");
 }
 
 void
-store_text_out_init(struct store_text_out *o, const char *db, int64_t run)
+store_text_out_init(struct store_text_out *o, char *path)
 {
-	o->path = store_text_path(db, run);
+	o->path = path;
 	o->fd = -1;
 	o->size = 0;
 	o->error = 0;
@@ -43,8 +49,8 @@ store_text_out_fini(struct store_text_out *o)
 
 /* Whether the file's directory is one, not a link to somewhere else (in a
  * shared history's directory any member could have put one there). */
-static bool
-text_dir_ok(const char *file)
+bool
+store_run_dir_ok(const char *file)
 {
 	char *dir = xstrdup(file), *slash = strrchr(dir, '/');
 	struct stat st;
@@ -75,7 +81,7 @@ text_open(struct store_text_out *o)
 	if (mkdir(dir, dmode) == 0 && dmode != 0700)
 		chmod(dir, dmode);	/* the umask may have taken the group's bits */
 	free(dir);
-	if (!text_dir_ok(o->path)) {
+	if (!store_run_dir_ok(o->path)) {
 		o->error = ENOTDIR;
 		return -1;
 	}
@@ -125,25 +131,22 @@ store_text_append(struct store_text_out *o, const char *data, size_t len, uint64
 }
 
 void
-store_text_remove(const char *db, int64_t run)
+store_run_file_remove(const char *db, int64_t run, const char *ext)
 {
-	char *path = store_text_path(db, run);
+	char *path = store_run_file(db, run, ext);
 
-	if (text_dir_ok(path))
+	if (store_run_dir_ok(path))
 		unlink(path);
 	free(path);
 }
 
 int
-store_text_read(const char *db, int64_t run, uint64_t off, size_t len, char **buf,
-    size_t *cap, struct err *e)
+store_run_file_open(const char *path)
 {
-	char *path = store_text_path(db, run);
-	size_t done = 0;
 	struct stat st;
 	int fd = -1;
 
-	if (!text_dir_ok(path))
+	if (!store_run_dir_ok(path))
 		errno = ENOTDIR;
 	else
 		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -152,7 +155,18 @@ store_text_read(const char *db, int64_t run, uint64_t off, size_t len, char **bu
 		fd = -1;
 		errno = EINVAL;
 	}
-	if (fd < 0) {
+	return fd;
+}
+
+int
+store_text_read(const char *db, int64_t run, uint64_t off, size_t len, char **buf,
+    size_t *cap, struct err *e)
+{
+	char *path = store_text_path(db, run);
+	size_t done = 0;
+	int fd;
+
+	if ((fd = store_run_file_open(path)) < 0) {
 		err_set(e, "the log text of run %" PRId64 " is missing: %s: %s", run, path,
 		    strerror(errno));
 		free(path);

@@ -255,7 +255,7 @@ store_writer_busy(void *ud, int count)
 {
 	struct store_writer *w = ud;
 
-	if (ring_reader_abandoned(w->gate) || count * 10 >= STORE_BUSY_MS)
+	if ((w->gate != NULL && ring_reader_abandoned(w->gate)) || count * 10 >= STORE_BUSY_MS)
 		return 0;
 	monotime_sleep_ms(10);
 	return 1;
@@ -689,7 +689,8 @@ store_writer_commit(struct store_writer *w)
 	if ((rc = store_step_done(w->st[WS_COMMIT])) != SQLITE_OK)
 		return store_writer_fail(w, rc);
 	w->in_txn = false;
-	ring_commit(w->gate, last);
+	if (w->gate != NULL)
+		ring_commit(w->gate, last);
 	store_batch_reset(&w->b);
 	w->reported[0] = '\0';	/* a failure that comes back is news again */
 	return 0;
@@ -772,12 +773,12 @@ store_writer_main(void *arg)
 		case RING_EVENT:
 			if (store_writer_add(w, &ev) < 0)
 				failing = true;
-			else if ((store_batch_full(&w->b) || store_batch_wait(&w->b) == 0) &&
-			    store_writer_commit(w) < 0)
+			else if (store_batch_full(&w->b) && store_writer_commit(w) < 0)
 				failing = true;
 			break;
 		case RING_EMPTY:
-			/* Time is up, or the executor waits for what was read. */
+			/* Time is up (and all that came meanwhile is read), or the
+			 * executor waits for what was read. */
 			if (w->b.n > 0 && (store_batch_wait(&w->b) == 0 ||
 			    ring_commit_owed(w->gate)) && store_writer_commit(w) < 0)
 				failing = true;
@@ -793,9 +794,22 @@ store_writer_main(void *arg)
 		if (ended && !failing)
 			break;
 	}
+	return NULL;	/* an open transaction is rolled back by store_writer_fini */
+}
+
+static void
+store_writer_fini(struct store_writer *w)
+{
 	if (w->db != NULL && w->in_txn)
 		sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
-	return NULL;
+	for (int i = 0; i < WS_N; i++)
+		sqlite3_finalize(w->st[i]);
+	sqlite3_close(w->db);
+	free(w->b.ev);
+	free(w->b.off);
+	sb_fini(&w->b.buf);
+	store_text_out_fini(&w->text);
+	free(w->path);
 }
 
 struct store_writer *
@@ -807,7 +821,7 @@ store_writer_start(struct store *s, int64_t run, struct ring_reader *gate,
 	int rc;
 
 	w->path = xstrdup(s->path);
-	store_text_out_init(&w->text, s->path, run);
+	store_text_out_init(&w->text, store_text_path(s->path, run));
 	w->run = run;
 	w->gate = gate;
 	w->on_error = on_error;
@@ -836,14 +850,31 @@ store_writer_join(struct store_writer *w, struct err *e)
 	pthread_join(w->thread, NULL);
 	if (w->gave_up)
 		rc = err_set(e, "%s; %zu events of the run were not recorded", w->msg, w->b.n);
-	for (int i = 0; i < WS_N; i++)
-		sqlite3_finalize(w->st[i]);
-	sqlite3_close(w->db);
-	free(w->b.ev);
-	free(w->b.off);
-	sb_fini(&w->b.buf);
-	store_text_out_fini(&w->text);
-	free(w->path);
+	store_writer_fini(w);
 	free(w);
+	return rc;
+}
+
+int
+store_writer_apply(struct store *s, int64_t run, const struct event *ev, size_t n,
+    struct err *e)
+{
+	struct store_writer w;
+	int rc = 0;
+
+	memset(&w, 0, sizeof w);
+	w.path = xstrdup(s->path);
+	w.run = run;
+	store_text_out_init(&w.text, store_text_path(s->path, run));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		rc = store_writer_add(&w, &ev[i]);
+		if (rc == 0 && store_batch_full(&w.b))
+			rc = store_writer_commit(&w);
+	}
+	if (rc == 0 && w.b.n > 0)
+		rc = store_writer_commit(&w);
+	if (rc < 0)
+		err_set(e, "%s", w.msg);
+	store_writer_fini(&w);
 	return rc;
 }

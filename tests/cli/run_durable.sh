@@ -1,20 +1,25 @@
 #!/bin/sh
 # run_durable.sh - nothing runs ahead of the history (SPEC 1, 7): a step
-# starts only once its start is committed, so while the history cannot
-# be written nothing new starts; a cancel then still cancels, a second
-# signal ends the process, and resume runs every step exactly once.
-# The history is held by another process's write lock (sqlite3), which
-# drover meets exactly as it would a full disk.
+# starts only once its start is in the history (in the run's journal, or
+# committed), the journal may run at most a second ahead of the commits,
+# so while the history cannot be written nothing new starts after that; a
+# cancel then still cancels, a second signal ends the process, and resume
+# folds the journal in and runs every step whose end was recorded exactly
+# once.  The history is held by another process's write lock (sqlite3),
+# which drover meets exactly as it would a full disk.
 . "$TOP_SRCDIR/tests/tap.sh"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "the sqlite3 shell is not installed"
 
+# 'first' ends a second after the lock is taken, while the journal may
+# still lead: 'second' starts.  It ends two seconds later, when what the
+# history has not committed is older than a second: 'third' waits.
 cat >"$T/three.yaml" <<'YAML'
 name: three
 steps:
   - id: first
     run: echo first >>"$COUNT"; sleep 1
   - id: second
-    run: echo second >>"$COUNT"
+    run: echo second >>"$COUNT"; sleep 2
   - id: third
     run: echo third >>"$COUNT"
 YAML
@@ -30,36 +35,46 @@ wait_for() {
 	grep -Eq "$2" "$1" 2>/dev/null
 }
 
-"$DROVER" run "$T/three.yaml" >/dev/null 2>&1	# creates the history
-rm -f "$COUNT"
+# start_locked OUT: runs three.yaml in the background (pid in $pid) and
+# takes the history's lock once 'first' runs and its start is committed.
+start_locked() {
+	rm -f "$COUNT"
+	"$DROVER" run "$T/three.yaml" --no-tui >"$1" 2>&1 &
+	pid=$!
+	wait_for "$COUNT" first 10
+	sleep 0.2
+	hold_history_lock
+}
 
-# 1. Locked while 'first' runs: it ends, and nothing else starts.
-"$DROVER" run "$T/three.yaml" --no-tui >"$T/out1" 2>&1 &
-pid=$!
-wait_for "$COUNT" first 10
-hold_history_lock
-sleep 3
-is "while the history is locked, no step starts after the one running" "$(cat "$COUNT")" first
+"$DROVER" run "$T/three.yaml" >/dev/null 2>&1	# creates the history
+
+# 1. Locked while 'first' runs: 'second' starts on the journal, 'third'
+# does not, and resume takes the journal's record of 'second'.
+start_locked "$T/out1"
+sleep 4
+is "while the history is locked, the run goes on at most a second on its journal" \
+	"$(cat "$COUNT" | tr '\n' ' ')" "first second "
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 release_history_lock
 run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
 is "after a SIGKILL the run is interrupted" "$("$DROVER" ls --json -n 1 | jq -r '.[0].status')" interrupted
-is "and the history never saw 'second' start" "$(step_field "$run" second status)" pending
+is "the run left its journal" "$(ls "$DROVER_DB-logs/$run.jnl" 2>&1)" "$DROVER_DB-logs/$run.jnl"
+is "whose record of 'second' the history has not committed" "$(step_field "$run" second status)" pending
 "$DROVER" resume "$run" >"$T/resume1" 2>&1; rc=$?
 is "resume finishes it" "$rc" 0
-# 'first' ended unrecorded, so it runs again; the others ran once.
+is "after folding the journal in" "$(ls "$DROVER_DB-logs/$run.jnl" 2>&1 | grep -c 'No such')" 1
+is "where 'second' started: it has a second attempt" \
+	"$("$DROVER" show "$run" --json | jq -r '.steps[] | select(.id == "second") | .attempts')" 2
+# 'first' ended recorded (in the journal): it ran once; 'second' ended
+# unrecorded, so it ran again.
 is "every step whose end was recorded ran once" "$(cat "$COUNT" | tr '\n' ' ')" \
-	"first first second third "
+	"first second second third "
 
 # 2. A cancel while the history is locked cancels, and is recorded once
 # the history can be written.
-rm -f "$COUNT"
-"$DROVER" run "$T/three.yaml" --no-tui >"$T/out2" 2>&1 &
-pid=$!
-wait_for "$COUNT" first 10
-hold_history_lock
-sleep 2
+start_locked "$T/out2"
+sleep 3.5
 kill -TERM "$pid"
 sleep 1
 release_history_lock
@@ -67,15 +82,12 @@ wait "$pid"; rc=$?
 is "cancelled while the history was locked: exit 3" "$rc" 3
 run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
 is "the run is recorded cancelled" "$("$DROVER" show "$run" --json | jq -r .status)" cancelled
-is "and nothing after the cancel ran" "$(cat "$COUNT")" first
+is "and nothing after the cancel ran" "$(cat "$COUNT" | tr '\n' ' ')" "first second "
+is "an ended run leaves no journal" "$(ls "$DROVER_DB-logs/$run.jnl" 2>&1 | grep -c 'No such')" 1
 
 # 3. A second signal while the history stays locked ends the process.
-rm -f "$COUNT"
-"$DROVER" run "$T/three.yaml" --no-tui >"$T/out3" 2>&1 &
-pid=$!
-wait_for "$COUNT" first 10
-hold_history_lock
-sleep 2
+start_locked "$T/out3"
+sleep 3.5
 kill -TERM "$pid"
 sleep 0.5
 kill -TERM "$pid"
@@ -94,7 +106,7 @@ release_history_lock
 run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
 is "the run is then interrupted" "$("$DROVER" ls --json -n 1 | jq -r '.[0].status')" interrupted
 "$DROVER" resume "$run" >/dev/null 2>&1
-is "and resume runs the rest once" "$(cat "$COUNT" | tr '\n' ' ')" "first first second third "
+is "and resume runs the rest once" "$(cat "$COUNT" | tr '\n' ' ')" "first second second third "
 
 # --json: every object has its own seq, increasing, log lines included.
 cat >"$T/lines.yaml" <<'YAML'

@@ -244,10 +244,13 @@ wait "$deaf"
 like "the deaf client is let go at the end" "$(cat "$T/loud.closed")" "^sockpeer: closed"
 
 # A client that falls behind (reads nothing for a while, then catches up)
-# gets a fresh snapshot instead of every event it missed.
+# gets a fresh snapshot instead of every event it missed.  The last step
+# keeps the run going until the client reads again (a client of a run that
+# has ended is given only CTL_LINGER_MS to read what is queued).
 awk 'BEGIN { print "name: many\nlimits: {max_parallel: 2}\nsteps:"
 	print "  - id: gate\n    run: while [ ! -e '"$T"'/go3 ]; do sleep 0.05; done"
-	for (i = 0; i < 3000; i++) printf "  - id: s%d\n    depends_on: [gate]\n    run: \"true\"\n", i }' \
+	for (i = 0; i < 3000; i++) printf "  - id: s%d\n    depends_on: [gate]\n    run: \"true\"\n", i
+	print "  - id: last\n    run: sleep 4" }' \
 	>"$T/many.yaml"
 rm -f "$T/go3"
 run=$("$DROVER" run --detach "$T/many.yaml")

@@ -102,8 +102,8 @@ test_two_runs_at_once(void **state)
 	eb = engine_new(&ob, &e);
 	assert_non_null(ea);
 	assert_non_null(eb);
-	assert_int_equal(engine_start(ea, ra, 1, "00000000-0000-4000-8000-000000000001", &e), 0);
-	assert_int_equal(engine_start(eb, rb, 2, "00000000-0000-4000-8000-000000000002", &e), 0);
+	assert_int_equal(engine_start(ea, ra, NULL, 1, "00000000-0000-4000-8000-000000000001", &e), 0);
+	assert_int_equal(engine_start(eb, rb, NULL, 2, "00000000-0000-4000-8000-000000000002", &e), 0);
 	/* Small rings: each engine must wait for its own gate. */
 	while (!sa.ended || !sb.ended) {
 		drain(&sa);

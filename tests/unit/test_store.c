@@ -1229,6 +1229,174 @@ test_streams_interleaved(void **state)
  * where its row says; a history whose rows hold their text (as before
  * schema 5) reads the same; a file gone or cut short is said, not read
  * as empty; a new run of a number starts a file of its own. */
+
+/* The journal (store_journal.c), as a property: for random runs of step
+ * changes, notes and log chunks, written with random committed points and
+ * torn at a random byte, folding gives the history exactly the events
+ * after its last_seq that the file holds whole, in order, log text
+ * included, and removes the file. */
+static void
+test_journal_fold(void **state)
+{
+	struct fx *fx = *state;
+	char buf[4096], *path;
+	unsigned seed = 12345;
+	size_t hdr;
+
+	/* A record's header: the file of one event without payload. */
+	{
+		struct store *s = open_store(fx->path);
+		int64_t run = create_run(s, NULL);
+		struct store_journal *j = store_journal_new(fx->path, run);
+		struct event ev = { .seq = 1, .type = EV_NOTE, .step = -1, .exit_code = -1 };
+		struct stat st;
+
+		path = xasprintf("%s-logs/%lld.jnl", fx->path, (long long)run);
+		store_journal_add(j, &ev);
+		assert_int_equal(store_journal_write(j, 0), 0);
+		assert_int_equal(stat(path, &st), 0);
+		hdr = (size_t)st.st_size;
+		/* Written once: nothing new, nothing appended. */
+		assert_int_equal(store_journal_write(j, 0), 0);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal((size_t)st.st_size, hdr);
+		/* An ended run's journal goes. */
+		store_journal_free(j, true);
+		assert_int_equal(access(path, F_OK), -1);
+		free(path);
+		store_close(s);
+	}
+	for (int round = 0; round < 60; round++) {
+		struct store *s = open_store(fx->path);
+		int64_t run = create_run(s, NULL);
+		struct store_journal *j = store_journal_new(fx->path, run);
+		struct err e = { 0 };
+		uint64_t seq = 1, committed = 0, ends[80];
+		size_t n = 20 + (size_t)(rand_r(&seed) % 60), folded, whole = 0, lens[80];
+		struct stat st;
+		off_t cut;
+		char q[160];
+
+		path = xasprintf("%s-logs/%lld.jnl", fx->path, (long long)run);
+		for (size_t i = 0; i < n; i++) {
+			struct event ev = { .seq = seq, .ts = 1000 + (int64_t)i, .step = 0,
+			    .attempt = 1, .exit_code = -1, .data = buf };
+
+			switch (rand_r(&seed) % 3) {
+			case 0:
+				ev.type = EV_STEP;
+				ev.status = i % 2 ? ST_RUNNING : ST_SUCCEEDED;
+				ev.len = (uint32_t)snprintf(buf, sizeof buf, "{}");
+				break;
+			case 1:
+				ev.type = EV_NOTE;
+				ev.len = (uint32_t)snprintf(buf, sizeof buf,
+				    "{\"level\":\"warning\",\"message\":\"n%zu\"}", i);
+				break;
+			default:
+				ev.type = EV_LOG;
+				ev.stream = STREAM_STDOUT;
+				ev.first_line = seq;
+				ev.nlines = 1 + (uint32_t)(rand_r(&seed) % 20);
+				ev.len = (uint32_t)make_chunk(buf, "", seq, ev.nlines);
+				break;
+			}
+			seq += ev.type == EV_LOG ? ev.nlines : 1;
+			ends[i] = seq - 1;
+			lens[i] = ev.len;
+			store_journal_add(j, &ev);
+			/* Sometimes the writer has committed part of it. */
+			if (rand_r(&seed) % 4 == 0) {
+				uint64_t c = i > 0 ? ends[rand_r(&seed) % i] : 0;
+
+				if (rand_r(&seed) % 2 && c > committed)
+					committed = c;
+				assert_int_equal(store_journal_write(j, committed), 0);
+			}
+		}
+		assert_int_equal(store_journal_write(j, committed), 0);
+		store_journal_free(j, false);
+		/* What the file holds: the events after the first write's
+		 * committed point, end to end; cut it somewhere. */
+		assert_int_equal(stat(path, &st), 0);
+		cut = rand_r(&seed) % 3 == 0 ? st.st_size : (off_t)(rand_r(&seed) % (st.st_size + 1));
+		assert_int_equal(truncate(path, cut), 0);
+		/* The history had committed up to some event of those before. */
+		snprintf(q, sizeof q, "UPDATE runs SET last_seq = %llu WHERE id = %lld",
+		    (unsigned long long)committed, (long long)run);
+		sql_exec(fx->path, q);
+		assert_int_equal(store_journal_fold(s, run, &folded, &e), 0);
+		/* The events after the last committed point are the file's
+		 * last records, whole up to the cut. */
+		{
+			off_t at = st.st_size;
+
+			for (size_t i = 0; i < n; i++)
+				if (ends[i] > committed)
+					at -= (off_t)(hdr + lens[i]);
+			assert_true(at >= 0);
+			for (size_t i = 0; i < n; i++) {
+				if (ends[i] <= committed)
+					continue;
+				at += (off_t)(hdr + lens[i]);
+				if (at <= cut)
+					whole++;
+			}
+		}
+		assert_int_equal(folded, whole);
+		snprintf(q, sizeof q, "SELECT (SELECT count(*) FROM events WHERE run_id = %lld) +"
+		    " (SELECT count(*) FROM logs WHERE run_id = %lld)", (long long)run,
+		    (long long)run);
+		assert_int_equal(sql_int(fx->path, q), (int)whole);
+		assert_int_equal(access(path, F_OK), -1);
+		/* Folding again finds nothing: no journal, no error. */
+		assert_int_equal(store_journal_fold(s, run, &folded, &e), 0);
+		assert_int_equal(folded, 0);
+		free(path);
+		store_close(s);
+	}
+}
+
+/* A journal that is garbage folds nothing and says nothing; one that is a
+ * link is not followed. */
+static void
+test_journal_hostile(void **state)
+{
+	struct fx *fx = *state;
+	struct store *s = open_store(fx->path);
+	int64_t run = create_run(s, NULL);
+	char *path = xasprintf("%s-logs/%lld.jnl", fx->path, (long long)run);
+	char *other = xasprintf("%s.other", fx->path), junk[5000];
+	struct err e = { 0 };
+	unsigned seed = 7;
+	size_t folded = 99;
+	FILE *f;
+
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (char)rand_r(&seed);
+	{
+		char *dir = xasprintf("%s-logs", fx->path);
+
+		mkdir(dir, 0700);
+		free(dir);
+	}
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fwrite(junk, 1, sizeof junk, f);
+	fclose(f);
+	assert_int_equal(store_journal_fold(s, run, &folded, &e), 0);
+	assert_int_equal(folded, 0);
+	f = fopen(other, "wb");
+	fclose(f);
+	assert_int_equal(symlink(other, path), 0);
+	assert_int_equal(store_journal_fold(s, run, &folded, &e), -1);
+	assert_non_null(strstr(e.msg, "journal"));
+	assert_int_equal(access(other, F_OK), 0);
+	free(path);
+	free(other);
+	store_close(s);
+}
+
 static void
 test_log_text_file(void **state)
 {
@@ -2288,6 +2456,8 @@ main(void)
 		T(test_readonly_missing),
 		T(test_migrations),
 		T(test_log_text_file),
+		T(test_journal_fold),
+		T(test_journal_hostile),
 		T(test_not_a_database),
 		T(test_find_run),
 		T(test_list_filters),

@@ -1,0 +1,297 @@
+/* store_journal.c - a run's journal: what the executor has done that the
+ * history writer may not have committed yet.
+ *
+ * A step starts only once the history has its "running" event (engine.c).
+ * Waiting for SQLite to commit it costs, per step, a round trip through the
+ * writer thread and a commit of its own; appending the events since the
+ * last commit to a file is one write(2), and just as durable as a commit
+ * under synchronous = NORMAL: both outlive the process, neither a power
+ * cut.  So the executor keeps a copy of every event it makes, drops those
+ * the writer has committed, and before it starts anything writes what is
+ * left to DB-logs/RUN.jnl:
+ *
+ *   buf  [ committed: dropped ][ in the file ][ not written yet ]
+ *         0                   start          written             len
+ *
+ * A step that prints a lot and starts nothing writes its log once (to the
+ * text file, by the writer): its chunks are dropped from here as they are
+ * committed, never written.
+ *
+ * A run that ends with its history complete removes its journal.  One
+ * whose process died leaves it, and `drover resume`, holding the run's
+ * lock, folds the events after the run's last_seq into the history
+ * (store_journal_fold) before it reads the run.  The file is the run
+ * owner's alone: read and written like the log text file, never through a
+ * link, and a record that does not parse ends it (the last one is torn
+ * when the process died writing it).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store_impl.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+#define JNL_MAGIC 0x314c4e4au		/* "JNL1" */
+#define JNL_KEEP (4u << 20)		/* past this, committed events are dropped */
+#define JNL_MAX_FILE (1u << 30)		/* a bigger file is not a journal */
+
+/* A record: this header, then len bytes of payload. */
+struct jnl_rec {
+	uint32_t magic;
+	uint32_t len;
+	uint64_t seq;
+	int64_t ts;
+	uint64_t first_line;
+	int32_t step;
+	int32_t attempt;
+	int32_t exit_code;
+	uint32_t nlines;
+	uint8_t type;
+	uint8_t status;
+	uint8_t phase;
+	uint8_t stream;
+	uint32_t pad;
+};
+
+struct store_journal {
+	struct store_text_out out;
+	struct strbuf buf;
+	size_t start, written;
+	bool on;
+};
+
+struct store_journal *
+store_journal_new(const char *db, int64_t run)
+{
+	struct store_journal *j = xcalloc(1, sizeof *j);
+
+	store_text_out_init(&j->out, store_run_file(db, run, "jnl"));
+	j->on = true;
+	return j;
+}
+
+bool
+store_journal_on(const struct store_journal *j)
+{
+	return j != NULL && j->on;
+}
+
+static void
+jnl_event(const struct jnl_rec *rec, const char *payload, struct event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	ev->seq = rec->seq;
+	ev->ts = rec->ts;
+	ev->first_line = rec->first_line;
+	ev->step = rec->step;
+	ev->attempt = rec->attempt;
+	ev->exit_code = rec->exit_code;
+	ev->nlines = rec->nlines;
+	ev->len = rec->len;
+	ev->type = rec->type;
+	ev->status = rec->status;
+	ev->phase = rec->phase;
+	ev->stream = rec->stream;
+	ev->data = payload;
+}
+
+/* Drops the events up to committed from the front of the buffer. */
+static void
+jnl_drop(struct store_journal *j, uint64_t committed)
+{
+	struct jnl_rec rec;
+	struct event ev;
+
+	while (j->start < j->buf.len) {
+		memcpy(&rec, j->buf.buf + j->start, sizeof rec);
+		jnl_event(&rec, NULL, &ev);
+		if (event_last_seq(&ev) > committed)
+			break;
+		j->start += sizeof rec + rec.len;
+	}
+	if (j->written < j->start)
+		j->written = j->start;
+	if (j->start == j->buf.len) {
+		j->start = j->written = 0;
+		sb_reset(&j->buf);
+	} else if (j->start >= JNL_KEEP / 2) {
+		memmove(j->buf.buf, j->buf.buf + j->start, j->buf.len - j->start);
+		j->buf.len -= j->start;
+		j->written -= j->start;
+		j->start = 0;
+	}
+}
+
+bool
+store_journal_add(struct store_journal *j, const struct event *ev)
+{
+	struct jnl_rec rec;
+
+	memset(&rec, 0, sizeof rec);
+	rec.magic = JNL_MAGIC;
+	rec.len = ev->len;
+	rec.seq = ev->seq;
+	rec.ts = ev->ts;
+	rec.first_line = ev->first_line;
+	rec.step = ev->step;
+	rec.attempt = ev->attempt;
+	rec.exit_code = ev->exit_code;
+	rec.nlines = ev->nlines;
+	rec.type = ev->type;
+	rec.status = ev->status;
+	rec.phase = ev->phase;
+	rec.stream = ev->stream;
+	sb_add(&j->buf, (const char *)&rec, sizeof rec);
+	if (ev->len > 0)
+		sb_add(&j->buf, ev->data, ev->len);
+	return j->buf.len - j->start > JNL_KEEP;
+}
+
+void
+store_journal_drop(struct store_journal *j, uint64_t committed)
+{
+	jnl_drop(j, committed);
+}
+
+int
+store_journal_write(struct store_journal *j, uint64_t committed)
+{
+	uint64_t off;
+
+	if (!j->on)
+		return -1;
+	jnl_drop(j, committed);
+	if (j->written == j->buf.len)
+		return 0;
+	if (store_text_append(&j->out, j->buf.buf + j->written, j->buf.len - j->written,
+	    &off) < 0) {
+		j->on = false;	/* a torn record ends the file: nothing goes after it */
+		return -1;
+	}
+	j->written = j->buf.len;
+	return 0;
+}
+
+int64_t
+store_journal_oldest(const struct store_journal *j)
+{
+	struct jnl_rec rec;
+
+	if (j->start == j->buf.len)
+		return 0;
+	memcpy(&rec, j->buf.buf + j->start, sizeof rec);
+	return rec.ts;
+}
+
+void
+store_journal_free(struct store_journal *j, bool ended)
+{
+	if (j == NULL)
+		return;
+	if (ended && store_run_dir_ok(j->out.path))
+		unlink(j->out.path);
+	store_text_out_fini(&j->out);
+	sb_fini(&j->buf);
+	free(j);
+}
+
+/* ---- folding a dead run's journal into the history ---- */
+
+static int
+jnl_read(const char *path, char **data, size_t *len, struct err *e)
+{
+	struct stat st;
+	size_t done = 0;
+	int fd;
+
+	*data = NULL;
+	*len = 0;
+	if ((fd = store_run_file_open(path)) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_set(e, "cannot read the run's journal %s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0 || st.st_size > (off_t)JNL_MAX_FILE) {
+		close(fd);
+		return err_set(e, "the run's journal %s is %s", path, "not one (over 1 GiB)");
+	}
+	*data = xmalloc((size_t)st.st_size + 1);
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, *data + done, (size_t)st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	close(fd);
+	*len = done;
+	return 0;
+}
+
+static uint64_t
+jnl_last_seq(struct store *s, int64_t run)
+{
+	sqlite3_stmt *st;
+	uint64_t seq = 0;
+
+	if (store_prepare(s->db, "SELECT last_seq FROM runs WHERE id = ?1", &st) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, run);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		seq = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return seq;
+}
+
+int
+store_journal_fold(struct store *s, int64_t run, size_t *folded, struct err *e)
+{
+	char *path = store_run_file(s->path, run, "jnl"), *data;
+	struct event *evs = NULL;
+	size_t len, off = 0, n = 0, cap = 0;
+	uint64_t last, prev = 0;
+	int rc;
+
+	*folded = 0;
+	if ((rc = jnl_read(path, &data, &len, e)) < 0 || data == NULL) {
+		free(path);
+		return rc;
+	}
+	last = jnl_last_seq(s, run);
+	while (len - off >= sizeof(struct jnl_rec)) {
+		struct jnl_rec rec;
+
+		memcpy(&rec, data + off, sizeof rec);
+		if (rec.magic != JNL_MAGIC || rec.len > len - off - sizeof rec ||
+		    rec.type < EV_RUN_START || rec.type > EV_RUN_END || rec.seq <= prev ||
+		    (rec.type == EV_LOG && rec.nlines == 0))
+			break;
+		prev = rec.seq;
+		if (rec.seq > last) {
+			xgrow(&evs, &cap, n + 1, sizeof *evs);
+			jnl_event(&rec, data + off + sizeof rec, &evs[n++]);
+		}
+		off += sizeof rec + rec.len;
+	}
+	rc = n > 0 ? store_writer_apply(s, run, evs, n, e) : 0;
+	if (rc == 0) {
+		*folded = n;
+		if (store_run_dir_ok(path))
+			unlink(path);
+	}
+	free(evs);
+	free(data);
+	free(path);
+	return rc;
+}
