@@ -1,9 +1,9 @@
 /* launch.h - starting a step's process: vfork and exec, cheaply.
  *
  * The child shares drover's memory until it execs, so it only makes
- * system calls.  First of all it joins the attempt's cgroup, when it has
- * one (proctrack.h): whatever it starts afterwards, however early, is
- * inside.  Then it takes its own process group, stdin from /dev/null,
+ * system calls.  It is born in the attempt's cgroup, when it has one
+ * (proctrack.h), or joins it first of all: whatever it starts afterwards,
+ * however early, is inside.  Then it takes its own process group, stdin from /dev/null,
  * stdout and stderr from the given descriptors, the working directory,
  * the default disposition of every signal drover ignores or catches, an
  * empty signal mask, and execs, searching PATH as execvp does.  What
@@ -23,7 +23,8 @@ struct launch_opts {
 	char *const *env;
 	const char *workdir;	/* or NULL */
 	int out_fd, err_fd;	/* become its stdout and stderr */
-	int cgroup_fd;		/* an open cgroup.procs to join, or -1 */
+	int cgroup_fd;		/* an open cgroup.procs to join, or -1 ... */
+	int cgroup_dir;		/* ... and that cgroup's directory, to be born in */
 	const sigset_t *reset;	/* from launch_signals_to_reset */
 };
 

@@ -46,6 +46,7 @@ struct slot {
 	char *dir;		/* its directory */
 	char *rel;		/* its path as /proc/PID/cgroup says it: /drover-UUID/N */
 	int procs_fd;		/* cgroup.procs, for the child to join */
+	int dir_fd;		/* the leaf itself, for the child to be born in */
 	int events_fd;		/* cgroup.events: "populated 0|1" */
 	bool busy;
 };
@@ -426,6 +427,8 @@ proctrack_slot_close(struct slot *s)
 {
 	if (s->procs_fd >= 0)
 		close(s->procs_fd);
+	if (s->dir_fd >= 0)
+		close(s->dir_fd);
 	if (s->events_fd >= 0)
 		close(s->events_fd);
 	free(s->dir);
@@ -447,7 +450,7 @@ proctrack_slot_get(struct proctrack_run *tr, size_t *slot, struct err *e)
 		}
 	}
 	memset(&s, 0, sizeof s);
-	s.procs_fd = s.events_fd = -1;
+	s.procs_fd = s.events_fd = s.dir_fd = -1;
 	/* A leaf left by a dead owner of the run may be there: if empty, it is
 	 * as good as new; if not (what is in it would not die), the next name. */
 	for (;;) {
@@ -471,7 +474,8 @@ proctrack_slot_get(struct proctrack_run *tr, size_t *slot, struct err *e)
 	path = xasprintf("%s/cgroup.events", s.dir);
 	s.events_fd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
-	if (s.procs_fd < 0 || s.events_fd < 0) {
+	s.dir_fd = open(s.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s.procs_fd < 0 || s.events_fd < 0 || s.dir_fd < 0) {
 		err_set(e, "cannot open the cgroup %s: %s", s.dir, strerror(errno));
 		proctrack_slot_close(&s);
 		return -1;
@@ -598,7 +602,10 @@ proctrack_new(struct proctrack_run *tr, char *const *env, struct err *e)
 pid_t
 proctrack_launch(struct proctrack *t, struct launch_opts *lo, struct err *e)
 {
-	lo->cgroup_fd = t->tr->mode == PROCTRACK_CGROUP ? t->tr->slots[t->slot].procs_fd : -1;
+	bool cg = t->tr->mode == PROCTRACK_CGROUP;
+
+	lo->cgroup_fd = cg ? t->tr->slots[t->slot].procs_fd : -1;
+	lo->cgroup_dir = cg ? t->tr->slots[t->slot].dir_fd : -1;
 	/* Registered before the reaper can see it. */
 	pthread_mutex_lock(&proctrack_lock);
 	t->pid = launch_process(lo, e);

@@ -391,7 +391,7 @@ notify_run(struct gate_wait *w)
 	    .body = s->gate != NULL ? s->gate : &s->body };
 	char *argv[] = { "/bin/sh", "-c", (char *)starter, "sh", (char *)w->ap->notify_run, NULL };
 	struct launch_opts lo = { .argv = argv, .out_fd = -1, .err_fd = -1, .cgroup_fd = -1,
-		.reset = run_reset_signals(w->run) };
+		.cgroup_dir = -1, .reset = run_reset_signals(w->run) };
 	struct strbuf extra = STRBUF_INIT;
 	char **env, **all;
 	size_t n = 0;

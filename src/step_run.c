@@ -621,7 +621,7 @@ run_start(struct attempt *a, struct err *e)
 	if (env == NULL)
 		goto out;
 	lo = (struct launch_opts){ .argv = argv, .env = env, .workdir = workdir,
-		.cgroup_fd = -1, .reset = run_reset_signals(a->run) };
+		.cgroup_fd = -1, .cgroup_dir = -1, .reset = run_reset_signals(a->run) };
 	if ((p->track = proctrack_new(run_procs(a->run), env, e)) == NULL ||
 	    spawn(p, &lo, e) < 0)
 		goto out;
