@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 
 #include "alerts.h"
+#include "curlso.h"
 #include "dur.h"
 #include "event.h"
 #include "json.h"
@@ -455,7 +455,15 @@ notify_http(const struct alert_rule *a, const cJSON *body, int64_t deadline,
 		say(line);
 		return;
 	}
-	c = curl_easy_init();
+	if ((c = curl_easy_init()) == NULL) {
+		struct err e;
+
+		curlso_load(&e);
+		snprintf(line, sizeof line, "alert '%s': cannot notify %.200s: %.400s", a->name,
+		    a->notify_url, e.msg);
+		say(line);
+		return;
+	}
 	h = curl_slist_append(NULL, "Content-Type: application/json");
 	text = json_text(body, false);
 	cJSON_ArrayForEach(v, a->notify_headers) {

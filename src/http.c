@@ -17,8 +17,8 @@
 #include <sys/epoll.h>
 #include <time.h>
 
-#include <curl/curl.h>
 
+#include "curlso.h"
 #include "dur.h"
 #include "http.h"
 #include "loop.h"
@@ -47,15 +47,6 @@ struct http {
 	struct loop_timer *timer;
 	struct http_xfer *xfers;
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void
-curl_start(void)
-{
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		fatal("curl_global_init failed");
-}
 
 static void reap(struct http *h);
 
@@ -128,13 +119,20 @@ on_timer(CURLM *multi, long timeout_ms, void *userp)
 	return 0;
 }
 
+int
+http_ready(struct err *e)
+{
+	return curlso_load(e);
+}
+
 struct http *
 http_new(struct loop *l)
 {
 	struct http *h = xcalloc(1, sizeof *h);
 
-	pthread_once(&curl_once, curl_start);
 	h->loop = l;
+	if (http_ready(NULL) < 0)
+		return h;	/* without libcurl: every request fails, saying why */
 	if ((h->multi = curl_multi_init()) == NULL)
 		fatal("curl_multi_init failed");
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
@@ -171,7 +169,8 @@ http_free(struct http *h)
 		return;
 	while (h->xfers != NULL)
 		xfer_free(h->xfers);
-	curl_multi_cleanup(h->multi);
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
 	if (h->timer != NULL)
 		loop_timer_cancel(h->loop, h->timer);
 	free(h);
@@ -252,10 +251,12 @@ on_header(char *data, size_t size, size_t n, void *ud)
 char *
 http_endpoint(const char *url)
 {
-	CURLU *u = curl_url();
+	CURLU *u;
 	char *scheme = NULL, *host = NULL, *port = NULL, *ep = NULL;
 
-	if (u == NULL)
+	if (http_ready(NULL) < 0)
+		return NULL;
+	if ((u = curl_url()) == NULL)
 		fatal("out of memory");
 	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
@@ -353,9 +354,14 @@ struct http_xfer *
 http_send(struct http *h, const struct http_request *rq, http_done_fn *fn, void *ud,
     struct err *e)
 {
-	struct http_xfer *x = xcalloc(1, sizeof *x);
+	struct http_xfer *x;
 	CURL *c;
 
+	if (h->multi == NULL) {
+		http_ready(e);	/* fails again: says why */
+		return NULL;
+	}
+	x = xcalloc(1, sizeof *x);
 	if ((c = x->easy = curl_easy_init()) == NULL)
 		fatal("curl_easy_init failed");
 	x->h = h;

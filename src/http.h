@@ -50,6 +50,9 @@ struct http_response {
  * callee's (http_response_fini). */
 typedef void http_done_fn(struct http_response *res, void *ud);
 
+/* Whether requests can be made: libcurl is opened on first use
+ * (curlso.h).  0, or -1 with e set to why not. */
+int http_ready(struct err *e);
 struct http *http_new(struct loop *l);
 /* Drops every request still in flight without calling back. */
 void http_free(struct http *h);

@@ -52,6 +52,8 @@ netcall_send(struct netcall *c, struct attempt *a, const struct http_request *rq
 	c->a = a;
 	c->fn = fn;
 	free(c->endpoint);
+	if (http_ready(e) < 0)
+		return -1;
 	if ((c->endpoint = http_endpoint(rq->url)) == NULL)
 		return err_set(e, "curl cannot read the URL '%s'", rq->url);
 	if (!breaker_admit(run_breakers(a->run), c->endpoint, loop_now(run_loop(a->run)),
