@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "cmd.h"
 #include "json.h"
 #include "strbuf.h"
@@ -79,55 +77,99 @@ print_dot(const struct workflow *wf)
 	printf("}\n");
 }
 
-/* {"steps": [...], "levels": [[...]]} for one section. */
+/* Tabs, n of them. */
 static void
-json_section(const struct workflow *wf, enum wf_section sec, cJSON *into)
+json_tabs(struct strbuf *sb, int n)
 {
-	size_t first, n = wf_section_steps(wf, sec, &first);
-	cJSON *steps = cJSON_AddArrayToObject(into, "steps");
-	cJSON *levels = cJSON_AddArrayToObject(into, "levels");
+	while (n-- > 0)
+		sb_addc(sb, '\t');
+}
+
+/* "steps": [...], "levels": [[...]] of one section, its keys at depth
+ * tabs, written as it goes (a tree of 10,000 steps would cost more than
+ * the rest of the command), in the layout json_text gives. */
+static void
+json_section(struct strbuf *sb, const struct workflow *wf, enum wf_section sec, int depth)
+{
+	size_t first, n = wf_section_steps(wf, sec, &first), *order, *at;
 	int maxlevel = -1;
 
+	json_tabs(sb, depth);
+	sb_adds(sb, "\"steps\":\t[");
 	for (size_t i = first; i < first + n; i++) {
 		const struct step *st = &wf->steps[i];
-		cJSON *o = cJSON_CreateObject(), *deps = cJSON_CreateArray();
 
-		cJSON_AddStringToObject(o, "id", st->id);
-		cJSON_AddStringToObject(o, "kind", wf_kind_name(st->body.kind));
-		for (size_t k = 0; k < st->n_deps; k++)
-			cJSON_AddItemToArray(deps, cJSON_CreateString(wf->steps[st->deps[k]].id));
-		cJSON_AddItemToObject(o, "depends_on", deps);
-		cJSON_AddNumberToObject(o, "level", st->level);
-		cJSON_AddItemToArray(steps, o);
+		sb_adds(sb, i == first ? "{\n" : ", {\n");
+		json_tabs(sb, depth + 2);
+		sb_adds(sb, "\"id\":\t");
+		json_print_string(sb, st->id);
+		sb_adds(sb, ",\n");
+		json_tabs(sb, depth + 2);
+		sb_adds(sb, "\"kind\":\t");
+		json_print_string(sb, wf_kind_name(st->body.kind));
+		sb_adds(sb, ",\n");
+		json_tabs(sb, depth + 2);
+		sb_adds(sb, "\"depends_on\":\t[");
+		for (size_t k = 0; k < st->n_deps; k++) {
+			if (k > 0)
+				sb_adds(sb, ", ");
+			json_print_string(sb, wf->steps[st->deps[k]].id);
+		}
+		sb_adds(sb, "],\n");
+		json_tabs(sb, depth + 2);
+		sb_addf(sb, "\"level\":\t%d\n", st->level);
+		json_tabs(sb, depth + 1);
+		sb_addc(sb, '}');
 		if (st->level > maxlevel)
 			maxlevel = st->level;
 	}
-	for (int lv = 0; lv <= maxlevel; lv++) {
-		cJSON *level = cJSON_CreateArray();
-
-		for (size_t i = first; i < first + n; i++)
-			if (wf->steps[i].level == lv)
-				cJSON_AddItemToArray(level, cJSON_CreateString(wf->steps[i].id));
-		cJSON_AddItemToArray(levels, level);
+	sb_adds(sb, "],\n");
+	/* The steps of each level in file order: counted, then placed. */
+	at = xcalloc((size_t)maxlevel + 2, sizeof *at);
+	order = xcalloc(n + 1, sizeof *order);
+	for (size_t i = first; i < first + n; i++)
+		at[wf->steps[i].level + 1]++;
+	for (int lv = 0; lv <= maxlevel; lv++)
+		at[lv + 1] += at[lv];
+	for (size_t i = first; i < first + n; i++)
+		order[at[wf->steps[i].level]++] = i;
+	json_tabs(sb, depth);
+	sb_adds(sb, "\"levels\":\t[");
+	for (size_t k = 0, lv = 0; k < n; lv++) {
+		sb_adds(sb, lv == 0 ? "[" : ", [");
+		for (size_t j = 0; k < n && wf->steps[order[k]].level == (int)lv; j++, k++) {
+			if (j > 0)
+				sb_adds(sb, ", ");
+			json_print_string(sb, wf->steps[order[k]].id);
+		}
+		sb_addc(sb, ']');
 	}
+	sb_addc(sb, ']');
+	free(order);
+	free(at);
 }
 
 static void
 print_json(const struct workflow *wf)
 {
-	cJSON *root = cJSON_CreateObject();
-	char *text;
+	struct strbuf sb = STRBUF_INIT;
 
-	cJSON_AddStringToObject(root, "name", wf->name);
-	json_section(wf, SECTION_MAIN, root);
-	if (wf->n_on_failure > 0)
-		json_section(wf, SECTION_ON_FAILURE, cJSON_AddObjectToObject(root, "on_failure"));
-	if (wf->n_finally > 0)
-		json_section(wf, SECTION_FINALLY, cJSON_AddObjectToObject(root, "finally"));
-	text = json_text(root, true);
-	printf("%s\n", text);
-	free(text);
-	cJSON_Delete(root);
+	sb_adds(&sb, "{\n\t\"name\":\t");
+	json_print_string(&sb, wf->name);
+	sb_adds(&sb, ",\n");
+	json_section(&sb, wf, SECTION_MAIN, 1);
+	for (int sec = SECTION_ON_FAILURE; sec <= SECTION_FINALLY; sec++) {
+		size_t first;
+
+		if (wf_section_steps(wf, (enum wf_section)sec, &first) == 0)
+			continue;
+		sb_addf(&sb, ",\n\t\"%s\":\t{\n", wf_section_name((enum wf_section)sec));
+		json_section(&sb, wf, (enum wf_section)sec, 2);
+		sb_adds(&sb, "\n\t}");
+	}
+	sb_adds(&sb, "\n}\n");
+	fwrite(sb.buf, 1, sb.len, stdout);
+	sb_fini(&sb);
 }
 
 static int
