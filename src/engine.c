@@ -23,8 +23,9 @@
  * writer (ring_want_commit, the ring's commit eventfd).  Events are
  * numbered in order and journaled or committed in that order, so a step's
  * end is always in the history before any step it let start.  The
- * journal is used only while the writer keeps up (what it has not
- * committed is less than JOURNAL_LEAD_MS old): while the history cannot
+ * journal holds no log chunks (a start after one waits for its commit),
+ * and is used only while the writer keeps up (what it has not committed
+ * is less than JOURNAL_LEAD_MS old): while the history cannot
  * be written nothing new starts; a cancel then stops what runs and is
  * recorded once it can be, and a second signal gives the run up
  * unrecorded (engine_abandoned) for `resume` to take over.
@@ -113,6 +114,7 @@ struct run {
 	struct engine_opts o;
 	struct ring *ring;
 	struct store_journal *journal;	/* or NULL: starts wait for commits */
+	uint64_t log_last;	/* the last line of the last log chunk made */
 	int64_t number;		/* the run's number and UUID in the history */
 	char uuid[37];
 	const struct workflow *wf;
@@ -336,7 +338,12 @@ emit(struct run *r, struct event *ev)
 		ev->ts = event_now();
 	ev->seq = r->next_seq;
 	r->next_seq += event_span(ev);
-	if (r->journal != NULL && store_journal_add(r->journal, ev))
+	/* Log chunks are not journaled: their text is the bulk of what a run
+	 * writes, and goes to the history once.  A start after one waits for
+	 * its commit instead (history_has). */
+	if (ev->type == EV_LOG)
+		r->log_last = event_last_seq(ev);
+	else if (r->journal != NULL && store_journal_add(r->journal, ev))
 		store_journal_drop(r->journal, ring_committed(r->ring));
 	if (r->q_head == NULL && ring_put_numbered(r->ring, ev) == 0)
 		return;
@@ -1149,8 +1156,9 @@ history_has(struct run *r)
 {
 	uint64_t committed = ring_committed(r->ring);
 
-	if (!store_journal_on(r->journal) || committed + 1 == r->next_seq)
-		return committed;
+	if (!store_journal_on(r->journal) || committed + 1 == r->next_seq ||
+	    r->log_last > committed)
+		return committed;	/* no journal, nothing to add, or a log chunk in the way */
 	store_journal_drop(r->journal, committed);
 	if (store_journal_oldest(r->journal) < event_now() - JOURNAL_LEAD_MS * 1000)
 		return committed;	/* the writer is stuck: its lag must not grow */

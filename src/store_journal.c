@@ -13,9 +13,9 @@
  *   buf  [ committed: dropped ][ in the file ][ not written yet ]
  *         0                   start          written             len
  *
- * A step that prints a lot and starts nothing writes its log once (to the
- * text file, by the writer): its chunks are dropped from here as they are
- * committed, never written.
+ * The executor journals no log chunks: their text is the bulk of what a
+ * run writes and goes to the history once (the writer's text file), and a
+ * start after one waits for its commit.
  *
  * A run that ends with its history complete removes its journal.  One
  * whose process died leaves it, and `drover resume`, holding the run's
