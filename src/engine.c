@@ -1162,8 +1162,10 @@ history_has(struct run *r)
 	store_journal_drop(r->journal, committed);
 	if (store_journal_oldest(r->journal) < event_now() - JOURNAL_LEAD_MS * 1000)
 		return committed;	/* the writer is stuck: its lag must not grow */
-	if (store_journal_write(r->journal, committed) < 0)
+	if (store_journal_write(r->journal, committed) < 0) {
+		emit_note(r, "warning", store_journal_why(r->journal));
 		return committed;
+	}
 	return r->next_seq - 1;
 }
 

@@ -113,6 +113,8 @@ void store_journal_drop(struct store_journal *j, uint64_t committed);
  * caller waits for commits). */
 int store_journal_write(struct store_journal *j, uint64_t committed);
 bool store_journal_on(const struct store_journal *j);
+/* Why store_journal_write failed, fit to show a user. */
+const char *store_journal_why(const struct store_journal *j);
 /* When the oldest event the history has not committed was made (µs since
  * the epoch), as of the last drop; 0 when there is none. */
 int64_t store_journal_oldest(const struct store_journal *j);

@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -67,6 +68,7 @@ struct store_journal {
 	struct strbuf buf;
 	size_t start, written;
 	bool on;
+	char why[512];		/* why it went off */
 };
 
 struct store_journal *
@@ -83,6 +85,12 @@ bool
 store_journal_on(const struct store_journal *j)
 {
 	return j != NULL && j->on;
+}
+
+const char *
+store_journal_why(const struct store_journal *j)
+{
+	return j->why;
 }
 
 static void
@@ -175,6 +183,9 @@ store_journal_write(struct store_journal *j, uint64_t committed)
 	if (store_text_append(&j->out, j->buf.buf + j->written, j->buf.len - j->written,
 	    &off) < 0) {
 		j->on = false;	/* a torn record ends the file: nothing goes after it */
+		snprintf(j->why, sizeof j->why, "cannot write the run's journal %.300s: %s; "
+		    "each step now starts once the database has committed its start",
+		    j->out.path, strerror(j->out.error));
 		return -1;
 	}
 	j->written = j->buf.len;

@@ -108,6 +108,20 @@ is "the run is then interrupted" "$("$DROVER" ls --json -n 1 | jq -r '.[0].statu
 "$DROVER" resume "$run" >/dev/null 2>&1
 is "and resume runs the rest once" "$(cat "$COUNT" | tr '\n' ' ')" "first second second third "
 
+# A journal that cannot be written (here a directory in its place) is
+# said, once, and the run goes on, each start waiting for its commit.
+rm -f "$COUNT"
+next=$(($("$DROVER" ls --json -n 1 | jq -r '.[0].id') + 1))
+mkdir "$DROVER_DB-logs/$next.jnl"
+"$DROVER" run "$T/three.yaml" --no-tui >"$T/out4" 2>&1; rc=$?
+is "a run whose journal cannot be written succeeds" "$rc" 0
+is "every step ran once" "$(cat "$COUNT" | tr '\n' ' ')" "first second third "
+is "saying so once, with the file and why" \
+	"$(grep -c "cannot write the run's journal $DROVER_DB-logs/$next.jnl: Is a directory" "$T/out4")" 1
+is "and the history has the warning" "$(sqlite3 "$DROVER_DB" "SELECT count(*) FROM events
+	WHERE run_id = $next AND type = 'note' AND data LIKE '%journal%'")" 1
+rmdir "$DROVER_DB-logs/$next.jnl"
+
 # --json: every object has its own seq, increasing, log lines included.
 cat >"$T/lines.yaml" <<'YAML'
 name: lines
