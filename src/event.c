@@ -208,3 +208,39 @@ event_last_seq(const struct event *ev)
 {
 	return ev->seq + event_span(ev) - 1;
 }
+
+void
+event_rec_pack(const struct event *ev, struct event_rec *rec)
+{
+	memset(rec, 0, sizeof *rec);
+	rec->seq = ev->seq;
+	rec->ts = ev->ts;
+	rec->first_line = ev->first_line;
+	rec->step = ev->step;
+	rec->attempt = ev->attempt;
+	rec->exit_code = ev->exit_code;
+	rec->nlines = ev->nlines;
+	rec->len = ev->len;
+	rec->type = ev->type;
+	rec->status = ev->status;
+	rec->phase = ev->phase;
+	rec->stream = ev->stream;
+}
+
+void
+event_rec_unpack(const struct event_rec *rec, const char *data, struct event *ev)
+{
+	ev->seq = rec->seq;
+	ev->ts = rec->ts;
+	ev->first_line = rec->first_line;
+	ev->step = rec->step;
+	ev->attempt = rec->attempt;
+	ev->exit_code = rec->exit_code;
+	ev->nlines = rec->nlines;
+	ev->len = rec->len;
+	ev->type = rec->type;
+	ev->status = rec->status;
+	ev->phase = rec->phase;
+	ev->stream = rec->stream;
+	ev->data = data;
+}

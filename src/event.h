@@ -73,6 +73,26 @@ bool step_status_final(enum step_status s);
 int run_status_exit_code(enum run_status s);
 
 /* How many sequence numbers ev takes: nlines for a log chunk, else 1. */
+/* An event as bytes (the ring's records, the journal's): this header,
+ * then len bytes of payload. */
+struct event_rec {
+	uint64_t seq;
+	int64_t ts;
+	uint64_t first_line;
+	int32_t step;
+	int32_t attempt;
+	int32_t exit_code;
+	uint32_t nlines;
+	uint32_t len;
+	uint8_t type;
+	uint8_t status;
+	uint8_t phase;
+	uint8_t stream;
+};
+
+void event_rec_pack(const struct event *ev, struct event_rec *rec);
+/* ev gets rec's fields and data as its payload. */
+void event_rec_unpack(const struct event_rec *rec, const char *data, struct event *ev);
 uint64_t event_span(const struct event *ev);
 /* The last number ev takes. */
 uint64_t event_last_seq(const struct event *ev);

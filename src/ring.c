@@ -15,7 +15,7 @@
  *   13..15   not read by the gate yet: never overwritten; put refuses
  *   committed (say 11, at most 12): viewers read no further
  *
- * A record is a struct ring_rec (the event without its data pointer)
+ * A record is a struct event_rec (the event without its data pointer)
  * followed by the payload, padded to 8 bytes.  A record may run off the end
  * of buf and continue at its start: every copy goes in at most two parts,
  * so no space is wasted and none has to be contiguous.
@@ -66,25 +66,9 @@
 #define RING_PAD(n) (((n) + (RING_ALIGN - 1)) & ~(size_t)(RING_ALIGN - 1))
 #define RING_READER_BUF 256
 
-/* A record's header: struct event without the data pointer. */
-struct ring_rec {
-	uint64_t seq;
-	int64_t ts;
-	uint64_t first_line;
-	int32_t step;
-	int32_t attempt;
-	int32_t exit_code;
-	uint32_t nlines;
-	uint32_t len;
-	uint8_t type;
-	uint8_t status;
-	uint8_t phase;
-	uint8_t stream;
-};
+_Static_assert(sizeof(struct event_rec) % RING_ALIGN == 0, "event_rec must keep records aligned");
 
-_Static_assert(sizeof(struct ring_rec) % RING_ALIGN == 0, "ring_rec must keep records aligned");
-
-#define RING_REC_SIZE(len) (sizeof(struct ring_rec) + RING_PAD((size_t)(len)))
+#define RING_REC_SIZE(len) (sizeof(struct event_rec) + RING_PAD((size_t)(len)))
 
 struct ring_reader {
 	struct ring *ring;
@@ -220,7 +204,7 @@ ring_free(struct ring *r)
 size_t
 ring_max_payload(const struct ring *r)
 {
-	return r->cap / 4 - sizeof(struct ring_rec);
+	return r->cap / 4 - sizeof(struct event_rec);
 }
 
 /* Bytes free for the producer once everything the gate has read is
@@ -244,9 +228,9 @@ ring_room(const struct ring *r)
 	avail = ring_free_bytes(r);
 	pthread_mutex_unlock(&mr->lock);
 	/* The largest payload a put would take now: pads are multiples of 8. */
-	if (avail < sizeof(struct ring_rec))
+	if (avail < sizeof(struct event_rec))
 		return 0;
-	avail -= sizeof(struct ring_rec);
+	avail -= sizeof(struct event_rec);
 	return avail < max ? avail : max;
 }
 
@@ -320,7 +304,7 @@ ring_wake_viewers(struct ring *r)
 
 /* The sequence numbers a record takes: one per line of a log chunk. */
 static uint64_t
-ring_rec_span(const struct ring_rec *rec)
+ring_rec_span(const struct event_rec *rec)
 {
 	return rec->type == EV_LOG && rec->nlines > 1 ? rec->nlines : 1;
 }
@@ -329,7 +313,7 @@ ring_rec_span(const struct ring_rec *rec)
 static void
 ring_reclaim(struct ring *r, size_t need)
 {
-	struct ring_rec rec;
+	struct event_rec rec;
 
 	while (r->cap - (size_t)(r->head - r->tail) < need) {
 		ring_copy_out(r, r->tail, &rec, sizeof rec);
@@ -344,7 +328,7 @@ ring_reclaim(struct ring *r, size_t need)
 int
 ring_put(struct ring *r, struct event *ev)
 {
-	struct ring_rec rec;
+	struct event_rec rec;
 	size_t need;
 	struct ring_reader *g;
 
@@ -368,18 +352,7 @@ ring_put(struct ring *r, struct event *ev)
 
 	ev->seq = r->next_seq;
 	r->next_seq += event_span(ev);
-	rec.seq = ev->seq;
-	rec.ts = ev->ts;
-	rec.first_line = ev->first_line;
-	rec.step = ev->step;
-	rec.attempt = ev->attempt;
-	rec.exit_code = ev->exit_code;
-	rec.nlines = ev->nlines;
-	rec.len = ev->len;
-	rec.type = ev->type;
-	rec.status = ev->status;
-	rec.phase = ev->phase;
-	rec.stream = ev->stream;
+	event_rec_pack(ev, &rec);
 	ring_copy_in(r, r->head, &rec, sizeof rec);
 	if (ev->len > 0)
 		ring_copy_in(r, r->head + sizeof rec, ev->data, ev->len);
@@ -510,7 +483,7 @@ static int
 ring_reader_copy(struct ring_reader *rd, struct event *ev, size_t *len)
 {
 	struct ring *r = rd->ring;
-	struct ring_rec rec;
+	struct event_rec rec;
 
 	ring_copy_out(r, rd->pos, &rec, sizeof rec);
 	if (rec.seq != rd->seq)
@@ -522,19 +495,7 @@ ring_reader_copy(struct ring_reader *rd, struct event *ev, size_t *len)
 	if (rec.len > 0)
 		ring_copy_out(r, rd->pos + sizeof rec, rd->buf, rec.len);
 
-	ev->seq = rec.seq;
-	ev->ts = rec.ts;
-	ev->type = rec.type;
-	ev->status = rec.status;
-	ev->phase = rec.phase;
-	ev->stream = rec.stream;
-	ev->step = rec.step;
-	ev->attempt = rec.attempt;
-	ev->exit_code = rec.exit_code;
-	ev->nlines = rec.nlines;
-	ev->first_line = rec.first_line;
-	ev->len = rec.len;
-	ev->data = rd->buf;
+	event_rec_unpack(&rec, rd->buf, ev);
 
 	rd->pos += RING_REC_SIZE(rec.len);
 	rd->seq += ring_rec_span(&rec);

@@ -45,22 +45,12 @@
 #define JNL_KEEP (4u << 20)		/* past this, committed events are dropped */
 #define JNL_MAX_FILE (1u << 30)		/* a bigger file is not a journal */
 
-/* A record: this header, then len bytes of payload. */
+/* A record: a magic number and the event's header, then len bytes of
+ * payload. */
 struct jnl_rec {
 	uint32_t magic;
-	uint32_t len;
-	uint64_t seq;
-	int64_t ts;
-	uint64_t first_line;
-	int32_t step;
-	int32_t attempt;
-	int32_t exit_code;
-	uint32_t nlines;
-	uint8_t type;
-	uint8_t status;
-	uint8_t phase;
-	uint8_t stream;
 	uint32_t pad;
+	struct event_rec ev;
 };
 
 struct store_journal {
@@ -93,25 +83,6 @@ store_journal_why(const struct store_journal *j)
 	return j->why;
 }
 
-static void
-jnl_event(const struct jnl_rec *rec, const char *payload, struct event *ev)
-{
-	memset(ev, 0, sizeof *ev);
-	ev->seq = rec->seq;
-	ev->ts = rec->ts;
-	ev->first_line = rec->first_line;
-	ev->step = rec->step;
-	ev->attempt = rec->attempt;
-	ev->exit_code = rec->exit_code;
-	ev->nlines = rec->nlines;
-	ev->len = rec->len;
-	ev->type = rec->type;
-	ev->status = rec->status;
-	ev->phase = rec->phase;
-	ev->stream = rec->stream;
-	ev->data = payload;
-}
-
 /* Drops the events up to committed from the front of the buffer. */
 static void
 jnl_drop(struct store_journal *j, uint64_t committed)
@@ -121,10 +92,10 @@ jnl_drop(struct store_journal *j, uint64_t committed)
 
 	while (j->start < j->buf.len) {
 		memcpy(&rec, j->buf.buf + j->start, sizeof rec);
-		jnl_event(&rec, NULL, &ev);
+		event_rec_unpack(&rec.ev, NULL, &ev);
 		if (event_last_seq(&ev) > committed)
 			break;
-		j->start += sizeof rec + rec.len;
+		j->start += sizeof rec + rec.ev.len;
 	}
 	if (j->written < j->start)
 		j->written = j->start;
@@ -146,18 +117,7 @@ store_journal_add(struct store_journal *j, const struct event *ev)
 
 	memset(&rec, 0, sizeof rec);
 	rec.magic = JNL_MAGIC;
-	rec.len = ev->len;
-	rec.seq = ev->seq;
-	rec.ts = ev->ts;
-	rec.first_line = ev->first_line;
-	rec.step = ev->step;
-	rec.attempt = ev->attempt;
-	rec.exit_code = ev->exit_code;
-	rec.nlines = ev->nlines;
-	rec.type = ev->type;
-	rec.status = ev->status;
-	rec.phase = ev->phase;
-	rec.stream = ev->stream;
+	event_rec_pack(ev, &rec.ev);
 	sb_add(&j->buf, (const char *)&rec, sizeof rec);
 	if (ev->len > 0)
 		sb_add(&j->buf, ev->data, ev->len);
@@ -200,7 +160,7 @@ store_journal_oldest(const struct store_journal *j)
 	if (j->start == j->buf.len)
 		return 0;
 	memcpy(&rec, j->buf.buf + j->start, sizeof rec);
-	return rec.ts;
+	return rec.ev.ts;
 }
 
 void
@@ -284,16 +244,16 @@ store_journal_fold(struct store *s, int64_t run, size_t *folded, struct err *e)
 		struct jnl_rec rec;
 
 		memcpy(&rec, data + off, sizeof rec);
-		if (rec.magic != JNL_MAGIC || rec.len > len - off - sizeof rec ||
-		    rec.type < EV_RUN_START || rec.type > EV_RUN_END || rec.seq <= prev ||
-		    (rec.type == EV_LOG && rec.nlines == 0))
+		if (rec.magic != JNL_MAGIC || rec.ev.len > len - off - sizeof rec ||
+		    rec.ev.type < EV_RUN_START || rec.ev.type > EV_RUN_END ||
+		    rec.ev.seq <= prev || (rec.ev.type == EV_LOG && rec.ev.nlines == 0))
 			break;
-		prev = rec.seq;
-		if (rec.seq > last) {
+		prev = rec.ev.seq;
+		if (rec.ev.seq > last) {
 			xgrow(&evs, &cap, n + 1, sizeof *evs);
-			jnl_event(&rec, data + off + sizeof rec, &evs[n++]);
+			event_rec_unpack(&rec.ev, data + off + sizeof rec, &evs[n++]);
 		}
-		off += sizeof rec + rec.len;
+		off += sizeof rec + rec.ev.len;
 	}
 	rc = n > 0 ? store_writer_apply(s, run, evs, n, e) : 0;
 	if (rc == 0) {
