@@ -49,9 +49,7 @@ fold_journal(int64_t run)
 	size_t folded;
 	int rc = -1;
 
-	if (s == NULL)
-		cmd_error("run %lld cannot be resumed: %s", (long long)run, e.msg);
-	else if ((rc = store_journal_fold(s, run, &folded, &e)) < 0)
+	if (s == NULL || (rc = store_journal_fold(s, run, &folded, &e)) < 0)
 		cmd_error("run %lld cannot be resumed: %s", (long long)run, e.msg);
 	store_close(s);
 	free(db);

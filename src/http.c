@@ -11,12 +11,10 @@
 
 #include <ctype.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
-
 
 #include "curlso.h"
 #include "dur.h"

@@ -6,15 +6,15 @@
  * vfork costs no more: posix_spawn is a vfork-like clone underneath, and
  * here only the signals that need it are reset.
  *
- * Into a cgroup, the child is born there when the kernel can
- * (clone3 with CLONE_INTO_CGROUP, 5.7 and later, x86-64 here): moving a
- * process between cgroups takes a lock that waits for an RCU grace
- * period, about 50 us a step on the machine this was measured on, while
- * being born in one costs nothing.  clone3 cannot share the parent's
- * stack as vfork does, so the child runs on a stack of its own in the
- * parent's frame (the parent sleeps until it execs, CLONE_VFORK), entered
- * by a few lines of assembly.  Elsewhere, or when the kernel refuses, the child
- * moves itself by writing cgroup.procs before anything else.
+ * Into a cgroup, the child is born there when the kernel can (clone3
+ * with CLONE_INTO_CGROUP, 5.7 and later, x86-64 here): moving a process
+ * between cgroups takes a lock that waits for an RCU grace period, about
+ * 50 us a step on the machine this was measured on, while being born in
+ * one costs nothing.  clone3 cannot share the parent's stack as vfork
+ * does, so the child runs on a stack of its own in the parent's frame
+ * (the parent sleeps until it execs, CLONE_VFORK), entered by a few lines
+ * of assembly.  Elsewhere, under the sanitizers, or when the kernel
+ * refuses, the child moves itself by writing cgroup.procs first.
  *
  * While the child runs on the parent's memory every signal is blocked, in
  * parent and child: a handler of drover's must never run in the child.

@@ -91,6 +91,8 @@ int store_text_append(struct store_text_out *o, const char *data, size_t len, ui
 /* Removes a run's file DB-logs/RUN.EXT (a new run of that number starts
  * afresh; an ended run's journal is not needed). */
 void store_run_file_remove(const char *db, int64_t run, const char *ext);
+/* The same, of such a file's path. */
+void store_run_path_remove(const char *path);
 
 /* Reads the text of a chunk from the run's file into *buf (grown as
  * needed, NUL-terminated): 0, or -1 with e set when the file is gone or

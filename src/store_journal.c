@@ -83,9 +83,8 @@ store_journal_why(const struct store_journal *j)
 	return j->why;
 }
 
-/* Drops the events up to committed from the front of the buffer. */
-static void
-jnl_drop(struct store_journal *j, uint64_t committed)
+void
+store_journal_drop(struct store_journal *j, uint64_t committed)
 {
 	struct jnl_rec rec;
 	struct event ev;
@@ -124,12 +123,6 @@ store_journal_add(struct store_journal *j, const struct event *ev)
 	return j->buf.len - j->start > JNL_KEEP;
 }
 
-void
-store_journal_drop(struct store_journal *j, uint64_t committed)
-{
-	jnl_drop(j, committed);
-}
-
 int
 store_journal_write(struct store_journal *j, uint64_t committed)
 {
@@ -137,7 +130,7 @@ store_journal_write(struct store_journal *j, uint64_t committed)
 
 	if (!j->on)
 		return -1;
-	jnl_drop(j, committed);
+	store_journal_drop(j, committed);
 	if (j->written == j->buf.len)
 		return 0;
 	if (store_text_append(&j->out, j->buf.buf + j->written, j->buf.len - j->written,
@@ -168,8 +161,8 @@ store_journal_free(struct store_journal *j, bool ended)
 {
 	if (j == NULL)
 		return;
-	if (ended && store_run_dir_ok(j->out.path))
-		unlink(j->out.path);
+	if (ended)
+		store_run_path_remove(j->out.path);
 	store_text_out_fini(&j->out);
 	sb_fini(&j->buf);
 	free(j);
@@ -180,7 +173,7 @@ store_journal_free(struct store_journal *j, bool ended)
 static int
 jnl_read(const char *path, char **data, size_t *len, struct err *e)
 {
-	struct stat st;
+	struct stat st = { 0 };
 	size_t done = 0;
 	int fd;
 
@@ -192,8 +185,11 @@ jnl_read(const char *path, char **data, size_t *len, struct err *e)
 		return err_set(e, "cannot read the run's journal %s: %s", path, strerror(errno));
 	}
 	if (fstat(fd, &st) < 0 || st.st_size > (off_t)JNL_MAX_FILE) {
+		const char *why = st.st_size > (off_t)JNL_MAX_FILE ?
+		    "over 1 GiB, so no journal of drover's" : strerror(errno);
+
 		close(fd);
-		return err_set(e, "the run's journal %s is %s", path, "not one (over 1 GiB)");
+		return err_set(e, "cannot read the run's journal %s: %s", path, why);
 	}
 	*data = xmalloc((size_t)st.st_size + 1);
 	while (done < (size_t)st.st_size) {
@@ -258,8 +254,7 @@ store_journal_fold(struct store *s, int64_t run, size_t *folded, struct err *e)
 	rc = n > 0 ? store_writer_apply(s, run, evs, n, e) : 0;
 	if (rc == 0) {
 		*folded = n;
-		if (store_run_dir_ok(path))
-			unlink(path);
+		store_run_path_remove(path);
 	}
 	free(evs);
 	free(data);

@@ -131,12 +131,18 @@ store_text_append(struct store_text_out *o, const char *data, size_t len, uint64
 }
 
 void
+store_run_path_remove(const char *path)
+{
+	if (store_run_dir_ok(path))
+		unlink(path);
+}
+
+void
 store_run_file_remove(const char *db, int64_t run, const char *ext)
 {
 	char *path = store_run_file(db, run, ext);
 
-	if (store_run_dir_ok(path))
-		unlink(path);
+	store_run_path_remove(path);
 	free(path);
 }
 
