@@ -37,12 +37,15 @@ keys_add_all(struct keys *k, const char *const *keys)
 		keys_add(k, *keys);
 }
 
-const char **
-ld_body_keys(int use, const char *const *head, const char *const *tail)
+const char *const *
+ld_body_keys(struct ld *ld, int use, const char *const *head, const char *const *tail)
 {
 	static const char *const common[] = { "env", "timeout", NULL };
+	const char ***slot = &ld->body_keys[use == BODY_STEP ? 0 : use == BODY_ALT ? 1 : 2];
 	struct keys k = { NULL, 0, 0 };
 
+	if (*slot != NULL)
+		return *slot;
 	keys_add_all(&k, head);
 	for (size_t i = 0; step_kinds[i] != NULL; i++)
 		if (step_kinds[i]->places & use)
@@ -52,6 +55,7 @@ ld_body_keys(int use, const char *const *head, const char *const *tail)
 			keys_add_all(&k, step_kinds[i]->beside_keys);
 	keys_add_all(&k, common);
 	keys_add_all(&k, tail);
+	*slot = k.v;
 	return k.v;
 }
 

@@ -33,8 +33,11 @@ void ld_body(struct ld *ld, struct ynode *map, int use, struct body *b, const st
     struct body **gate);
 /* Every key a body in place use may have: head, then the kinds and what
  * goes with them, env and timeout, then tail (head and tail are
- * NULL-terminated, or NULL).  NULL-terminated; caller frees the array. */
-const char **ld_body_keys(int use, const char *const *head, const char *const *tail);
+ * NULL-terminated, or NULL).  NULL-terminated.  Made once per place and
+ * kept by ld until the load ends: a place always comes with the same head
+ * and tail. */
+const char *const *ld_body_keys(struct ld *ld, int use, const char *const *head,
+    const char *const *tail);
 void body_fini(struct body *b);
 
 /* Tools and MCP servers (wf_tools.c). */

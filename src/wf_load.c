@@ -126,25 +126,19 @@ static const char *const step_own_keys[] = {
 static void
 ld_step_keys(struct ld *ld, const struct ynode *map, const char *where)
 {
-	const char **all = ld_body_keys(BODY_STEP, NULL, step_own_keys);
-
-	ld_check_keys(ld, map, all, where);
-	free(all);
+	ld_check_keys(ld, map, ld_body_keys(ld, BODY_STEP, NULL, step_own_keys), where);
 }
 
 static struct body *
 ld_alt_body(struct ld *ld, struct ynode *n, const char *field, const struct refctx *ctx)
 {
-	const char **keys;
 	struct body *b;
 	char *where;
 
 	if (!ld_map(ld, n, field))
 		return NULL;
 	where = xasprintf("'%s'", field);
-	keys = ld_body_keys(BODY_ALT, NULL, NULL);
-	ld_check_keys(ld, n, keys, where);
-	free(keys);
+	ld_check_keys(ld, n, ld_body_keys(ld, BODY_ALT, NULL, NULL), where);
 	free(where);
 	b = xcalloc(1, sizeof *b);
 	ld_body(ld, n, BODY_ALT, b, ctx, NULL);
@@ -785,6 +779,8 @@ wf_load_text(const char *name, const char *text, size_t len, struct diags *d)
 	}
 out:
 	free(ld.refs);
+	for (size_t i = 0; i < sizeof ld.body_keys / sizeof *ld.body_keys; i++)
+		free(ld.body_keys[i]);
 	if (d->n > before) {
 		wf_free(wf);
 		return NULL;

@@ -52,6 +52,7 @@ struct ld {
 	size_t n_refs, cap_refs;
 	size_t nodes_seen;	/* bounds work on alias-heavy documents */
 	bool tools_beside, tools_path;	/* where tools were looked for (wf_tools.c) */
+	const char **body_keys[3];	/* ld_body_keys, by place: step, alt, tool */
 };
 
 /* Parses text (which the workflow then owns) into a YAML document the

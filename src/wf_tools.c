@@ -36,7 +36,6 @@ ld_tools(struct ld *ld, struct ynode *n)
 		struct refctx ctx = { .roots = ROOT_PARAMS | ROOT_ENV | ROOT_RUN | ROOT_WORKFLOW,
 		    .step = NO_STEP };
 		struct tool *t;
-		const char **keys;
 		char *where;
 
 		if (!ld_name_ok(k->str)) {
@@ -58,9 +57,7 @@ ld_tools(struct ld *ld, struct ynode *n)
 		t->name = xstrdup(k->str);
 		t->file = ld->file;
 		t->node = map;
-		keys = ld_body_keys(BODY_TOOL, tool_keys, NULL);
-		ld_check_keys(ld, map, keys, where);
-		free(keys);
+		ld_check_keys(ld, map, ld_body_keys(ld, BODY_TOOL, tool_keys, NULL), where);
 		free(where);
 		if ((v = ynode_get(map, "description")) != NULL)
 			ld_text(ld, v, "description", &t->description);

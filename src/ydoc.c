@@ -10,11 +10,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <yaml.h>
 
+#include "arena.h"
 #include "strbuf.h"
 #include "xmalloc.h"
 #include "ydoc.h"
@@ -27,17 +29,32 @@ struct anchor {
 	struct ynode *node;
 };
 
+/* Nodes are kept in slabs so that ydoc_free can hand every aux pointer
+ * back; their strings and child arrays are just arena memory. */
+struct slab {
+	struct slab *next;
+	size_t n, cap;
+	struct ynode node[];
+};
+
 struct ydoc {
 	struct ynode *root;
-	struct ynode **nodes;	/* every node, for freeing */
-	size_t nnodes, capnodes;
+	struct arena arena;
+	struct slab *slabs;	/* the newest first */
 	void (*aux_free)(void *);
 };
 
+/* The children of the open containers wait on one stack (kids) and are
+ * copied into an array of the right size when their container closes, so
+ * no array is grown in place.  A mapping's children are its keys and
+ * values in turn. */
 struct builder {
 	struct ydoc *doc;
 	struct ynode *stack[YDOC_MAX_DEPTH + 1];
+	size_t base[YDOC_MAX_DEPTH + 1];	/* where each one's children start in kids */
 	size_t depth;
+	struct ynode **kids;
+	size_t nkids, capkids;
 	struct anchor *anchors;
 	size_t nanchors, capanchors;
 	ydoc_problem_fn *problem;
@@ -51,14 +68,21 @@ struct builder {
 static struct ynode *
 node_new(struct ydoc *doc, enum ynode_kind kind, const yaml_mark_t *mark)
 {
-	struct ynode *n = xcalloc(1, sizeof *n);
+	struct slab *s = doc->slabs;
+	struct ynode *n;
 
-	n->kind = kind;
-	n->line = (int)mark->line + 1;
-	n->col = (int)mark->column + 1;
-	n->weight = 1;
-	xgrow(&doc->nodes, &doc->capnodes, doc->nnodes + 1, sizeof *doc->nodes);
-	doc->nodes[doc->nnodes++] = n;
+	if (s == NULL || s->n == s->cap) {
+		size_t cap = s == NULL ? 64 : s->cap < 4096 ? 2 * s->cap : s->cap;
+
+		s = arena_alloc(&doc->arena, sizeof *s + cap * sizeof *s->node);
+		s->n = 0;
+		s->cap = cap;
+		s->next = doc->slabs;
+		doc->slabs = s;
+	}
+	n = &s->node[s->n++];
+	*n = (struct ynode){ .kind = kind, .line = (int)mark->line + 1,
+	    .col = (int)mark->column + 1, .weight = 1 };
 	return n;
 }
 
@@ -193,34 +217,6 @@ find_anchor(struct builder *b, const char *name)
 	return NULL;
 }
 
-static void
-seq_append(struct ynode *seq, struct ynode *item)
-{
-	seq->items = xappend_room(seq->items, seq->n, sizeof *seq->items);
-	seq->items[seq->n++] = item;
-}
-
-/* Keys and values arrive one after the other: a pair is started by a key
- * and completed by its value. */
-static void
-map_append(struct ynode *map, struct ynode *node)
-{
-	if (map->n > 0 && map->pairs[map->n - 1].val == NULL) {
-		map->pairs[map->n - 1].val = node;
-		return;
-	}
-	map->pairs = xappend_room(map->pairs, map->n, sizeof *map->pairs);
-	map->pairs[map->n].key = node;
-	map->pairs[map->n].val = NULL;
-	map->n++;
-}
-
-static bool
-map_expects_key(const struct ynode *map)
-{
-	return map->n == 0 || map->pairs[map->n - 1].val != NULL;
-}
-
 static int
 attach(struct builder *b, struct ynode *n, struct err *e)
 {
@@ -230,14 +226,13 @@ attach(struct builder *b, struct ynode *n, struct err *e)
 		b->doc->root = n;
 		return 0;
 	}
-	if (parent->kind == YNODE_SEQ) {
-		seq_append(parent, n);
-	} else {
-		if (map_expects_key(parent) && n->kind != YNODE_SCALAR)
-			return err_set_at(e, n->line, n->col,
-			    "a mapping key must be plain text, not %s", ynode_describe(n));
-		map_append(parent, n);
-	}
+	/* Keys and values arrive one after the other. */
+	if (parent->kind == YNODE_MAP && (b->nkids - b->base[b->depth - 1]) % 2 == 0 &&
+	    n->kind != YNODE_SCALAR)
+		return err_set_at(e, n->line, n->col,
+		    "a mapping key must be plain text, not %s", ynode_describe(n));
+	xgrow(&b->kids, &b->capkids, b->nkids + 1, sizeof *b->kids);
+	b->kids[b->nkids++] = n;
 	parent->weight += n->weight;
 	if (parent->weight > YDOC_MAX_WEIGHT && b->aliased)
 		return err_set_at(e, n->line, n->col,
@@ -267,20 +262,29 @@ pairs_have_key(const struct ypair *pairs, size_t n, const char *key)
 /* Applies "<<: *base" (or a list of bases): their pairs are added for keys
  * the mapping does not set itself. */
 static int
-map_merge(struct ynode *map, struct err *e)
+map_merge(struct ydoc *doc, struct ynode *map, struct err *e)
 {
-	struct ypair *out = NULL;
+	struct ypair *out;
 	size_t nout = 0, cap = 0, nmerge = 0;
 
 	for (size_t i = 0; i < map->n; i++) {
+		struct ynode *v = map->pairs[i].val;
+
 		if (is_merge_key(map->pairs[i].key)) {
 			nmerge++;
-			continue;
+			for (size_t s = 0; s < (v->kind == YNODE_SEQ ? v->n : 1); s++)
+				cap += v->kind == YNODE_SEQ ? v->items[s]->n : v->n;
+		} else {
+			cap++;
 		}
-		xgrow(&out, &cap, nout + 1, sizeof *out);
-		out[nout++] = map->pairs[i];
 	}
-	for (size_t i = 0; i < map->n && nmerge > 0; i++) {
+	if (nmerge == 0)
+		return 0;
+	out = arena_array(&doc->arena, cap, sizeof *out);
+	for (size_t i = 0; i < map->n; i++)
+		if (!is_merge_key(map->pairs[i].key))
+			out[nout++] = map->pairs[i];
+	for (size_t i = 0; i < map->n; i++) {
 		struct ynode *v = map->pairs[i].val;
 		struct ynode **srcs = v->kind == YNODE_SEQ ? v->items : &v;
 		size_t nsrc = v->kind == YNODE_SEQ ? v->n : 1;
@@ -288,24 +292,14 @@ map_merge(struct ynode *map, struct err *e)
 		if (!is_merge_key(map->pairs[i].key))
 			continue;
 		for (size_t s = 0; s < nsrc; s++) {
-			if (srcs[s]->kind != YNODE_MAP) {
-				free(out);
+			if (srcs[s]->kind != YNODE_MAP)
 				return err_set_at(e, srcs[s]->line, srcs[s]->col,
 				    "'<<' merges mappings, but this is %s", ynode_describe(srcs[s]));
-			}
-			for (size_t j = 0; j < srcs[s]->n; j++) {
-				if (pairs_have_key(out, nout, srcs[s]->pairs[j].key->str))
-					continue;
-				xgrow(&out, &cap, nout + 1, sizeof *out);
-				out[nout++] = srcs[s]->pairs[j];
-			}
+			for (size_t j = 0; j < srcs[s]->n; j++)
+				if (!pairs_have_key(out, nout, srcs[s]->pairs[j].key->str))
+					out[nout++] = srcs[s]->pairs[j];
 		}
 	}
-	if (nmerge == 0) {
-		free(out);
-		return 0;
-	}
-	free(map->pairs);
 	map->pairs = out;
 	map->n = nout;
 	return 0;
@@ -326,6 +320,18 @@ key_cmp(const void *pa, const void *pb)
 }
 
 static void
+report_duplicate(struct builder *b, const struct ynode *first, const struct ynode *k)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof msg, "duplicate key '%.100s' (first set at line %d)",
+	    first->str, first->line);
+	b->problem(b->ud, k->line, k->col, msg);
+}
+
+/* Reports each key set again, at the later place, naming the first.  Most
+ * mappings are small: those are compared pair by pair, the others sorted. */
+static void
 map_check_duplicates(struct builder *b, const struct ynode *map)
 {
 	const struct ypair **sorted;
@@ -333,6 +339,19 @@ map_check_duplicates(struct builder *b, const struct ynode *map)
 
 	if (map->n < 2 || b->problem == NULL)
 		return;
+	if (map->n <= 16) {
+		for (size_t i = 1; i < map->n; i++) {
+			const struct ynode *k = map->pairs[i].key;
+
+			for (size_t j = 0; j < i; j++) {
+				if (strcmp(map->pairs[j].key->str, k->str) == 0) {
+					report_duplicate(b, map->pairs[j].key, k);
+					break;
+				}
+			}
+		}
+		return;
+	}
 	sorted = xreallocarray(NULL, map->n, sizeof *sorted);
 	for (size_t i = 0; i < map->n; i++)
 		sorted[i] = &map->pairs[i];
@@ -340,17 +359,47 @@ map_check_duplicates(struct builder *b, const struct ynode *map)
 	first = sorted[0]->key;
 	for (size_t i = 1; i < map->n; i++) {
 		const struct ynode *k = sorted[i]->key;
-		char msg[256];
 
-		if (strcmp(k->str, first->str) != 0) {
+		if (strcmp(k->str, first->str) != 0)
 			first = k;
-			continue;
-		}
-		snprintf(msg, sizeof msg, "duplicate key '%.100s' (first set at line %d)",
-		    first->str, first->line);
-		b->problem(b->ud, k->line, k->col, msg);
+		else
+			report_duplicate(b, first, k);
 	}
 	free(sorted);
+}
+
+/* Gives the container its children, off the top of kids. */
+static void
+take_kids(struct builder *b, struct ynode *n, size_t base)
+{
+	struct ynode **k = b->kids + base;
+	size_t nk = b->nkids - base;
+
+	if (n->kind == YNODE_SEQ) {
+		n->items = arena_array(&b->doc->arena, nk, sizeof *n->items);
+		if (nk > 0)
+			memcpy(n->items, k, nk * sizeof *k);
+		n->n = nk;
+	} else {
+		/* libyaml gives a key without a value an empty one: nk is even */
+		n->n = nk / 2;
+		n->pairs = arena_array(&b->doc->arena, n->n, sizeof *n->pairs);
+		for (size_t i = 0; i < n->n; i++)
+			n->pairs[i] = (struct ypair){ k[2 * i], k[2 * i + 1] };
+	}
+	b->nkids = base;
+}
+
+/* A bit for the first two bytes of a key: a mapping whose keyset lacks the
+ * bit of a key does not have it, and most keys asked for are absent. */
+static uint64_t
+key_bit(const char *k)
+{
+	unsigned h = (unsigned char)k[0];
+
+	if (k[0] != '\0')
+		h += 3u * (unsigned char)k[1];
+	return (uint64_t)1 << (h & 63);
 }
 
 static int
@@ -359,9 +408,12 @@ close_container(struct builder *b, struct err *e)
 	struct ynode *n = b->stack[--b->depth];
 
 	n->open = false;
+	take_kids(b, n, b->base[b->depth]);
 	if (n->kind == YNODE_MAP) {
-		if (map_merge(n, e) < 0)
+		if (map_merge(b->doc, n, e) < 0)
 			return -1;
+		for (size_t i = 0; i < n->n; i++)
+			n->keyset |= key_bit(n->pairs[i].key->str);
 		map_check_duplicates(b, n);
 	}
 	return attach(b, n, e);
@@ -401,9 +453,12 @@ on_scalar(struct builder *b, const yaml_event_t *ev, struct err *e)
 {
 	struct ynode *n = node_new(b->doc, YNODE_SCALAR, &ev->start_mark);
 
-	n->str = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+	n->str = arena_strndup(&b->doc->arena, (const char *)ev->data.scalar.value,
+	    ev->data.scalar.length);
 	n->len = ev->data.scalar.length;
-	if (memchr(n->str, '\0', n->len) != NULL)
+	/* The text has no NUL (check_text): only an escape can make one. */
+	if (ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE &&
+	    memchr(n->str, '\0', n->len) != NULL)
 		return err_set_at(e, n->line, n->col, "a NUL character inside a string");
 	n->type = YS_STR;
 	n->oneline = ev->end_mark.line == ev->start_mark.line;
@@ -457,6 +512,7 @@ on_start(struct builder *b, const yaml_event_t *ev, enum ynode_kind kind, struct
 	if (anchor != NULL)
 		add_anchor(b, anchor, n);
 	n->open = true;
+	b->base[b->depth] = b->nkids;
 	b->stack[b->depth++] = n;
 	return 0;
 }
@@ -501,12 +557,36 @@ on_event(struct builder *b, const yaml_event_t *ev, struct err *e)
 	}
 }
 
+/* True when buf is ASCII without a NUL, as most workflows are: tested a
+ * word at a time (a byte with its high bit set, or a zero byte). */
+static bool
+plain_ascii(const char *buf, size_t len)
+{
+	const uint64_t high = 0x8080808080808080ull, low = 0x0101010101010101ull;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, buf + i, sizeof w);
+		if ((w & high) != 0 || ((w - low) & ~w & high) != 0)
+			return false;
+	}
+	for (; i < len; i++)
+		if (buf[i] == '\0' || (unsigned char)buf[i] >= 0x80)
+			return false;
+	return true;
+}
+
 /* libyaml reports bad encodings with byte offsets only; checking first
  * gives a line and column, and a clear word for binary files. */
 static int
 check_text(const char *buf, size_t len, struct err *e)
 {
 	int line = 1, col = 1;
+
+	if (plain_ascii(buf, len))
+		return 0;
 
 	for (size_t i = 0; i < len;) {
 		unsigned char c = (unsigned char)buf[i];
@@ -591,6 +671,7 @@ ydoc_parse(const char *buf, size_t len, ydoc_problem_fn *problem, void *ud, stru
 	for (size_t i = 0; i < b.nanchors; i++)
 		free(b.anchors[i].name);
 	free(b.anchors);
+	free(b.kids);
 	if (rc < 0) {
 		ydoc_free(b.doc);
 		return NULL;
@@ -609,17 +690,11 @@ ydoc_free(struct ydoc *doc)
 {
 	if (doc == NULL)
 		return;
-	for (size_t i = 0; i < doc->nnodes; i++) {
-		struct ynode *n = doc->nodes[i];
-
-		if (n->aux != NULL && doc->aux_free != NULL)
-			doc->aux_free(n->aux);
-		free(n->str);
-		free(n->items);
-		free(n->pairs);
-		free(n);
-	}
-	free(doc->nodes);
+	for (struct slab *s = doc->slabs; s != NULL && doc->aux_free != NULL; s = s->next)
+		for (size_t i = 0; i < s->n; i++)
+			if (s->node[i].aux != NULL)
+				doc->aux_free(s->node[i].aux);
+	arena_fini(&doc->arena);
 	free(doc);
 }
 
@@ -632,9 +707,8 @@ ydoc_root(const struct ydoc *doc)
 struct ynode *
 ynode_get(const struct ynode *map, const char *key)
 {
-	if (map == NULL || map->kind != YNODE_MAP)
+	if (map == NULL || map->kind != YNODE_MAP || !(map->keyset & key_bit(key)))
 		return NULL;
-	/* The first bytes are compared inline: most keys asked for are absent. */
 	for (size_t i = 0; i < map->n; i++) {
 		const char *k = map->pairs[i].key->str;
 

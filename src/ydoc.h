@@ -6,12 +6,15 @@
  * by the YAML 1.2 core schema (null, bool, int, float, else string); quoted
  * and block scalars are strings.  Aliases share the anchored node; "<<" merge
  * keys are applied.  One document per stream: a second one is an error.
+ * The document owns every node, string and array of its tree: they live in
+ * its arena and go with ydoc_free.
  */
 #ifndef DROVER_YDOC_H
 #define DROVER_YDOC_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -21,24 +24,28 @@ enum ynode_kind { YNODE_SCALAR, YNODE_SEQ, YNODE_MAP };
 enum yscalar { YS_NULL, YS_BOOL, YS_INT, YS_FLOAT, YS_STR };
 
 struct ynode {
-	enum ynode_kind kind;
-	enum yscalar type;	/* scalars only */
-	int line, col;
 	char *str;		/* scalars: the text, NUL-terminated */
 	size_t len;
-	bool b;			/* YS_BOOL */
-	long long i;		/* YS_INT */
+	union {
+		long long i;	/* YS_INT */
+		uint64_t keyset; /* a mapping's: a bit per key's first bytes (ynode_get) */
+	};
 	double f;		/* YS_INT and YS_FLOAT */
 	size_t n;		/* items of a sequence, pairs of a mapping */
-	struct ynode **items;
-	struct ypair *pairs;
-	enum yscalar_style { YSTYLE_PLAIN, YSTYLE_SINGLE, YSTYLE_DOUBLE, YSTYLE_BLOCK } style;
-	bool oneline;		/* the scalar was written on one line */
-	int indent;		/* a literal block (|): the column its lines start at, or 0 */
+	union {
+		struct ynode **items;	/* a sequence's */
+		struct ypair *pairs;	/* a mapping's */
+	};
 	void *aux;		/* for the document's owner; see ydoc_set_aux_free */
-	/* parser bookkeeping */
-	size_t weight;		/* nodes in this subtree, aliases counted in full */
-	bool open;
+	enum ynode_kind kind;
+	enum yscalar type;	/* scalars only */
+	enum yscalar_style { YSTYLE_PLAIN, YSTYLE_SINGLE, YSTYLE_DOUBLE, YSTYLE_BLOCK } style;
+	int line, col;
+	int indent;		/* a literal block (|): the column its lines start at, or 0 */
+	unsigned weight;	/* parser bookkeeping: nodes in this subtree, aliases in full */
+	bool b;			/* YS_BOOL */
+	bool oneline;		/* the scalar was written on one line */
+	bool open;		/* parser bookkeeping */
 };
 
 struct ypair {

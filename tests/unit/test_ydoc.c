@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "strbuf.h"
+#include "test_rand.h"
 #include "ydoc.h"
 
 struct problems {
@@ -241,6 +242,114 @@ test_to_json(void **state)
 	ydoc_free(doc);
 }
 
+/* Keys that stress the lookup: empty, one byte, shared first bytes, UTF-8. */
+static const char *const some_keys[] = {
+	"", "a", "b", "ab", "ba", "id", "if", "i", "run", "runner", "x-y", "\xc3\xa9t\xc3\xa9",
+	"depends_on", "depends", "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9",
+	"kk", "~x", "a\tb",
+};
+#define N_KEYS (sizeof some_keys / sizeof *some_keys)
+
+/* Property: in random mappings of 0 to 40 pairs (so both ways of finding
+ * duplicates are taken), nested, with keys drawn with repeats, ynode_get
+ * finds the first value written for each key and nothing for the others,
+ * each repeat is reported once, and sequences keep their items in order. */
+static void
+test_random_maps(void **state)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	for (int round = 0; round < 3000; round++) {
+		struct strbuf sb = STRBUF_INIT;
+		size_t npairs = xorshift64(&seed) % 41, nitems = xorshift64(&seed) % 9;
+		int first[N_KEYS], repeats = 0;
+		struct problems p = { 0 };
+		struct err e;
+		struct ydoc *doc;
+		struct ynode *root, *m, *list;
+
+		for (size_t k = 0; k < N_KEYS; k++)
+			first[k] = -1;
+		sb_addf(&sb, "list:\n");
+		for (size_t i = 0; i < nitems; i++)
+			sb_addf(&sb, "  - %zu\n", i);
+		sb_addf(&sb, "m:\n");
+		for (size_t i = 0; i < npairs; i++) {
+			size_t k = xorshift64(&seed) % N_KEYS;
+
+			if (first[k] >= 0)
+				repeats++;
+			else
+				first[k] = (int)i;
+			sb_addf(&sb, "  \"%s\": %zu\n", some_keys[k], i);
+		}
+		doc = parse(sb_str(&sb), &p, &e);
+		assert_non_null(doc);
+		root = ydoc_root(doc);
+		list = ynode_get(root, "list");
+		m = ynode_get(root, "m");
+		assert_non_null(list);
+		assert_non_null(m);
+		assert_int_equal(p.n, repeats);
+		if (npairs == 0) {
+			assert_int_equal(m->kind, YNODE_SCALAR);
+		} else {
+			assert_int_equal(m->kind, YNODE_MAP);
+			assert_int_equal(m->n, npairs);
+			for (size_t k = 0; k < N_KEYS; k++) {
+				struct ynode *v = ynode_get(m, some_keys[k]);
+
+				if (first[k] < 0) {
+					assert_null(v);
+				} else {
+					assert_non_null(v);
+					assert_int_equal(v->i, first[k]);
+				}
+			}
+			assert_null(ynode_get(m, "absent"));
+		}
+		if (nitems == 0) {
+			assert_int_equal(list->kind, YNODE_SCALAR);
+		} else {
+			assert_int_equal(list->kind, YNODE_SEQ);
+			assert_int_equal(list->n, nitems);
+			for (size_t i = 0; i < nitems; i++)
+				assert_int_equal(list->items[i]->i, (long long)i);
+		}
+		ydoc_free(doc);
+		sb_fini(&sb);
+	}
+}
+
+/* A merge keeps the mapping's own keys first, then the bases' in order,
+ * and the merged mapping's lookups see every one. */
+static void
+test_merge_lookup(void **state)
+{
+	struct problems p = { 0 };
+	struct err e;
+	struct ydoc *doc = parse("a: &a {x: 1, y: 2}\nb: &b {z: 3, x: 9}\n"
+	    "c: {<<: [*a, *b], w: 4, y: 5}\n", &p, &e);
+	struct ynode *c;
+
+	(void)state;
+	assert_non_null(doc);
+	c = ynode_get(ydoc_root(doc), "c");
+	assert_int_equal(c->n, 4);
+	assert_string_equal(c->pairs[0].key->str, "w");
+	assert_string_equal(c->pairs[1].key->str, "y");
+	assert_string_equal(c->pairs[2].key->str, "x");
+	assert_string_equal(c->pairs[3].key->str, "z");
+	assert_int_equal(ynode_get(c, "x")->i, 1);
+	assert_int_equal(ynode_get(c, "y")->i, 5);
+	assert_int_equal(ynode_get(c, "z")->i, 3);
+	assert_int_equal(ynode_get(c, "w")->i, 4);
+	assert_null(ynode_get(c, "<<"));
+	assert_int_equal(p.n, 0);
+	ydoc_free(doc);
+}
+
 int
 main(void)
 {
@@ -254,6 +363,8 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_to_json),
+		cmocka_unit_test(test_random_maps),
+		cmocka_unit_test(test_merge_lookup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
