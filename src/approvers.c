@@ -36,7 +36,7 @@ approvers_in_group(unsigned uid, const char *user, const char *group)
 }
 
 bool
-approvers_match(char *const *list, size_t n, unsigned uid, const char *user)
+approvers_match(const char *const *list, size_t n, unsigned uid, const char *user)
 {
 	if (n == 0)
 		return true;
@@ -52,7 +52,7 @@ approvers_gate_open_to(const cJSON *gate, unsigned uid, const char *user)
 {
 	const cJSON *list = cJSON_GetObjectItemCaseSensitive(gate, "approvers"), *v;
 	const char *starter = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(gate, "starter"));
-	char **names = xcalloc((size_t)cJSON_GetArraySize(list) + 1, sizeof *names);
+	const char **names = xcalloc((size_t)cJSON_GetArraySize(list) + 1, sizeof *names);
 	size_t n = 0;
 	bool may;
 

@@ -17,7 +17,7 @@
 bool approvers_in_group(unsigned uid, const char *user, const char *group);
 /* Whether uid (user) is one of list (n entries, "name" or "@group"); an
  * empty list lets anyone. */
-bool approvers_match(char *const *list, size_t n, unsigned uid, const char *user);
+bool approvers_match(const char *const *list, size_t n, unsigned uid, const char *user);
 
 /* Whether uid (user) may decide the gate a "waiting" event shows
  * (step_approval.c): an approver, not the starter under separate_duty,

@@ -46,7 +46,7 @@
 
 struct approval_spec {
 	struct ynode *message;	/* templated, or NULL */
-	char **approvers;	/* users, or "@group"; none: anyone */
+	const char **approvers;	/* users, or "@group"; none: anyone (the document's) */
 	size_t n_approvers;
 	int min_approvals;
 	int64_t timeout_ms;	/* 0: wait forever */
@@ -125,8 +125,6 @@ approval_fini(struct body *b)
 {
 	struct approval_spec *a = b->spec;
 
-	for (size_t i = 0; i < a->n_approvers; i++)
-		free(a->approvers[i]);
 	free(a->approvers);
 	if (a->notify != NULL)
 		body_fini(a->notify);

@@ -131,7 +131,7 @@ struct step {
 	struct body *gate;	/* an approval accompanying another kind, or NULL */
 	/* order, as written */
 	bool has_depends_on;
-	char **depends_on, **parallel_with;
+	const char **depends_on, **parallel_with;	/* the document's strings */
 	size_t n_depends_on, n_parallel_with;
 	struct ynode *depends_node, *parallel_node;
 	/* behaviour */
@@ -192,7 +192,7 @@ struct workflow {
 	size_t text_len;
 	bool muster;		/* written as apiVersion/kind/metadata/spec */
 	char *name, *description, *version, *category;
-	char **tags;
+	const char **tags;	/* the document's strings */
 	size_t n_tags;
 	struct arg_specs args;
 	struct ynode *env;	/* templated mapping, or NULL */
@@ -218,7 +218,7 @@ struct workflow {
 	int n_levels;		/* of the main section */
 	/* what keeps the ynodes alive */
 	struct ydoc **docs;	/* the workflow, then any tools files */
-	char **doc_texts, **doc_files;
+	char **doc_files;
 	size_t n_docs;
 };
 

@@ -266,26 +266,31 @@ find_cycles(struct graph *g, unsigned char *state)
 }
 
 /* Longest-path levels by Kahn's algorithm; steps in or after a cycle keep
- * level -1. */
+ * level -1.  Each step's users are a slice of one array: users[first[v]]
+ * up to users[first[v + 1]]. */
 static void
 assign_levels(struct workflow *wf)
 {
-	size_t *indeg = xcalloc(wf->n_steps + 1, sizeof *indeg);
-	size_t *queue = xcalloc(wf->n_steps + 1, sizeof *queue);
-	size_t **users = xcalloc(wf->n_steps + 1, sizeof *users);
-	size_t *n_users = xcalloc(wf->n_steps + 1, sizeof *n_users);
-	size_t head = 0, tail = 0;
+	size_t n = wf->n_steps, n_edges = 0, head = 0, tail = 0;
+	size_t *indeg = xcalloc(n + 1, sizeof *indeg);
+	size_t *queue = xcalloc(n + 1, sizeof *queue);
+	size_t *first = xcalloc(n + 2, sizeof *first);
+	size_t *users;
 
-	for (size_t i = 0; i < wf->n_steps; i++) {
+	for (size_t i = 0; i < n; i++) {
+		n_edges += wf->steps[i].n_deps;
+		for (size_t k = 0; k < wf->steps[i].n_deps; k++)
+			first[wf->steps[i].deps[k] + 2]++;
+	}
+	for (size_t v = 2; v <= n + 1; v++)
+		first[v] += first[v - 1];
+	users = xcalloc(n_edges + 1, sizeof *users);
+	for (size_t i = 0; i < n; i++) {
 		struct step *st = &wf->steps[i];
 
 		indeg[i] = st->n_deps;
-		for (size_t k = 0; k < st->n_deps; k++) {
-			size_t d = st->deps[k];
-
-			users[d] = xappend_room(users[d], n_users[d], sizeof **users);
-			users[d][n_users[d]++] = i;
-		}
+		for (size_t k = 0; k < st->n_deps; k++)
+			users[first[st->deps[k] + 1]++] = i;
 		st->level = -1;
 		if (indeg[i] == 0) {
 			st->level = 0;
@@ -295,8 +300,8 @@ assign_levels(struct workflow *wf)
 	while (head < tail) {
 		size_t v = queue[head++];
 
-		for (size_t k = 0; k < n_users[v]; k++) {
-			struct step *u = &wf->steps[users[v][k]];
+		for (size_t k = first[v]; k < first[v + 1]; k++) {
+			struct step *u = &wf->steps[users[k]];
 
 			if (u->level < wf->steps[v].level + 1)
 				u->level = wf->steps[v].level + 1;
@@ -308,15 +313,13 @@ assign_levels(struct workflow *wf)
 	for (size_t i = 0; i < wf->n_main; i++)
 		if (wf->steps[i].level + 1 > wf->n_levels)
 			wf->n_levels = wf->steps[i].level + 1;
-	for (size_t i = 0; i < wf->n_steps; i++) {
+	for (size_t i = 0; i < n; i++)
 		if (indeg[i] != 0)
 			wf->steps[i].level = -1;
-		free(users[i]);
-	}
 	free(indeg);
 	free(queue);
+	free(first);
 	free(users);
-	free(n_users);
 }
 
 void

@@ -743,7 +743,7 @@ wf_load_text(const char *name, const char *text, size_t len, struct diags *d)
 	wf->default_retry.factor = 2;
 	wf->breaker = (struct circuit_breaker){ .failures = 5, .window_ms = 60000,
 	    .open_for_ms = 30000 };
-	doc = wf_parse_doc(&ld, name, xstrndup(text, len), len);
+	doc = wf_parse_doc(&ld, name, wf->text, len);
 	if (doc == NULL)
 		goto out;
 	root = ydoc_root(doc);
@@ -815,11 +815,7 @@ step_fini(struct step *st)
 	if (st->gate != NULL)
 		body_fini(st->gate);
 	free(st->gate);
-	for (size_t i = 0; i < st->n_depends_on; i++)
-		free(st->depends_on[i]);
 	free(st->depends_on);
-	for (size_t i = 0; i < st->n_parallel_with; i++)
-		free(st->parallel_with[i]);
 	free(st->parallel_with);
 	expr_free(st->condition);
 	free(st->retry.on_codes);
@@ -865,19 +861,15 @@ wf_free(struct workflow *wf)
 		free(wf->pools[i].name);
 	free(wf->pools);
 	argspecs_fini(&wf->args);
-	for (size_t i = 0; i < wf->n_tags; i++)
-		free(wf->tags[i]);
 	free(wf->tags);
 	free(wf->default_retry.on_codes);
 	free(wf->default_retry.except_codes);
 	free(wf->default_runner);
 	for (size_t i = 0; i < wf->n_docs; i++) {
 		ydoc_free(wf->docs[i]);
-		free(wf->doc_texts[i]);
 		free(wf->doc_files[i]);
 	}
 	free(wf->docs);
-	free(wf->doc_texts);
 	free(wf->doc_files);
 	free(wf->name);
 	free(wf->description);

@@ -38,7 +38,7 @@ aux_free(void *p)
 }
 
 struct ydoc *
-wf_parse_doc(struct ld *ld, const char *file, char *text, size_t len)
+wf_parse_doc(struct ld *ld, const char *file, const char *text, size_t len)
 {
 	struct workflow *wf = ld->wf;
 	struct ydoc *doc;
@@ -46,10 +46,8 @@ wf_parse_doc(struct ld *ld, const char *file, char *text, size_t len)
 	size_t i = wf->n_docs;
 
 	wf->docs = xreallocarray(wf->docs, i + 1, sizeof *wf->docs);
-	wf->doc_texts = xreallocarray(wf->doc_texts, i + 1, sizeof *wf->doc_texts);
 	wf->doc_files = xreallocarray(wf->doc_files, i + 1, sizeof *wf->doc_files);
 	wf->doc_files[i] = xstrdup(file);
-	wf->doc_texts[i] = text;
 	wf->docs[i] = NULL;
 	wf->n_docs++;
 	ld->file = wf->doc_files[i];
@@ -229,7 +227,8 @@ ld_timeout(struct ld *ld, const struct ynode *n, const char *field, int64_t *out
 }
 
 bool
-ld_str_list(struct ld *ld, const struct ynode *n, const char *field, char ***out, size_t *count)
+ld_str_list(struct ld *ld, const struct ynode *n, const char *field, const char ***out,
+    size_t *count)
 {
 	bool ok = true;
 
@@ -244,7 +243,7 @@ ld_str_list(struct ld *ld, const struct ynode *n, const char *field, char ***out
 			ok = false;
 			continue;
 		}
-		(*out)[(*count)++] = xstrdup(n->items[i]->str);
+		(*out)[(*count)++] = n->items[i]->str;
 	}
 	return ok;
 }

@@ -55,10 +55,11 @@ struct ld {
 	const char **body_keys[3];	/* ld_body_keys, by place: step, alt, tool */
 };
 
-/* Parses text (which the workflow then owns) into a YAML document the
- * workflow keeps alive, and points ld->file at the workflow's copy of the
- * file name; NULL after reporting. */
-struct ydoc *wf_parse_doc(struct ld *ld, const char *file, char *text, size_t len);
+/* Parses text into a YAML document the workflow keeps alive (the document
+ * holds copies of what it needs: text may go once this returns), and
+ * points ld->file at the workflow's copy of the file name; NULL after
+ * reporting. */
+struct ydoc *wf_parse_doc(struct ld *ld, const char *file, const char *text, size_t len);
 
 void ld_err(struct ld *ld, const struct ynode *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -87,7 +88,9 @@ bool ld_num(struct ld *ld, const struct ynode *n, const char *field, double min,
 bool ld_dur(struct ld *ld, const struct ynode *n, const char *field, int64_t *out);
 /* A duration that must not be 0 (a timeout of 0 would stop at once). */
 bool ld_timeout(struct ld *ld, const struct ynode *n, const char *field, int64_t *out);
-bool ld_str_list(struct ld *ld, const struct ynode *n, const char *field, char ***out,
+/* A list of strings: the array is the caller's to free, the strings are
+ * the document's, which lives as long as the workflow. */
+bool ld_str_list(struct ld *ld, const struct ynode *n, const char *field, const char ***out,
     size_t *count);
 bool ld_int_list(struct ld *ld, const struct ynode *n, const char *field, long long min,
     long long max, int **out, size_t *count);

@@ -143,6 +143,7 @@ ld_tools_file(struct ld *ld, const char *path)
 		return;
 	}
 	doc = wf_parse_doc(ld, path, text, len);
+	free(text);
 	if (doc != NULL && (root = ydoc_root(doc)) != NULL)
 		ld_tools_doc(ld, root);
 	ld->file = saved;

@@ -22,7 +22,9 @@
 #include "ydoc.h"
 
 #define YDOC_MAX_DEPTH 200
-#define YDOC_MAX_WEIGHT 1000000
+#define YDOC_MAX_WEIGHT 1000000	/* twice it fits ynode.weight */
+
+_Static_assert(sizeof(struct ynode) <= 64, "a ynode grew past 64 bytes");
 
 struct anchor {
 	char *name;
@@ -301,7 +303,7 @@ map_merge(struct ydoc *doc, struct ynode *map, struct err *e)
 		}
 	}
 	map->pairs = out;
-	map->n = nout;
+	map->n = (uint32_t)nout;
 	return 0;
 }
 
@@ -379,10 +381,10 @@ take_kids(struct builder *b, struct ynode *n, size_t base)
 		n->items = arena_array(&b->doc->arena, nk, sizeof *n->items);
 		if (nk > 0)
 			memcpy(n->items, k, nk * sizeof *k);
-		n->n = nk;
+		n->n = (uint32_t)nk;	/* at most YDOC_MAX_WEIGHT */
 	} else {
 		/* libyaml gives a key without a value an empty one: nk is even */
-		n->n = nk / 2;
+		n->n = (uint32_t)(nk / 2);
 		n->pairs = arena_array(&b->doc->arena, n->n, sizeof *n->pairs);
 		for (size_t i = 0; i < n->n; i++)
 			n->pairs[i] = (struct ypair){ k[2 * i], k[2 * i + 1] };
@@ -453,9 +455,11 @@ on_scalar(struct builder *b, const yaml_event_t *ev, struct err *e)
 {
 	struct ynode *n = node_new(b->doc, YNODE_SCALAR, &ev->start_mark);
 
+	if (ev->data.scalar.length > UINT32_MAX)
+		return err_set_at(e, n->line, n->col, "a string longer than 4 GiB");
 	n->str = arena_strndup(&b->doc->arena, (const char *)ev->data.scalar.value,
 	    ev->data.scalar.length);
-	n->len = ev->data.scalar.length;
+	n->len = (uint32_t)ev->data.scalar.length;
 	/* The text has no NUL (check_text): only an escape can make one. */
 	if (ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE &&
 	    memchr(n->str, '\0', n->len) != NULL)
@@ -470,7 +474,7 @@ on_scalar(struct builder *b, const yaml_event_t *ev, struct err *e)
 		n->style = YSTYLE_DOUBLE;
 		break;
 	case YAML_LITERAL_SCALAR_STYLE:
-		n->indent = block_indent(b, &ev->start_mark);
+		n->indent = (unsigned short)block_indent(b, &ev->start_mark);
 		/* fall through */
 	case YAML_FOLDED_SCALAR_STYLE:
 		n->style = YSTYLE_BLOCK;

@@ -23,29 +23,30 @@
 enum ynode_kind { YNODE_SCALAR, YNODE_SEQ, YNODE_MAP };
 enum yscalar { YS_NULL, YS_BOOL, YS_INT, YS_FLOAT, YS_STR };
 
+/* 64 bytes: a big workflow has a hundred thousand of these. */
 struct ynode {
 	char *str;		/* scalars: the text, NUL-terminated */
-	size_t len;
+	uint32_t len;		/* of str (ydoc_parse refuses longer scalars) */
+	uint32_t n;		/* items of a sequence, pairs of a mapping */
 	union {
 		long long i;	/* YS_INT */
 		uint64_t keyset; /* a mapping's: a bit per key's first bytes (ynode_get) */
 	};
 	double f;		/* YS_INT and YS_FLOAT */
-	size_t n;		/* items of a sequence, pairs of a mapping */
 	union {
 		struct ynode **items;	/* a sequence's */
 		struct ypair *pairs;	/* a mapping's */
 	};
 	void *aux;		/* for the document's owner; see ydoc_set_aux_free */
-	enum ynode_kind kind;
-	enum yscalar type;	/* scalars only */
-	enum yscalar_style { YSTYLE_PLAIN, YSTYLE_SINGLE, YSTYLE_DOUBLE, YSTYLE_BLOCK } style;
 	int line, col;
-	int indent;		/* a literal block (|): the column its lines start at, or 0 */
-	unsigned weight;	/* parser bookkeeping: nodes in this subtree, aliases in full */
-	bool b;			/* YS_BOOL */
-	bool oneline;		/* the scalar was written on one line */
-	bool open;		/* parser bookkeeping */
+	enum ynode_kind kind : 2;
+	enum yscalar type : 3;	/* scalars only */
+	enum yscalar_style { YSTYLE_PLAIN, YSTYLE_SINGLE, YSTYLE_DOUBLE, YSTYLE_BLOCK } style : 2;
+	bool b : 1;		/* YS_BOOL */
+	bool oneline : 1;	/* the scalar was written on one line */
+	bool open : 1;		/* parser bookkeeping */
+	unsigned weight : 22;	/* parser bookkeeping: nodes in this subtree, aliases in full */
+	unsigned short indent;	/* a literal block (|): the column its lines start at, or 0 */
 };
 
 struct ypair {

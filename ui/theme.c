@@ -251,7 +251,7 @@ theme_parse_colour(struct theme_parse *p, const char *key, const struct ynode *n
 		    "256-colour index, \"#rrggbb\"], not %s", key, ynode_describe(n));
 	if (n->n != 3)
 		return theme_fail(p, n, "\"%s\" must list three colours, [8-colour name, "
-		    "256-colour index, \"#rrggbb\"], not %zu", key, n->n);
+		    "256-colour index, \"#rrggbb\"], not %zu", key, (size_t)n->n);
 	if (theme_parse_c8(p, n->items[0], &c->c8) < 0 ||
 	    theme_parse_c256(p, n->items[1], &c->c256) < 0 ||
 	    theme_parse_rgb(p, n->items[2], &c->rgb) < 0)
