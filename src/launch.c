@@ -195,6 +195,10 @@ launch_into_cgroup(struct launch_child *c)
 		return 0;
 	memset(&ca, 0, sizeof ca);
 	ca.flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP;
+	if (c->o->pidfd != NULL) {
+		ca.flags |= CLONE_PIDFD;	/* saves a pidfd_open */
+		ca.pidfd = (uint64_t)(uintptr_t)c->o->pidfd;
+	}
 	ca.exit_signal = SIGCHLD;
 	ca.stack = (uint64_t)(uintptr_t)stack;
 	ca.stack_size = sizeof stack;
@@ -214,6 +218,8 @@ launch_process(const struct launch_opts *o, struct err *e)
 	sigset_t all, old;
 	pid_t pid = 0;
 
+	if (o->pidfd != NULL)
+		*o->pidfd = -1;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 #ifdef LAUNCH_CLONE3
@@ -231,6 +237,10 @@ launch_process(const struct launch_opts *o, struct err *e)
 	if (c.stage != LAUNCH_OK) {
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		if (o->pidfd != NULL && *o->pidfd >= 0) {
+			close(*o->pidfd);
+			*o->pidfd = -1;
+		}
 		return launch_error(o, c.stage, c.fail, e);
 	}
 	return pid;

@@ -26,6 +26,8 @@ struct launch_opts {
 	int cgroup_fd;		/* an open cgroup.procs to join, or -1 ... */
 	int cgroup_dir;		/* ... and that cgroup's directory, to be born in */
 	const sigset_t *reset;	/* from launch_signals_to_reset */
+	int *pidfd;		/* or NULL: set to a pidfd of the child when the
+				 * kernel gave one at its birth, else to -1 */
 };
 
 /* The signals drover ignores or catches now, which a child must take back

@@ -576,6 +576,7 @@ spawn(struct proc *p, struct launch_opts *lo, struct err *e)
 	}
 	lo->out_fd = out[1];
 	lo->err_fd = errp[1];
+	lo->pidfd = &p->pidfd;
 	p->pid = proctrack_launch(p->track, lo, e);
 	close(out[1]);
 	close(errp[1]);
@@ -588,7 +589,8 @@ spawn(struct proc *p, struct launch_opts *lo, struct err *e)
 	p->err.fd = errp[0];
 	fcntl(p->out.fd, F_SETFL, O_NONBLOCK);
 	fcntl(p->err.fd, F_SETFL, O_NONBLOCK);
-	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	if (p->pidfd < 0)
+		p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 	if (p->pidfd < 0)
 		return spawn_unwatched(p, errno, e);
 	return 0;	/* a pidfd is close-on-exec from the start */
