@@ -113,7 +113,6 @@ else
 fi
 cmd="yes 'a line of the log of a busy step, 58 bytes with its end.' | head -n $lines"
 printf 'name: lines\nsteps:\n  - id: print\n    run: "%s"\n' "$cmd" >"$B/lines.yaml"
-pairs=3
 pair "   $lines lines against the same command > file" "> file" fresh \
     "exec '$DROVER' run --no-tui '$B/lines.yaml'" \
     "exec /bin/sh -c \"$cmd\" >'$B/lines.out'"
