@@ -351,4 +351,27 @@ is "40 requests at once succeed" "$rc" 0
 is "the server saw 40" "$(count /slow)" 40
 is "all 40 in flight together" "$(curl -s "$HTTPD/_inflight_max?path=/slow")" 40
 
+# --- without a usable libcurl ---
+# libcurl is opened on the first request; a file that is not a library,
+# or a library without curl's functions, found first on the search path,
+# must fail the step with a message that says what is missing.
+mkdir -p "$T/notlib" "$T/nocurl"
+echo 'not a library' >"$T/notlib/libcurl.so.4"
+echo 'int not_curl;' >"$T/nocurl/e.c"
+printf 'name: nocurl\nsteps:\n  - id: get\n    http: {url: "%s/echo"}\n' "$HTTPD" >"$T/nocurl.yaml"
+before=$(count /echo)
+LD_LIBRARY_PATH="$T/notlib" "$DROVER" run --no-tui "$T/nocurl.yaml" >"$T/nocurl.out" 2>&1
+is "a run whose libcurl cannot be loaded fails" "$?" 1
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+like "the step says libcurl cannot be loaded, and how to get it" \
+	"$(step_field "$run" get error)" \
+	'^HTTP requests need libcurl, which cannot be loaded: .*libcurl\.so\.4.*apt-get install libcurl4\)$'
+is "and nothing was sent" "$(count /echo)" "$before"
+${CC:-cc} -shared -fPIC -o "$T/nocurl/libcurl.so.4" "$T/nocurl/e.c"	# make check built drover
+LD_LIBRARY_PATH="$T/nocurl" "$DROVER" run --no-tui "$T/nocurl.yaml" >/dev/null 2>&1
+is "a libcurl without curl's functions fails the run" "$?" 1
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+is "naming the first function missing" "$(step_field "$run" get error)" \
+	"HTTP requests need libcurl 7.80 or later: libcurl.so.4 has no curl_easy_init"
+
 done_testing
