@@ -4,7 +4,8 @@
 # percent-encoded, headers, JSON or text body), what comes back as
 # outputs, which failures are retried (connection errors, 429 and 5xx,
 # honouring Retry-After) and which are not, timeouts, cancelling, and
-# secrets, which the server gets and the history never holds.
+# secrets, which the server gets and the history never holds; and a
+# libcurl that cannot be loaded, or lacks a function drover calls.
 . "$TOP_SRCDIR/tests/tap.sh"
 start_httpd
 
