@@ -6,7 +6,8 @@
 # cancel then still cancels, a second signal ends the process, and resume
 # folds the journal in and runs every step whose end was recorded exactly
 # once.  The history is held by another process's write lock (sqlite3),
-# which drover meets exactly as it would a full disk.
+# which drover meets exactly as it would a full disk.  A log file that
+# cannot be written stops the history the same way until it can be.
 . "$TOP_SRCDIR/tests/tap.sh"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "the sqlite3 shell is not installed"
 
@@ -121,6 +122,32 @@ is "saying so once, with the file and why" \
 is "and the history has the warning" "$(sqlite3 "$DROVER_DB" "SELECT count(*) FROM events
 	WHERE run_id = $next AND type = 'note' AND data LIKE '%journal%'")" 1
 rmdir "$DROVER_DB-logs/$next.jnl"
+
+# Log text that cannot be written (a directory where the run's log file
+# goes) stops the history, not the run: drover says why and waits, and
+# once the file can be made the run ends with every byte of its log.
+cat >"$T/lines.yaml" <<'YAML'
+name: lines
+steps:
+  - id: print
+    run: seq 1 200000
+  - id: after
+    depends_on: [print]
+    run: echo after
+YAML
+next=$(($("$DROVER" ls --json -n 1 | jq -r '.[0].id') + 1))
+mkdir "$DROVER_DB-logs/$next.txt"
+"$DROVER" run "$T/lines.yaml" --no-tui >"$T/out5" 2>&1 &
+pid=$!
+wait_for "$T/out5" "cannot write the log text" 20
+like "a log that cannot be written is said, with the file and why" "$(cat "$T/out5")" \
+	"cannot write the log text of run $next to $DROVER_DB-logs/$next.txt: Is a directory \(the run waits until it can\)"
+is "and the run waits" "$(kill -0 "$pid" 2>/dev/null && echo waiting)" waiting
+rmdir "$DROVER_DB-logs/$next.txt"
+wait "$pid"; rc=$?
+is "once it can be written, the run succeeds" "$rc" 0
+is "with every byte of the log" "$("$DROVER" logs "$next" print | cksum)" "$(seq 1 200000 | cksum)"
+is "and the step after it ran" "$("$DROVER" logs "$next" after)" after
 
 # --json: every object has its own seq, increasing, log lines included.
 cat >"$T/lines.yaml" <<'YAML'
