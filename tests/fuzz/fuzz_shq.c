@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,14 @@
 #include "xmalloc.h"
 
 static char dir[] = "/tmp/drover-fuzz-shq.XXXXXX";
+static bool have_dir;	/* not the template's tail: mkdtemp may end it in 'X' */
 static unsigned long runs;
+
+static void
+remove_dir(void)
+{
+	rmdir(dir);	/* empty: every input that ran was checked for files */
+}
 
 static void
 check(const char *shell, const char *cmd, const struct shq_case *c, const char *v)
@@ -57,8 +65,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 2)
 		return 0;
-	if (dir[sizeof dir - 2] == 'X' && mkdtemp(dir) == NULL)
-		abort();
+	if (!have_dir) {
+		if (mkdtemp(dir) == NULL)
+			abort();
+		have_dir = true;
+		atexit(remove_dir);
+	}
 	c.base = (int)(data[0] % shq_case_bases());
 	c.n_wrap = data[1] % (SHQ_CASE_MAX_WRAP + 1);
 	if (size < 2 + (size_t)c.n_wrap)
