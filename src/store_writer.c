@@ -31,6 +31,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -146,6 +147,7 @@ struct store_writer {
 
 	sqlite3 *db;		/* the writer's own connection, or NULL */
 	sqlite3_stmt *st[WS_N];
+	int wal_fd;		/* the -wal file (store_writer_flush): -1 untried, -2 none */
 	bool in_txn;
 	struct store_batch b;
 	struct store_text_out text;	/* the file the log text goes to */
@@ -673,6 +675,30 @@ store_writer_add(struct store_writer *w, const struct event *ev)
 	return 0;
 }
 
+/*
+ * Under synchronous = NORMAL a commit leaves its WAL pages to the kernel,
+ * and the checkpoint of the last connection to close waits for all of
+ * them at once (fdatasync), at the end of the run, when nothing else
+ * runs: milliseconds of a run's end for a few MB.  Starting their
+ * writeback after each commit, without waiting, spreads that over the
+ * run.  Only the kernel's writeback is asked for: what is durable when
+ * stays as SQLite has it.  The descriptor is the writer's own (SQLite
+ * takes no locks on the -wal file, so closing it releases none).
+ */
+static void
+store_writer_flush(struct store_writer *w)
+{
+	if (w->wal_fd == -1) {
+		char *wal = xasprintf("%s-wal", w->path);
+
+		if ((w->wal_fd = open(wal, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+			w->wal_fd = -2;
+		free(wal);
+	}
+	if (w->wal_fd >= 0)
+		(void)sync_file_range(w->wal_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+}
+
 /* Commits the open transaction and tells the ring its events are stored. */
 static int
 store_writer_commit(struct store_writer *w)
@@ -691,6 +717,7 @@ store_writer_commit(struct store_writer *w)
 	w->in_txn = false;
 	if (w->gate != NULL)
 		ring_commit(w->gate, last);
+	store_writer_flush(w);
 	store_batch_reset(&w->b);
 	w->reported[0] = '\0';	/* a failure that comes back is news again */
 	return 0;
@@ -805,6 +832,8 @@ store_writer_fini(struct store_writer *w)
 	for (int i = 0; i < WS_N; i++)
 		sqlite3_finalize(w->st[i]);
 	sqlite3_close(w->db);
+	if (w->wal_fd >= 0)
+		close(w->wal_fd);
 	free(w->b.ev);
 	free(w->b.off);
 	sb_fini(&w->b.buf);
@@ -821,6 +850,7 @@ store_writer_start(struct store *s, int64_t run, struct ring_reader *gate,
 	int rc;
 
 	w->path = xstrdup(s->path);
+	w->wal_fd = -1;
 	store_text_out_init(&w->text, store_text_path(s->path, run));
 	w->run = run;
 	w->gate = gate;
@@ -864,6 +894,7 @@ store_writer_apply(struct store *s, int64_t run, const struct event *ev, size_t 
 
 	memset(&w, 0, sizeof w);
 	w.path = xstrdup(s->path);
+	w.wal_fd = -1;
 	w.run = run;
 	store_text_out_init(&w.text, store_text_path(s->path, run));
 	for (size_t i = 0; i < n && rc == 0; i++) {
