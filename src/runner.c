@@ -108,12 +108,14 @@ print_missed(void *ud, const struct event *ev)
 
 /* Prints every event as it becomes durable, flushing when none is at
  * hand; a lapped printer fills the gap from the history (log lines only
- * when it shows them), so the output is complete. */
+ * when it shows them), so the output is complete.  Its connection to the
+ * history is made the first time it is lapped: most runs never are. */
 static void
-print_events(struct ring_reader *rd, struct store *reader, int64_t run, struct printer *pr,
+print_events(struct ring_reader *rd, const char *db, int64_t run, struct printer *pr,
     uint64_t last)
 {
 	enum store_part missed = printer_shows_logs(pr) ? STORE_ALL : STORE_STATE;
+	struct store *reader = NULL;
 	struct event ev;
 
 	for (;;) {
@@ -125,12 +127,15 @@ print_events(struct ring_reader *rd, struct store *reader, int64_t run, struct p
 		}
 		if (rc == RING_END) {
 			fflush(pr->fp);
+			store_close(reader);
 			return;
 		}
 		if (rc == RING_LAPPED) {
 			struct catch_up c = { pr, ring_reader_seq(rd), &last };
 			struct err e;
 
+			if (reader == NULL)
+				reader = store_open(db, true, &e);
 			if (reader != NULL)
 				store_read_events(reader, run, last, missed, -1, 0, print_missed, &c, &e);
 			continue;
@@ -353,7 +358,7 @@ runner_run(const struct runner_opts *o)
 	struct diags d = DIAGS_INIT;
 	struct conf conf;
 	struct engine *en = NULL;
-	struct store *s = NULL, *reader = NULL;
+	struct store *s = NULL;
 	struct cache_ctx cache = { NULL, o->wf->name };
 	struct ring *ring = NULL;
 	struct store_journal *journal = NULL;
@@ -412,7 +417,6 @@ runner_run(const struct runner_opts *o)
 	if ((ctl = ctl_listen(rtdir, uuid, &e)) == NULL)
 		cmd_error("run %lld has no control socket, so 'drover cancel %lld' cannot reach "
 		    "it: %s", (long long)run, (long long)run, e.msg);
-	reader = store_open(db, true, &e);
 	if (uses_cache(o->wf) && (cache.s = store_open(db, true, &e)) == NULL)
 		cmd_error("run %lld cannot read the result cache, so every step runs: %s",
 		    (long long)run, e.msg);
@@ -445,7 +449,7 @@ runner_run(const struct runner_opts *o)
 	} else {
 		if (o->ready != NULL)
 			o->ready(o->ready_ud, run);
-		print_events(view, reader, run, &pr, o->first_seq);
+		print_events(view, db, run, &pr, o->first_seq);
 	}
 	rs = engine_join(en);
 	if (engine_abandoned(en)) {
@@ -476,7 +480,6 @@ out:
 	ring_reader_free(view);
 	ring_reader_free(gate);
 	ring_free(ring);
-	store_close(reader);
 	store_close(cache.s);
 	store_close(s);
 	free(db);

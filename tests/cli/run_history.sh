@@ -71,4 +71,20 @@ is "four runs at once all finished" "$("$DROVER" ls --workflow together --json |
 is "with four different numbers" "$("$DROVER" ls --workflow together --json | jq -r '[.[].id] | unique | length')" 4
 is "and every line of each" "$(for r in $("$DROVER" ls --workflow together --json | jq -r '.[].id'); do "$DROVER" logs "$r" a | wc -l; done | sort -u)" 20000
 
+# A printer whose reader stalls while a step writes far more than the
+# ring holds is lapped: it fills the gap from the history, so -v still
+# prints every line once, in order.
+cat >"$T/burst.yaml" <<'YAML'
+name: burst
+steps:
+  - id: a
+    run: seq 1 1000000
+YAML
+"$DROVER" run --no-tui -v "$T/burst.yaml" 2>&1 | { sleep 4; cat; } >"$T/burst.out"
+grep '^a | ' "$T/burst.out" | sed 's/^a | //' >"$T/burst.lines"
+seq 1 1000000 >"$T/want"
+same_file "a lapped printer still prints each of 1,000,000 lines once, in order" \
+	"$T/burst.lines" "$T/want"
+like "and then the run's end" "$(tail -n 1 "$T/burst.out")" 'run [0-9]+ succeeded'
+
 done_testing
