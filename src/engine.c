@@ -169,6 +169,9 @@ struct run {
 	struct loop_timer *run_timer, *kill_timer;
 	char *out_dir;
 	int out_fd;		/* out_dir, held open */
+	unsigned *out_free;	/* $DROVER_OUTPUT names free again (run_output_take) */
+	size_t n_out_free, cap_out_free;
+	unsigned out_next;	/* the first name never handed out */
 	sigset_t reset_signals;	/* what a step's process takes back to default */
 	enum run_status final;
 	bool finished;
@@ -802,21 +805,29 @@ attempt_env_free(char **env)
 	free(env);
 }
 
-char *
-attempt_output_name(struct attempt *a)
+unsigned
+run_output_take(struct run *r)
 {
-	static const char *const phases[] = { "main", "fallback", "rollback" };
+	return r->n_out_free > 0 ? r->out_free[--r->n_out_free] : r->out_next++;
+}
 
-	return xasprintf("%zu-%d-%s.out", a->step, a->number, phases[a->phase]);
+void
+run_output_give(struct run *r, unsigned n)
+{
+	xgrow(&r->out_free, &r->cap_out_free, r->n_out_free + 1, sizeof *r->out_free);
+	r->out_free[r->n_out_free++] = n;
 }
 
 char *
-attempt_output_path(struct attempt *a)
+run_output_name(unsigned n)
 {
-	char *name = attempt_output_name(a), *path = xasprintf("%s/%s", a->run->out_dir, name);
+	return xasprintf("%u.out", n);
+}
 
-	free(name);
-	return path;
+char *
+run_output_path(const struct run *r, unsigned n)
+{
+	return xasprintf("%s/%u.out", r->out_dir, n);
 }
 
 int
@@ -2730,6 +2741,7 @@ engine_free(struct engine *en)
 	if (r->out_dir != NULL)
 		rmdir(r->out_dir);
 	free(r->out_dir);
+	free(r->out_free);
 	if (r->cmd_fd >= 0)
 		close(r->cmd_fd);
 	for (size_t k = 0; k < r->n_decisions; k++)

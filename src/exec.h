@@ -199,10 +199,17 @@ char *step_render_shown(struct run *r, size_t i, const struct ynode *n, enum tmp
  * the attempt's run until attempt_env_free. */
 char **attempt_env(struct attempt *a, const char *output_path, struct err *e);
 void attempt_env_free(char **env);
-/* Where the attempt's $DROVER_OUTPUT file goes: its path, and its name in
- * the run's own directory (run_dir_fd, 0700); caller frees. */
-char *attempt_output_path(struct attempt *a);
-char *attempt_output_name(struct attempt *a);
+/* $DROVER_OUTPUT files live in the run's own directory (run_dir_fd,
+ * 0700) under numbered names, each handed out again once the attempt that
+ * had it is done: a run looks up a few names, which stay in the kernel's
+ * cache, rather than a new one per attempt.  run_output_take gives a free
+ * number; run_output_name and run_output_path its name and path (caller
+ * frees); run_output_give takes it back, which the attempt does only
+ * once nothing it started is left and its file is gone. */
+unsigned run_output_take(struct run *r);
+void run_output_give(struct run *r, unsigned n);
+char *run_output_name(unsigned n);
+char *run_output_path(const struct run *r, unsigned n);
 int run_dir_fd(const struct run *r);
 /* The signals a step's process takes back to their default (launch.h). */
 const sigset_t *run_reset_signals(const struct run *r);

@@ -82,7 +82,9 @@ struct proc {
 	struct stream out, err;
 	bool paused;
 	bool alone;		/* exited, and nothing it started is left */
+	bool emptied;		/* ... as its tracker saw (not given up on) */
 	int wstatus;
+	unsigned output_n;	/* $DROVER_OUTPUT's number (run_output_take) */
 	char *output_path;	/* $DROVER_OUTPUT */
 	char *output_name;	/* the same in the run's directory */
 	bool output_absent;	/* the step wrote none: nothing to remove */
@@ -443,7 +445,7 @@ proc_linger(struct attempt *a)
 	int64_t now = loop_now(l);
 
 	if (proctrack_empty(p->track)) {
-		p->alone = true;
+		p->alone = p->emptied = true;
 		proc_maybe_done(a);
 		return;
 	}
@@ -617,8 +619,9 @@ run_start(struct attempt *a, struct err *e)
 	if (rs->workdir != NULL &&
 	    (workdir = step_render_text(a->run, a->step, rs->workdir, TMPL_TEXT, e)) == NULL)
 		goto out;
-	p->output_name = attempt_output_name(a);
-	p->output_path = attempt_output_path(a);
+	p->output_n = run_output_take(a->run);
+	p->output_name = run_output_name(p->output_n);
+	p->output_path = run_output_path(a->run, p->output_n);
 	env = attempt_env(a, p->output_path, e);
 	if (env == NULL)
 		goto out;
@@ -704,8 +707,12 @@ run_free(struct attempt *a)
 		loop_unwatch(l, p->pidfd);
 		close(p->pidfd);
 	}
-	if (p->output_name != NULL && !p->output_absent)
-		unlinkat(run_dir_fd(a->run), p->output_name, 0);
+	/* Its name is free again once nothing of the attempt is left to
+	 * write the file, and the file is gone; otherwise it is never reused. */
+	if (p->output_name != NULL && (p->output_absent ||
+	    unlinkat(run_dir_fd(a->run), p->output_name, 0) == 0 || errno == ENOENT) &&
+	    p->emptied)
+		run_output_give(a->run, p->output_n);
 	free(p->output_name);
 	proctrack_free(p->track);
 	free(p->output_path);

@@ -53,4 +53,28 @@ is "outputs.stdout holds no newline the cut made" \
 	"$(step_field "$run" longer outputs.stdout | tr -d y | wc -c)" 1
 is "and is its last 64 KiB, less the final newline" "$(step_field "$run" longer outputs.stdout | tr -d '\n' | wc -c)" 65535
 
+# $DROVER_OUTPUT names are handed out again once an attempt is done: 60
+# steps, 4 at a time, each publishing its own name, get back their own
+# outputs and nobody else's, failed steps too.
+{
+	printf 'name: reuse\nlimits: {max_parallel: 4}\nsteps:\n'
+	for i in $(seq 1 60); do
+		case $((i % 3)) in
+		0) printf '  - {id: s%d, run: "sleep 0.0%d; echo me=s%d >>\\"$DROVER_OUTPUT\\""}\n' $i $((i % 7)) $i ;;
+		1) printf '  - {id: s%d, run: "echo me=s%d >>\\"$DROVER_OUTPUT\\"; exit 3", allow_failure: true}\n' $i $i ;;
+		2) printf '  - {id: s%d, run: "echo nothing"}\n' $i ;;
+		esac
+	done
+} >"$T/reuse.yaml"
+mkdir -m 700 "$T/rt2"
+DROVER_RUNTIME_DIR="$T/rt2" "$DROVER" run "$T/reuse.yaml" >"$T/reuse.out" 2>&1
+run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+"$DROVER" show "$run" --json | jq -r '.steps[] | "\(.id) \(.outputs.me // "-")"' >"$T/reuse.got"
+for i in $(seq 1 60); do
+	case $((i % 3)) in 2) echo "s$i -" ;; *) echo "s$i s$i" ;; esac
+done >"$T/want"
+same_file "60 steps sharing a few output names each get their own outputs" "$T/reuse.got" "$T/want"
+is "and every name was removed: the run's directory is gone after it" \
+	"$(ls "$T/rt2" | grep -c '^run-' || true)" 0
+
 done_testing
