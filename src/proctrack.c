@@ -65,6 +65,7 @@ struct proctrack {
 	bool has_slot;
 	pid_t pid;		/* the first process, leader of its group; 0 before it */
 	bool waited;		/* pid was reaped: its group id means nothing now */
+	bool emptied;		/* cgroup: proctrack_empty saw its leaf empty */
 	char *match[3];		/* DROVER_RUN_UUID=, DROVER_STEP_ID=, DROVER_ATTEMPT= */
 	size_t n_match;
 };
@@ -686,8 +687,10 @@ proctrack_empty(struct proctrack *t)
 	ssize_t n;
 	bool empty = true;
 
-	if (t->tr->mode == PROCTRACK_CGROUP)
-		return proctrack_populated(t->tr->slots[t->slot].events_fd) <= 0;
+	if (t->tr->mode == PROCTRACK_CGROUP) {
+		t->emptied = proctrack_populated(t->tr->slots[t->slot].events_fd) <= 0;
+		return t->emptied;
+	}
 	if (t->pid > 0 && !t->waited)
 		return false;
 	proctrack_reap();
@@ -712,9 +715,11 @@ proctrack_free(struct proctrack *t)
 		return;
 	if (t->pid > 0 && !t->waited)
 		proctrack_unwait(t->pid);
-	/* A leaf with processes that would not die is not handed out again. */
+	/* A leaf with processes that would not die is not handed out again
+	 * (one seen empty is looked at again when it is: proctrack_slot_get). */
 	if (t->has_slot)
-		t->tr->slots[t->slot].busy = proctrack_populated(t->tr->slots[t->slot].events_fd) > 0;
+		t->tr->slots[t->slot].busy = !t->emptied &&
+		    proctrack_populated(t->tr->slots[t->slot].events_fd) > 0;
 	for (size_t k = 0; k < t->n_match; k++)
 		free(t->match[k]);
 	free(t);
