@@ -97,6 +97,8 @@ struct proc {
 static void
 tail_add(struct stream *s, const char *p, size_t n)
 {
+	if (n == 0)
+		return;	/* a stream that says nothing needs no 64 KiB */
 	if (s->tail == NULL)
 		s->tail = xmalloc(TAIL_BYTES);
 	if (n >= TAIL_BYTES) {
