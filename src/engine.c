@@ -715,10 +715,11 @@ env_name_upper(const char *prefix, const char *name)
 	return s;
 }
 
-/* Renders a templated env mapping into KEY=VALUE entries. */
+/* Renders a templated env mapping into KEY=VALUE entries, each given to
+ * put(ud, kv). */
 static int
 push_env_map(struct run *r, size_t step, const cJSON *params, const struct ynode *map,
-    char ***env, size_t *n, size_t *cap, cJSON *mirror, struct err *e)
+    void (*put)(void *, char *), void *ud, cJSON *mirror, struct err *e)
 {
 	for (size_t i = 0; map != NULL && i < map->n; i++) {
 		cJSON *v = render_in(r, step, params, map->pairs[i].val, TMPL_TEXT, e);
@@ -732,10 +733,34 @@ push_env_map(struct run *r, size_t step, const cJSON *params, const struct ynode
 			cJSON_DeleteItemFromObjectCaseSensitive(mirror, map->pairs[i].key->str);
 			cJSON_AddStringToObject(mirror, map->pairs[i].key->str, text);
 		}
-		env_push(env, n, cap, xasprintf("%s=%s", map->pairs[i].key->str, text));
+		put(ud, xasprintf("%s=%s", map->pairs[i].key->str, text));
 		free(text);
 	}
 	return 0;
+}
+
+/* What each attempt sets for itself: never taken from the run's. */
+static bool
+env_is_attempts(const char *kv)
+{
+	return strncmp(kv, "DROVER_STEP_ID=", 15) == 0 || strncmp(kv, "DROVER_ATTEMPT=", 15) == 0 ||
+	    strncmp(kv, "DROVER_OUTPUT=", 14) == 0;
+}
+
+struct base_env {
+	struct run *r;
+	size_t cap;
+};
+
+static void
+base_env_put(void *ud, char *kv)
+{
+	struct base_env *b = ud;
+
+	if (env_is_attempts(kv))
+		free(kv);
+	else
+		env_push(&b->r->base_env, &b->r->n_base_env, &b->cap, kv);
 }
 
 /* The environment every step starts from: drover's own, the workflow's
@@ -743,7 +768,7 @@ push_env_map(struct run *r, size_t step, const cJSON *params, const struct ynode
 static int
 build_base_env(struct run *r, struct err *e)
 {
-	size_t cap = 0;
+	struct base_env b = { r, 0 };
 	const cJSON *a;
 
 	r->env = cJSON_CreateObject();
@@ -753,56 +778,86 @@ build_base_env(struct run *r, struct err *e)
 
 		if (eq == NULL || env_is_ours(*p))
 			continue;
-		env_push(&r->base_env, &r->n_base_env, &cap, xstrdup(*p));
+		base_env_put(&b, xstrdup(*p));
 		name = xstrndup(*p, (size_t)(eq - *p));
 		cJSON_AddStringToObject(r->env, name, eq + 1);
 		free(name);
 	}
-	if (push_env_map(r, (size_t)-1, NULL, r->wf->env, &r->base_env, &r->n_base_env, &cap,
-	    r->env, e) < 0)
+	if (push_env_map(r, (size_t)-1, NULL, r->wf->env, base_env_put, &b, r->env, e) < 0)
 		return -1;
 	cJSON_ArrayForEach(a, r->args) {
 		char *key = env_name_upper("DROVER_ARG_", a->string);
 		char *val = expr_value_text(a);
 
-		env_push(&r->base_env, &r->n_base_env, &cap, xasprintf("%s=%s", key, val));
+		base_env_put(&b, xasprintf("%s=%s", key, val));
 		free(key);
 		free(val);
 	}
-	env_push(&r->base_env, &r->n_base_env, &cap, xasprintf("DROVER_RUN_ID=%lld",
-	    (long long)r->number));
-	env_push(&r->base_env, &r->n_base_env, &cap, xasprintf("DROVER_RUN_UUID=%s", r->uuid));
+	base_env_put(&b, xasprintf("DROVER_RUN_ID=%lld", (long long)r->number));
+	base_env_put(&b, xasprintf("DROVER_RUN_UUID=%s", r->uuid));
 	return 0;
 }
 
-char **
-attempt_env(struct attempt *a, const char *output_path, struct err *e)
+/* Sets kv, now the attempt's, in place of its key's entry; `known` says
+ * the key is not there yet. */
+static void
+attempt_env_set(struct attempt_env *env, char *kv, bool known)
+{
+	size_t klen = strcspn(kv, "=");
+
+	xgrow(&env->own, &env->cap_own, env->n_own + 1, sizeof *env->own);
+	env->own[env->n_own++] = kv;
+	for (size_t i = 0; !known && i < env->n; i++) {
+		if (strncmp(env->v[i], kv, klen + 1) == 0) {
+			env->v[i] = kv;
+			return;
+		}
+	}
+	xgrow(&env->v, &env->cap, env->n + 2, sizeof *env->v);
+	env->v[env->n++] = kv;
+	env->v[env->n] = NULL;
+}
+
+/* A step's own env: drover's DROVER_* entries for the attempt win. */
+static void
+attempt_env_put(void *ud, char *kv)
+{
+	if (env_is_attempts(kv))
+		free(kv);
+	else
+		attempt_env_set(ud, kv, false);
+}
+
+int
+attempt_env(struct attempt *a, const char *output_path, struct attempt_env *env,
+    struct err *e)
 {
 	struct run *r = a->run;
-	size_t n = 0, cap = r->n_base_env + 8;
-	char **env = xcalloc(cap, sizeof *env);
 
-	for (size_t i = 0; i < r->n_base_env; i++)
-		env[n++] = xstrdup(r->base_env[i]);
+	memset(env, 0, sizeof *env);
+	env->cap = r->n_base_env + 8;
+	env->v = xcalloc(env->cap, sizeof *env->v);
+	memcpy(env->v, r->base_env, r->n_base_env * sizeof *env->v);
+	env->n = r->n_base_env;
 	if (a->body->env != NULL && push_env_map(r, a->step, r->st[a->step].params, a->body->env,
-	    &env, &n, &cap, NULL, e) < 0) {
-		attempt_env_free(env);
-		return NULL;
+	    attempt_env_put, env, NULL, e) < 0) {
+		attempt_env_fini(env);
+		return -1;
 	}
-	env_push(&env, &n, &cap, xasprintf("DROVER_STEP_ID=%s", step_of(r, a->step)->id));
-	env_push(&env, &n, &cap, xasprintf("DROVER_ATTEMPT=%d", a->number));
-	env_push(&env, &n, &cap, xasprintf("DROVER_OUTPUT=%s", output_path));
-	return env;
+	attempt_env_set(env, xasprintf("DROVER_STEP_ID=%s", step_of(r, a->step)->id), true);
+	attempt_env_set(env, xasprintf("DROVER_ATTEMPT=%d", a->number), true);
+	attempt_env_set(env, xasprintf("DROVER_OUTPUT=%s", output_path), true);
+	return 0;
 }
 
 void
-attempt_env_free(char **env)
+attempt_env_fini(struct attempt_env *env)
 {
-	if (env == NULL)
-		return;
-	for (char **p = env; *p != NULL; p++)
-		free(*p);
-	free(env);
+	for (size_t i = 0; i < env->n_own; i++)
+		free(env->own[i]);
+	free(env->own);
+	free(env->v);
+	memset(env, 0, sizeof *env);
 }
 
 unsigned

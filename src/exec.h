@@ -195,10 +195,18 @@ char *step_render_text(struct run *r, size_t i, const struct ynode *n, enum tmpl
  * quoted, so no form of it shows. */
 char *step_render_shown(struct run *r, size_t i, const struct ynode *n, enum tmpl_mode mode,
     struct err *e);
-/* The environment for the attempt's processes: NULL-terminated, owned by
- * the attempt's run until attempt_env_free. */
-char **attempt_env(struct attempt *a, const char *output_path, struct err *e);
-void attempt_env_free(char **env);
+/* The environment for the attempt's processes: v, NULL-terminated, lends
+ * the run's own environment (built once) and owns only what is the
+ * attempt's (own), until attempt_env_fini. */
+struct attempt_env {
+	char **v;
+	size_t n, cap;
+	char **own;
+	size_t n_own, cap_own;
+};
+int attempt_env(struct attempt *a, const char *output_path, struct attempt_env *env,
+    struct err *e);
+void attempt_env_fini(struct attempt_env *env);
 /* $DROVER_OUTPUT files live in the run's own directory (run_dir_fd,
  * 0700) under numbered names, each handed out again once the attempt that
  * had it is done: a run looks up a few names, which stay in the kernel's

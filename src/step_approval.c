@@ -391,21 +391,21 @@ notify_run(struct gate_wait *w)
 	struct launch_opts lo = { .argv = argv, .out_fd = -1, .err_fd = -1, .cgroup_fd = -1,
 		.cgroup_dir = -1, .reset = run_reset_signals(w->run) };
 	struct strbuf extra = STRBUF_INIT;
-	char **env, **all;
-	size_t n = 0;
+	struct attempt_env env;
+	char **all;
+	size_t n;
 	struct err e;
 	pid_t pid;
 	int st;
 
-	if ((env = attempt_env(&a, "/dev/null", &e)) == NULL) {
+	if (attempt_env(&a, "/dev/null", &env, &e) < 0) {
 		run_note(w->run, "warning", "step '%s': its gate's notify did not run: %s", s->id,
 		    e.msg);
 		return;
 	}
-	while (env[n] != NULL)
-		n++;
+	n = env.n;
 	all = xcalloc(n + 5, sizeof *all);
-	memcpy(all, env, n * sizeof *all);
+	memcpy(all, env.v, n * sizeof *all);
 	all[n++] = xasprintf("DROVER_GATE_MESSAGE=%s", w->message);
 	all[n++] = xasprintf("DROVER_GATE_CONTENT=%s", w->content != NULL ? w->content : "");
 	sb_addf(&extra, "drover approve %lld %s", (long long)run_number(w->run), s->id);
@@ -427,7 +427,7 @@ notify_run(struct gate_wait *w)
 	for (size_t k = n - 3; k < n; k++)
 		free(all[k]);
 	free(all);
-	attempt_env_free(env);
+	attempt_env_fini(&env);
 }
 
 static void

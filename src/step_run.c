@@ -605,7 +605,8 @@ run_start(struct attempt *a, struct err *e)
 {
 	const struct run_spec *rs = a->body->spec;
 	struct proc *p = xcalloc(1, sizeof *p);
-	char **argv = NULL, **env = NULL, *workdir = NULL;
+	struct attempt_env env = { 0 };
+	char **argv = NULL, *workdir = NULL;
 	struct loop *l = run_loop(a->run);
 	struct launch_opts lo;
 	int rc = -1;
@@ -624,12 +625,11 @@ run_start(struct attempt *a, struct err *e)
 	p->output_n = run_output_take(a->run);
 	p->output_name = run_output_name(p->output_n);
 	p->output_path = run_output_path(a->run, p->output_n);
-	env = attempt_env(a, p->output_path, e);
-	if (env == NULL)
+	if (attempt_env(a, p->output_path, &env, e) < 0)
 		goto out;
-	lo = (struct launch_opts){ .argv = argv, .env = env, .workdir = workdir,
+	lo = (struct launch_opts){ .argv = argv, .env = env.v, .workdir = workdir,
 		.cgroup_fd = -1, .cgroup_dir = -1, .reset = run_reset_signals(a->run) };
-	if ((p->track = proctrack_new(run_procs(a->run), env, e)) == NULL ||
+	if ((p->track = proctrack_new(run_procs(a->run), env.v, e)) == NULL ||
 	    spawn(p, &lo, e) < 0)
 		goto out;
 	loop_watch(l, p->pidfd, EPOLLIN, on_exit_ready, a);
@@ -641,7 +641,7 @@ run_start(struct attempt *a, struct err *e)
 	rc = 0;
 out:
 	argv_free(argv);
-	attempt_env_free(env);
+	attempt_env_fini(&env);
 	free(workdir);
 	return rc;
 }

@@ -77,4 +77,25 @@ same_file "60 steps sharing a few output names each get their own outputs" "$T/r
 is "and every name was removed: the run's directory is gone after it" \
 	"$(ls "$T/rt2" | grep -c '^run-' || true)" 0
 
+# The environment a step gets: its own env over the workflow's, and
+# drover's DROVER_* entries for the attempt over both.
+run_wf envs <<'YAML'
+name: envs
+env:
+  FOO: workflow
+  BAR: workflow
+  DROVER_OUTPUT: /tmp/not-this
+steps:
+  - id: a
+    env:
+      FOO: step
+      DROVER_STEP_ID: not-this
+    run: env | grep -E '^(FOO|BAR|DROVER_STEP_ID|DROVER_ATTEMPT|DROVER_OUTPUT)=' | sort
+YAML
+"$DROVER" logs "$run" a >"$T/envs.got"
+is "the step's env wins over the workflow's, drover's over both" \
+	"$(sed "s|=$DROVER_RUNTIME_DIR/run-[^/]*/|=RUN/|" "$T/envs.got" | tr '\n' ' ')" \
+	"BAR=workflow DROVER_ATTEMPT=1 DROVER_OUTPUT=RUN/0.out DROVER_STEP_ID=a FOO=step "
+is "each entry once" "$(cut -d= -f1 "$T/envs.got" | sort | uniq -d)" ""
+
 done_testing
