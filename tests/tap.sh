@@ -113,7 +113,7 @@ run_wf() {
 	cat >"$T/$name.yaml"
 	"$DROVER" run "$T/$name.yaml" "$@" >"$T/$name.out" 2>"$T/$name.err"
 	rc=$?
-	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+	run=$(last_run)
 }
 
 # hold_history_lock [DB] / release_history_lock: another process (the
@@ -173,6 +173,21 @@ start_mock_llm() {
 		{ cat "$T/mock-llm.out"; echo "Bail out! the mock LLM server did not start"; exit 1; }
 	unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 }
+
+# last_run [FIELD]: a field of the newest run in the history (its id
+# unless FIELD is given).
+last_run() { "$DROVER" ls --json -n 1 | jq -r ".[0].${1:-id}"; }
+
+# wait_until CMD...: runs CMD every 50 ms until it succeeds, for 20 s at
+# most; its last status.  waitfor FILE: until FILE exists.
+wait_until() {
+	_i=0
+	until "$@"; do
+		[ $_i -ge 400 ] && return 1
+		sleep 0.05; _i=$((_i + 1))
+	done
+}
+waitfor() { wait_until test -e "$1"; }
 
 # step_field RUN STEP FIELD: a field of a step in drover show --json.
 step_field() {

@@ -91,7 +91,7 @@ YAML
 sleep 2.1
 flip false 3>"$T/held"; flip false 3>"$T/held"
 is "two failures within 2 s: firing" "$(rule brief '[.firing, .runs]')" '[true,2]'
-i=0; while [ ! -s "$T/fds" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_until test -s "$T/fds"
 is "the command has only standard input, output and error" "$(sort -n "$T/fds" | tr '\n' ' ')" "0 1 2 "
 sleep 2.1
 flip true
@@ -142,7 +142,7 @@ steps:
 YAML
 "$DROVER" run --no-tui "$T/spend.yaml" >"$T/spend.out" 2>"$T/spend.err"; rc=$?
 is "a notification's failure does not fail the run" "$rc" 0
-spent=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+spent=$(last_run)
 body=$(curl -s "$HTTPD/_requests" | jq -c '[.[] | select(.url == "/status/200?alert")] | .[0]')
 is "the cost rule POSTed the alert as JSON" "$(echo "$body" | jq -c '.body | fromjson | [.alert, .metric, .condition, .workflow, .run]')" \
 	"[\"spend\",\"cost_per_day\",\"above\",\"spend\",$spent]"

@@ -27,7 +27,7 @@ if command -v node >/dev/null 2>&1 && [ -f "$mock" ]; then
 	tests/servers/with-mock-llm "$DROVER" run workflows/release-notes.yaml >"$T/out" 2>&1
 	is "README: the release notes example succeeds" "$?" 0
 	tests/servers/with-mock-llm "$DROVER" run workflows/release-notes.yaml >"$T/out" 2>&1
-	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+	run=$(last_run)
 	is "and again, from the cache, for nothing" \
 		"$(step_field "$run" notes cached) $("$DROVER" show "$run" --json | jq .cost_usd)" "true 0"
 	like "its notes are printed" "$("$DROVER" logs "$run" publish)" '^- Results are cached and reused\.$'
@@ -37,7 +37,7 @@ fi
 "$DROVER" run workflows/release.yaml >"$T/out" 2>&1; rc=$?
 is "README: drover run workflows/release.yaml succeeds" "$rc" 0
 ok "README: drover ls" "$DROVER" ls
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 ok "README: drover show RUN" "$DROVER" show "$run"
 
 # The README's "Working over SSH", with its run's number.

@@ -81,7 +81,7 @@ steps:
     run: exit 3
 YAML
 "$DROVER" run --no-tui "$T/evil.yaml" -a "who=$(printf 'x\033]0;pwned\007y\342\200\256z')" >/dev/null
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 on_tty "$DROVER" show "$run" >"$T/show.out"
 like "show escapes an arg's controls" "$(cat "$T/show.out")" 'who=x\^\[\]0;pwned\^Gy<U\+202E>z'
 is "show sends no control character from the run" \

@@ -7,7 +7,6 @@
 . "$TOP_SRCDIR/tests/tap.sh"
 start_httpd
 
-last_run() { "$DROVER" ls --json -n 1 | jq -r '.[0].id'; }
 prof() { "$DROVER" report profile "$1" --json; }
 verdicts() { prof "$1" | jq -c --arg s "$2" '.steps[] | select(.id == $s) | .verdicts'; }
 
@@ -172,7 +171,7 @@ YAML
 pid=$!
 i=0; until "$DROVER" ls --waiting --json 2>/dev/null | jq -e 'length > 0' >/dev/null || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done
 sleep 1
-"$DROVER" approve "$("$DROVER" ls --json -n 1 | jq -r '.[0].id')" ok >/dev/null 2>&1
+"$DROVER" approve "$(last_run)" ok >/dev/null 2>&1
 wait "$pid"
 p=$(prof "$(last_run)")
 is "the gate is on the critical path" "$(echo "$p" | jq -c .critical_path)" '["build","ok","deploy"]'

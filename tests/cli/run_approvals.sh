@@ -36,12 +36,12 @@ start() {
 	pid=$!
 	i=0
 	until [ "$("$DROVER" ls --json -n 1 2>/dev/null | jq -r '.[0].workflow')" = "$wf" ] &&
-	    [ "$(step_field "$("$DROVER" ls --json -n 1 | jq -r '.[0].id')" deploy status)" = \
+	    [ "$(step_field "$(last_run)" deploy status)" = \
 	    waiting ] || [ $i -gt 200 ]; do
 		sleep 0.05
 		i=$((i + 1))
 	done
-	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+	run=$(last_run)
 }
 
 # approvals RUN: the run's recorded decisions, one per line.
@@ -80,7 +80,7 @@ is "drover reject exits 0" "$rc" 0
 is "saying so" "$out" "$me rejected step 'deploy' of run $run"
 wait "$pid"; rc=$?
 is "the run ends rejected, exit 3" "$rc" 3
-is "rejected in the history" "$("$DROVER" ls --json -n 1 | jq -r '.[0].status')" rejected
+is "rejected in the history" "$(last_run status)" rejected
 is "the gated step failed, saying who rejected it" "$(step_field "$run" deploy error)" \
 	"rejected by $me: not today"
 is "and what depended on it did not run" "$(step_field "$run" after status)" upstream_failed
@@ -214,7 +214,7 @@ until [ -e "$T/picked" ] && [ "$("$DROVER" ls --waiting --json | jq length)" = 1
 	sleep 0.05
 	i=$((i + 1))
 done
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 like "while 'pick' runs, the gate says what 'ship' will run is not known yet" \
 	"$("$DROVER" ls --waiting --json | jq -r '.[0].gate.content')" \
 	"ship: \\(not known yet: it waits for 'pick'\\)"
@@ -248,7 +248,7 @@ is "running what was approved" "$("$DROVER" logs "$run" ship)" "shipping 2"
 timed_out() {
 	gated "late_$1" "{timeout: 1s, on_timeout: $1}"
 	"$DROVER" run --no-tui "$T/late_$1.yaml" >"$T/late_$1.out" 2>&1; rc=$?
-	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+	run=$(last_run)
 	is "on_timeout: $1 ends the run with exit $2" "$rc" "$2"
 	is "recorded as $3 by the timeout" "$(approvals "$run")" \
 		"deploy|$3|timeout|taken|no decision in time (on_timeout: $1)|"
@@ -296,9 +296,8 @@ steps:
 YAML
 "$DROVER" run --no-tui "$T/notified.yaml" >"$T/notified.out" 2>&1 &
 pid=$!
-i=0
-until [ -s "$T/notified" ] || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+wait_until test -s "$T/notified"
+run=$(last_run)
 is "notify.run ran when the gate opened, with the gate in its environment" \
 	"$(cat "$T/notified")" "ship it?|drover approve $run deploy|deploy"
 "$DROVER" approve "$run" deploy >/dev/null 2>&1

@@ -180,7 +180,7 @@ is "the llm steps' are bounded" "$(echo "$dry" | jq -c '[.steps[0,1].cost.bounde
 like "--dry-run prints the range per step and in total" "$("$DROVER" run --dry-run "$T/est.yaml")" \
 	'^  total +\$0\.[0-9]+ - \$0\.[0-9]+  \([0-9]+ - [0-9]+ tokens\)$'
 "$DROVER" run --no-tui "$T/est.yaml" >/dev/null 2>&1
-real=$("$DROVER" show "$("$DROVER" ls --json -n 1 | jq -r '.[0].id')" --json | jq .cost_usd)
+real=$("$DROVER" show "$(last_run)" --json | jq .cost_usd)
 ok "the real cost $real lies in the estimated range $low - $high" \
 	awk -v l="$low" -v h="$high" -v r="$real" 'BEGIN { exit !(l <= r && r <= h) }'
 

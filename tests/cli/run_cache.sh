@@ -8,7 +8,6 @@
 start_httpd
 
 count() { curl -s "$HTTPD/_count?path=$1"; }
-last_run() { "$DROVER" ls --json -n 1 | jq -r '.[0].id'; }
 
 cat >"$T/llm.yaml" <<YAML
 name: cached-llm

@@ -16,11 +16,11 @@ steps:
     run: echo {{ args.app }} {{ args.replicas + 1 }} {{ args.regions | join(',') }} {{ args.dry }}
 YAML
 "$DROVER" run "$T/args.yaml" -a app=web -a replicas=3 -a 'regions=["a","b"]' -a dry=true >/dev/null
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "-a values take their declared types" "$("$DROVER" logs "$run" show)" "web 4 a,b true"
 printf 'app: api\nreplicas: 4\n' >"$T/args-file.yaml"
 "$DROVER" run "$T/args.yaml" --args-file "$T/args-file.yaml" -a replicas=5 >/dev/null
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "--args-file, with -a winning" "$("$DROVER" logs "$run" show)" "api 6 eu false"
 n=$("$DROVER" ls --json -n 0 | jq length)
 is "a missing required arg" "$("$DROVER" run "$T/args.yaml" 2>&1)" \
@@ -45,7 +45,7 @@ like "--dry-run runs nothing" "$out" "nothing was run"
 is "--dry-run records nothing" "$("$DROVER" ls --json -n 0 | jq length)" "$n"
 
 "$DROVER" run "$W/valid/basic.yaml" --json >"$T/events"
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 jq -e . "$T/events" >/dev/null; tap_result $? "--json prints one JSON object per line"
 is "every event carries the run number" "$(jq -r .run "$T/events" | sort -u)" "$run"
 is "seq numbers count up from 1" "$(jq -r .seq "$T/events" | sort -n -u | head -1)" 1
@@ -59,7 +59,7 @@ is "the last line is the run's end" "$(tail -n 1 "$T/events" | jq -c '{type, run
 gate_pid=$!
 i=0
 until grep -q 'decide with' "$T/gate.out" || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 like "an approval gate without --auto-approve waits, saying how to decide it" \
 	"$(cat "$T/gate.out")" "decide with: drover approve $run require_approval"
 "$DROVER" reject "$run" require_approval >/dev/null 2>&1
@@ -68,7 +68,7 @@ is "rejected from another shell, the run ends rejected" "$rc" 3
 out=$(cd "$W/muster" && "$DROVER" run ai-optimized-deployment.yaml -a app_name=web -a image_tag=v1.0.0 2>&1); rc=$?
 is "a gate whose condition is false from the start does not need an approver" "$rc" 0
 (cd "$W/muster" && "$DROVER" run ai-optimized-deployment.yaml -a app_name=web -a image_tag=v1.0.0 -a environment=production --auto-approve >/dev/null 2>&1); rc=$?
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "the Muster example runs unchanged with --auto-approve" "$rc" 0
 is "the approval is recorded as the invoking user's" "$("$DROVER" show "$run" --json | jq -r '.approvals[0] | [.step, .decision, .by] | join(" ")')" "require_approval approved $(id -un)"
 like "tool outputs flow to later steps (.results.ID.F)" "$("$DROVER" logs "$run" verify_deployment)" "web-production has 2 ready replicas"

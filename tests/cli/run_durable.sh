@@ -26,15 +26,6 @@ steps:
 YAML
 export COUNT="$T/count"
 
-# wait_for FILE PATTERN SECS: until FILE has a line matching PATTERN
-wait_for() {
-	i=0
-	while ! grep -Eq "$2" "$1" 2>/dev/null && [ $i -lt $(($3 * 20)) ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	grep -Eq "$2" "$1" 2>/dev/null
-}
 
 # start_locked OUT: runs three.yaml in the background (pid in $pid) and
 # takes the history's lock once 'first' runs and its start is committed.
@@ -42,7 +33,7 @@ start_locked() {
 	rm -f "$COUNT"
 	"$DROVER" run "$T/three.yaml" --no-tui >"$1" 2>&1 &
 	pid=$!
-	wait_for "$COUNT" first 10
+	wait_until grep -qs first "$COUNT"
 	sleep 0.2
 	hold_history_lock
 }
@@ -58,8 +49,8 @@ is "while the history is locked, the run goes on at most a second on its journal
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 release_history_lock
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
-is "after a SIGKILL the run is interrupted" "$("$DROVER" ls --json -n 1 | jq -r '.[0].status')" interrupted
+run=$(last_run)
+is "after a SIGKILL the run is interrupted" "$(last_run status)" interrupted
 is "the run left its journal" "$(ls "$DROVER_DB-logs/$run.jnl" 2>&1)" "$DROVER_DB-logs/$run.jnl"
 is "whose record of 'second' the history has not committed" "$(step_field "$run" second status)" pending
 "$DROVER" resume "$run" >"$T/resume1" 2>&1; rc=$?
@@ -81,7 +72,7 @@ sleep 1
 release_history_lock
 wait "$pid"; rc=$?
 is "cancelled while the history was locked: exit 3" "$rc" 3
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "the run is recorded cancelled" "$("$DROVER" show "$run" --json | jq -r .status)" cancelled
 is "and nothing after the cancel ran" "$(cat "$COUNT" | tr '\n' ' ')" "first second "
 is "an ended run leaves no journal" "$(ls "$DROVER_DB-logs/$run.jnl" 2>&1 | grep -c 'No such')" 1
@@ -104,15 +95,15 @@ wait "$pid"; rc=$?
 is "with exit status 3" "$rc" 3
 like "saying the run can be resumed" "$(cat "$T/out3")" "drover resume [0-9]+"
 release_history_lock
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
-is "the run is then interrupted" "$("$DROVER" ls --json -n 1 | jq -r '.[0].status')" interrupted
+run=$(last_run)
+is "the run is then interrupted" "$(last_run status)" interrupted
 "$DROVER" resume "$run" >/dev/null 2>&1
 is "and resume runs the rest once" "$(cat "$COUNT" | tr '\n' ' ')" "first second second third "
 
 # A journal that cannot be written (here a directory in its place) is
 # said, once, and the run goes on, each start waiting for its commit.
 rm -f "$COUNT"
-next=$(($("$DROVER" ls --json -n 1 | jq -r '.[0].id') + 1))
+next=$(($(last_run) + 1))
 mkdir "$DROVER_DB-logs/$next.jnl"
 "$DROVER" run "$T/three.yaml" --no-tui >"$T/out4" 2>&1; rc=$?
 is "a run whose journal cannot be written succeeds" "$rc" 0
@@ -135,11 +126,11 @@ steps:
     depends_on: [print]
     run: echo after
 YAML
-next=$(($("$DROVER" ls --json -n 1 | jq -r '.[0].id') + 1))
+next=$(($(last_run) + 1))
 mkdir "$DROVER_DB-logs/$next.txt"
 "$DROVER" run "$T/lines.yaml" --no-tui >"$T/out5" 2>&1 &
 pid=$!
-wait_for "$T/out5" "cannot write the log text" 20
+wait_until grep -qs "cannot write the log text" "$T/out5"
 like "a log that cannot be written is said, with the file and why" "$(cat "$T/out5")" \
 	"cannot write the log text of run $next to $DROVER_DB-logs/$next.txt: Is a directory \(the run waits until it can\)"
 is "and the run waits" "$(kill -0 "$pid" 2>/dev/null && echo waiting)" waiting

@@ -49,7 +49,7 @@ refused() {
 approved() {
 	gated "$2"
 	"$DROVER" run "$T/$wf.yaml" --auto-approve >"$T/$wf.out" 2>&1; rc=$?
-	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+	run=$(last_run)
 	is "$1: approved" "$rc" 0
 	is "$1: recorded as the invoking user's, commented auto-approve" \
 		"$("$DROVER" show "$run" --json | jq -r '.approvals[0] | [.step, .decision, .by, .comment] | join(" ")')" \

@@ -188,7 +188,7 @@ YAML
 dpid=$!
 i=0
 until [ "$(count /hang)" -ge 3 ] || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 "$DROVER" cancel "$run" >/dev/null 2>&1
 wait $dpid
 is "cancelling a run with a request in flight ends it" "$?" 3
@@ -324,7 +324,7 @@ YAML
 dpid=$!
 i=0
 until [ "$(count /echo/notify)" -ge 1 ] || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "the gate's notify was sent when it opened" \
 	"$(requests | jq -r '.[] | select(.url == "/echo/notify") | .body | fromjson | .text')" \
 	"ship 1.2 & more?"
@@ -363,7 +363,7 @@ printf 'name: nocurl\nsteps:\n  - id: get\n    http: {url: "%s/echo"}\n' "$HTTPD
 before=$(count /echo)
 LD_LIBRARY_PATH="$T/notlib" "$DROVER" run --no-tui "$T/nocurl.yaml" >"$T/nocurl.out" 2>&1
 is "a run whose libcurl cannot be loaded fails" "$?" 1
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 like "the step says libcurl cannot be loaded, and how to get it" \
 	"$(step_field "$run" get error)" \
 	'^HTTP requests need libcurl, which cannot be loaded: .*libcurl\.so\.4.*apt-get install libcurl4\)$'
@@ -371,7 +371,7 @@ is "and nothing was sent" "$(count /echo)" "$before"
 ${CC:-cc} -shared -fPIC -o "$T/nocurl/libcurl.so.4" "$T/nocurl/e.c"	# make check built drover
 LD_LIBRARY_PATH="$T/nocurl" "$DROVER" run --no-tui "$T/nocurl.yaml" >/dev/null 2>&1
 is "a libcurl without curl's functions fails the run" "$?" 1
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "naming the first function missing" "$(step_field "$run" get error)" \
 	"HTTP requests need libcurl 7.80 or later: libcurl.so.4 has no curl_easy_init"
 

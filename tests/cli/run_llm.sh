@@ -115,7 +115,7 @@ is "a provider's key that is not set: refused before the run" "$rc" 2
 is "saying which variable" "$out" "drover: step 'a' needs its API key in \$MOCK_KEY, which is not set"
 key=sk-test-$$-Hx7
 MOCK_KEY=$key "$DROVER" run --no-tui "$T/prov.yaml" >/dev/null 2>&1; rc=$?
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "with the key set it runs" "$rc" 0
 is "the key went to the server as a bearer token" \
 	"$(requests | jq -r '[.[] | select(.url == "/echo/v1/chat/completions")] | last | .headers.authorization')" \

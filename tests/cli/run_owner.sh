@@ -5,11 +5,6 @@
 # files are refused.
 . "$TOP_SRCDIR/tests/tap.sh"
 
-waitfor() {	# waitfor FILE: up to 20 s
-	for i in $(seq 1 200); do [ -e "$1" ] && return 0; sleep 0.1; done
-	return 1
-}
-
 uuid_of() { "$DROVER" show "$1" --json | jq -r .uuid; }
 
 # A run killed in its second step.  Resumed, that step waits for $T/go.
@@ -31,7 +26,7 @@ waitfor "$T/slow-started"
 kill -KILL $pid
 wait $pid 2>/dev/null
 touch "$T/killed"
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 
 # Two resumes at once: one gets the run, the other is refused while the
 # first still holds it (the resumed step waits until one has exited).
@@ -68,12 +63,12 @@ rm -f "$T/killed" "$T/slow-started" "$T/go" "$T"/resumed.*
 pid=$!
 waitfor "$T/slow-started"
 kill -KILL $pid; wait $pid 2>/dev/null
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 rm -f "$T/slow-started"
 "$DROVER" resume "$run" >/dev/null 2>&1 &
 pid2=$!
 waitfor "$T/slow-started"
-is "a resumed run is running while its owner lives" "$("$DROVER" ls --json -n 1 | jq -r '.[0].status')" running
+is "a resumed run is running while its owner lives" "$(last_run status)" running
 out=$("$DROVER" resume "$run" 2>&1); rc=$?
 is "resuming a run that has an owner is refused" "$rc" 2
 like "naming it" "$out" "run $run is being run by drover pid $pid2 "
@@ -95,7 +90,7 @@ YAML
 "$DROVER" run "$T/live.yaml" >/dev/null 2>&1 &
 pid=$!
 waitfor "$T/started"
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 out=$("$DROVER" resume "$run" 2>&1); rc=$?
 is "a live run cannot be resumed" "$rc" 2
 like "its owner is named" "$out" "run $run is being run by drover pid $pid "
@@ -114,7 +109,7 @@ YAML
 pid=$!
 waitfor "$T/short-started"
 kill -KILL $pid; wait $pid 2>/dev/null
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 lock="$T/history.db-locks/$(uuid_of "$run").lock"
 rm -f "$lock"
 ln -s "$T/elsewhere" "$lock"

@@ -8,11 +8,6 @@
 # had succeeded.
 . "$TOP_SRCDIR/tests/tap.sh"
 
-# wait_for CMD...: until CMD succeeds (at most 10 s).
-wait_for() {
-	i=0
-	until "$@" || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
-}
 status_of() { "$DROVER" ls --json -n 0 | jq -r --argjson r "$1" '.[] | select(.id == $r) | .status'; }
 pid_of() { "$DROVER" ls --json -n 0 | jq -r --argjson r "$1" '.[] | select(.id == $r) | .pid'; }
 
@@ -53,7 +48,7 @@ sleep 0.3
 ok "a hang-up does not stop it" kill -0 "$pid"
 is "nor the run" "$(status_of "$run")" running
 touch "$T/go"
-wait_for sh -c "! kill -0 $pid 2>/dev/null"
+wait_until sh -c "! kill -0 $pid 2>/dev/null"
 ok "it exits once the run has ended" sh -c "! kill -0 $pid 2>/dev/null"
 is "with the run succeeded" "$(status_of "$run")" succeeded
 [ ! -e "$T/run/$uuid.sock" ]; tap_result $? "and its socket is gone"
@@ -101,10 +96,10 @@ is "nothing was recorded by any of them" "$("$DROVER" ls --json -n 0 | jq length
 killed_mid_run() {
 	rm -f "$T/go" "$T/builds"
 	run=$("$DROVER" run --detach "$T/gate.yaml")
-	wait_for sh -c "[ \"\$(\"$DROVER\" show $run --json | jq -r '.steps[1].status')\" = running ]"
+	wait_until sh -c "[ \"\$(\"$DROVER\" show $run --json | jq -r '.steps[1].status')\" = running ]"
 	pid=$(pid_of "$run")
 	kill -KILL "$pid"
-	wait_for sh -c "! kill -0 $pid 2>/dev/null"
+	wait_until sh -c "! kill -0 $pid 2>/dev/null"
 }
 
 # --- killed: interrupted, then resumed ---

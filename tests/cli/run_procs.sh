@@ -9,11 +9,6 @@ alive() {	# alive PID: running and not a zombie
 	[ -n "$1" ] && [ -r "/proc/$1/stat" ] && ! awk '{ exit $3 != "Z" }' "/proc/$1/stat"
 }
 
-waitfor() {	# waitfor FILE: up to 20 s for it to have content
-	for i in $(seq 1 200); do [ -s "$1" ] && return 0; sleep 0.1; done
-	return 1
-}
-
 use_mode() {	# use_mode MODE: a config with it and a 1 s grace period
 	printf 'kill_grace: 1s\nprocess_tracking: %s\n' "$1" >"$T/config-$1.yaml"
 	export DROVER_CONFIG="$T/config-$1.yaml"
@@ -62,7 +57,7 @@ steps:
 YAML
 	is "$m a timed-out step fails the run" "$rc" 1
 	is "$m the step is timed_out" "$(step_field "$run" slow status)" timed_out
-	waitfor "$T/pid"
+	wait_until test -s "$T/pid"
 	! alive "$(cat "$T/pid")"; tap_result $? "$m its setsid grandchild was killed too"
 
 	# Each process gets one SIGTERM (some take a second for "now").
@@ -86,7 +81,7 @@ steps:
 YAML
 	"$DROVER" run "$T/cancel.yaml" >"$T/cancel.out" 2>&1 &
 	pid=$!
-	waitfor "$T/pid"
+	wait_until test -s "$T/pid"
 	alive "$(cat "$T/pid")"; tap_result $? "$m the grandchild runs while its step does"
 	kill -TERM $pid
 	wait $pid; rc=$?
@@ -150,9 +145,9 @@ steps:
 YAML
 	"$DROVER" run "$T/crash.yaml" >/dev/null 2>&1 &
 	pid=$!
-	waitfor "$T/pid"
+	wait_until test -s "$T/pid"
 	kill -KILL $pid; wait $pid 2>/dev/null
-	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+	run=$(last_run)
 	alive "$(cat "$T/pid")"; tap_result $? "cgroup: a killed drover's step processes live on"
 	touch "$T/again"
 	ok "cgroup: resume takes the run over" "$DROVER" resume "$run"

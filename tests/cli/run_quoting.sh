@@ -28,7 +28,7 @@ sed "s|WORK|$T/work|" "$T/quote.yaml" >"$T/q.yaml"
 for v in '$(touch INJECTED)' '`touch INJECTED`' "'; touch INJECTED; '" \
     '"; touch INJECTED; "' 'a\b\\c$HOME' "it's \"quoted\"" ') ; touch INJECTED ; ('; do
 	"$DROVER" run "$T/q.yaml" -a "v=$v" -v >"$T/out" 2>&1
-	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+	run=$(last_run)
 	"$DROVER" logs "$run" contexts >"$T/got"
 	printf '[%s]\n[in double quotes %s]\n[in single quotes %s]\n[nested %s]\n[%s]\n' \
 	    "$v" "$v" "$v" "$v" "$v" >"$T/want"

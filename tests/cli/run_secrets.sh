@@ -19,7 +19,7 @@ steps:
     run: echo "bad {{ args.token }}" >&2; exit 1
 YAML
 "$DROVER" run "$T/secret.yaml" -a token=hunter2-very-secret -v >"$T/out" 2>&1; rc=$?
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "the step saw the real secret (and the run failed where it should)" \
 	"$(step_field "$run" use status)" succeeded
 unlike "the screen never shows it" "$(cat "$T/out")" "hunter2"
@@ -69,7 +69,7 @@ steps:
 YAML
 awk='q'"'"'u"o\te	tab$d`b'
 "$DROVER" run "$T/awkward.yaml" -a "token=$awk" -v >"$T/out" 2>&1
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "the step with an awkward secret succeeded" "$(step_field "$run" use status)" succeeded
 for form in "$awk" 'q'"'"'\'"'"''"'"'u' 'u\"o' 'o\\te' 'tab\$d' 'd\`b' 'u\"o\\te\ttab'; do
 	case $(history_text) in
@@ -105,7 +105,7 @@ steps:
       printf '%s\n' "$DROVER_ARG_TOKEN" | tail -c +6
 YAML
 "$DROVER" run "$T/cut.yaml" -a token=hunter2-very-secret >/dev/null 2>&1
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 unlike "a secret cut by the 64 KiB line limit is masked" "$("$DROVER" logs "$run")" 'hunter|secret|very'
 unlike "so is one split across two writes" "$(history_text)" 'hunter2|very-secret'
 cat >"$T/multi.yaml" <<'YAML'
@@ -117,7 +117,7 @@ steps:
     run: printf 'before\n%s\nafter\n' "$DROVER_ARG_KEY"
 YAML
 "$DROVER" run "$T/multi.yaml" -a "key=$(printf 'BEGIN-KEY\nline-two-of-the-key\nEND-KEY')" >/dev/null 2>&1
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "a secret of several lines is masked as a whole" "$("$DROVER" logs "$run" pem)" \
 	"$(printf 'before\n***\nafter')"
 unlike "and never stored" "$(history_text)" 'line-two-of-the-key'
@@ -147,7 +147,7 @@ steps:
 YAML
 rm -f "$DROVER_DB"*
 "$DROVER" run "$T/slow.yaml" >/dev/null 2>&1 &
-i=0; while [ ! -e "$DROVER_DB-wal" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_until test -e "$DROVER_DB-wal"
 is "the history is created 0600" "$(stat -c %a "$DROVER_DB")" 600
 is "its -wal is 0600" "$(stat -c %a "$DROVER_DB-wal")" 600
 is "its -shm is 0600" "$(stat -c %a "$DROVER_DB-shm")" 600

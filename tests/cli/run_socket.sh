@@ -9,11 +9,6 @@
 SOCKPEER=${TOP_BUILDDIR:-$(pwd)}/tests/cli/sockpeer
 [ -x "$SOCKPEER" ] || skip_all "no $SOCKPEER (make check builds it)"
 
-waitfor() {	# waitfor FILE: up to 20 s
-	for i in $(seq 1 200); do [ -e "$1" ] && return 0; sleep 0.1; done
-	return 1
-}
-
 # peer TEXT [OPTIONS]: sends TEXT to the socket $sock (which sockpeer shuts
 # after it) and sets $reply to what came back, $closed to what sockpeer
 # said of the end.
@@ -49,8 +44,8 @@ start_waits() {
 	"$DROVER" run "$T/waits.yaml" --no-tui >"$T/$1.out" 2>&1 &
 	pid=$!
 	waitfor "$T/slow.started"
-	run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
-	uuid=$("$DROVER" ls --json -n 1 | jq -r '.[0].uuid')
+	run=$(last_run)
+	uuid=$(last_run uuid)
 	sock="$DROVER_RUNTIME_DIR/$uuid.sock"
 	waitfor "$sock"
 }

@@ -58,10 +58,10 @@ finally:
 YAML
 "$DROVER" run "$T/cancel.yaml" >"$T/cancel.out" 2>&1 &
 pid=$!
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/sleeper" ] && break; sleep 0.2; done
+wait_until test -s "$T/sleeper"
 kill -INT $pid
 wait $pid; rc=$?
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "Ctrl-C cancels: exit 3" "$rc" 3
 is "the running step is cancelled" "$(step_field "$run" a status)" cancelled
 is "the next one never starts" "$(step_field "$run" b status)" cancelled
@@ -78,7 +78,7 @@ YAML
 start=$(date +%s%3N)
 "$DROVER" run "$T/kill.yaml" >"$T/kill.out" 2>&1 &
 pid=$!
-for i in 1 2 3 4 5 6 7 8 9 10; do [ -s "$T/sleeper" ] && break; sleep 0.2; done
+wait_until test -s "$T/sleeper"
 kill -INT $pid; sleep 0.2; kill -INT $pid
 wait $pid; rc=$?
 took=$(( $(date +%s%3N) - start ))

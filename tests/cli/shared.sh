@@ -54,10 +54,6 @@ as() {
 	    XDG_CONFIG_HOME="$T/home-$u/config" XDG_STATE_HOME="$T/home-$u/state" \
 	    PATH="$T/bin:$PATH" "$@"
 }
-wait_for() {
-	i=0
-	until "$@" || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
-}
 
 # --- drover doctor: what is missing, then all right ---
 out=$(as "$alice" drover doctor 2>&1); rc=$?
@@ -92,7 +88,7 @@ run=$(as "$alice" drover run --detach "$T/gated.yaml" 2>"$T/err"); rc=$?
 is "alice starts a run in shared mode" "$rc" 0
 is "quietly" "$(cat "$T/err")" ""
 waiting() { [ "$(as "$bob" drover show "$run" --json | jq -r '.steps[1].status')" = waiting ]; }
-wait_for waiting
+wait_until waiting
 uuid=$(as "$bob" drover show "$run" --json | jq -r .uuid)
 is "the history is the group's" "$(stat -c '%G %a' "$T/shared/lib/history.db")" "$grp 660"
 is "the run's socket too" "$(stat -c '%G %a' "$T/shared/run/$uuid.sock")" "$grp 660"
@@ -128,7 +124,7 @@ out=$(as "$bob" drover approve "$run" deploy -m "second pair of eyes" 2>&1); rc=
 is "bob approves it" "$rc" 0
 is "as himself" "$out" "$bob approved step 'deploy' of run $run"
 done_() { [ "$(as "$bob" drover ls --json | jq -r --argjson r "$run" '.[] | select(.id == $r) | .status')" = succeeded ]; }
-wait_for done_
+wait_until done_
 ok "and alice's run finishes" done_
 is "both are in the history" "$(as "$alice" drover show "$run" --json |
 	jq -r '[.approvals[] | "\(.by) \(.decision) \(.refused)"] | join(", ")')" \
@@ -147,13 +143,13 @@ YAML
 chmod 0644 "$T/two.yaml"
 run=$(as "$alice" drover run --detach "$T/two.yaml")
 gate_waits() { [ "$(as "$alice" drover show "$run" --json | jq -r ".steps[$1].status")" = waiting ]; }
-wait_for gate_waits 0
+wait_until gate_waits 0
 out=$(as "$alice" drover approve "$run" gate 2>&1); rc=$?
 is "min_approvals 2: alice's approval counts" "$rc" 0
 is "one is not enough" "$(as "$alice" drover show "$run" --json | jq -r '.steps[0].status')" waiting
 out=$(as "$bob" drover approve "$run" gate 2>&1); rc=$?
 is "bob's makes two" "$rc" 0
-wait_for gate_waits 1
+wait_until gate_waits 1
 out=$(as "$alice" drover approve "$run" only_bob 2>&1); rc=$?
 is "a member who is not an approver is refused" "$rc" 2
 is "saying who may decide" "$out" \

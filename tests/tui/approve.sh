@@ -38,7 +38,6 @@ steps:
     run: echo done
 YAML
 
-last_run() { "$DROVER" ls --json -n 1 | jq -r '.[0].id'; }
 status_of() { "$DROVER" ls --json -n 0 | jq -r --argjson r "$1" '.[] | select(.id == $r) | .status'; }
 wait_status() {
 	i=0

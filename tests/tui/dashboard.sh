@@ -13,7 +13,6 @@ trap 'tui_stop; tap_end' EXIT
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 cd "$T" || exit 1
 
-last_run() { "$DROVER" ls --json -n 1 | jq -r '.[0].id'; }
 # The screen's lines from the one matching PATTERN on.
 from() { tui_screen | sed -n "/$1/,\$p"; }
 # The row of the dashboard's table that names step $1.
