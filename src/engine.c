@@ -2461,7 +2461,9 @@ prepare_run(struct run *r, struct err *e)
 		return err_set(e, "cannot open %s: %s", r->out_dir, strerror(errno));
 	/* A resumed run's directory may hold what its last process left. */
 	if (fs_empty_dir(r->out_fd) < 0)
-		return err_set(e, "cannot empty %s: %s", r->out_dir, strerror(errno));
+		return err_set(e, "cannot empty %s: %s; remove it, then start the run again "
+		    "with drover retry", r->out_dir, errno == ELOOP ?
+		    "it holds directories nested too deep" : strerror(errno));
 	launch_signals_to_reset(&r->reset_signals);
 	return build_base_env(r, e);
 }
@@ -2791,10 +2793,13 @@ engine_free(struct engine *en)
 	cJSON_Delete(r->error_obj);
 	cJSON_Delete(r->steps_all);
 	mask_free(r->mask);
+	/* What a step left in place of its $DROVER_OUTPUT (a directory, say)
+	 * goes too; in the common case the directory is already empty. */
+	if (r->out_dir != NULL && rmdir(r->out_dir) < 0 && r->out_fd >= 0 &&
+	    fs_empty_dir(r->out_fd) == 0)
+		rmdir(r->out_dir);
 	if (r->out_fd >= 0)
 		close(r->out_fd);
-	if (r->out_dir != NULL)
-		rmdir(r->out_dir);
 	free(r->out_dir);
 	free(r->out_free);
 	if (r->cmd_fd >= 0)

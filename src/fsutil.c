@@ -103,10 +103,51 @@ fs_read_file_or_pipe(const char *path, size_t max, size_t *len, struct err *e)
 	return buf;
 }
 
-int
-fs_empty_dir(int dirfd)
+/* Directories deeper than this under the one being emptied are refused
+ * (ELOOP): each level holds a descriptor and a directory stream. */
+#define EMPTY_DEPTH_MAX 32
+
+static int empty_dir_at(int dirfd, int depth);
+
+/* Removes the entry name of dirfd; a directory with all it holds.  A
+ * symbolic link is removed, never followed. */
+static int
+remove_entry(int dirfd, const char *name, unsigned char type, int depth)
 {
-	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0), rc = 0;
+	struct stat st;
+	int fd;
+
+	if (type == DT_UNKNOWN)
+		type = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+	if (type != DT_DIR)
+		return unlinkat(dirfd, name, 0);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0)
+		return 0;
+	if (errno != ENOTEMPTY && errno != EEXIST)
+		return -1;
+	if (depth >= EMPTY_DEPTH_MAX) {
+		errno = ELOOP;
+		return -1;
+	}
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (empty_dir_at(fd, depth + 1) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	close(fd);
+	return unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+static int
+empty_dir_at(int dirfd, int depth)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0), rc = 0, saved;
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *de;
 
@@ -115,12 +156,18 @@ fs_empty_dir(int dirfd)
 			close(fd);
 		return -1;
 	}
+	rewinddir(d);	/* the duplicate shares dirfd's offset: start from the top */
 	while (rc == 0 && (de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
-		    unlinkat(dirfd, de->d_name, de->d_type == DT_DIR ? AT_REMOVEDIR : 0) < 0)
-			rc = -1;
-	fd = errno;
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			rc = remove_entry(dirfd, de->d_name, de->d_type, depth);
+	saved = errno;
 	closedir(d);
-	errno = fd;
+	errno = saved;
 	return rc;
+}
+
+int
+fs_empty_dir(int dirfd)
+{
+	return empty_dir_at(dirfd, 0);
 }

@@ -14,8 +14,9 @@ char *fs_read_file(const char *path, size_t max, size_t *len, struct err *e);
  * so that no secret has to be on a command line or on disk): read to its
  * end, "too large" past max. */
 char *fs_read_file_or_pipe(const char *path, size_t max, size_t *len, struct err *e);
-/* Removes every entry of the directory dirfd (a subdirectory only when it
- * is empty); -1 with errno set at the first that cannot be removed. */
+/* Removes everything in the directory dirfd, subdirectories with what they
+ * hold, never following a symbolic link; -1 with errno set at the first
+ * entry that cannot be removed (ELOOP: nested more than 32 deep). */
 int fs_empty_dir(int dirfd);
 
 #endif

@@ -14,7 +14,7 @@ steps:
     run: echo "stolen=yes" >"$DROVER_OUTPUT.x"; rm -f "$DROVER_OUTPUT"; ln -s "$DROVER_OUTPUT.x" "$DROVER_OUTPUT"
     allow_failure: true
   - id: dir
-    run: rm -f "$DROVER_OUTPUT"; mkdir "$DROVER_OUTPUT"
+    run: rm -f "$DROVER_OUTPUT"; mkdir -p "$DROVER_OUTPUT/a/b"; echo x >"$DROVER_OUTPUT/a/b/f"; ln -s "$KEEP" "$DROVER_OUTPUT/a/keep"
     allow_failure: true
   - id: big
     run: head -c 2000000 /dev/zero | tr '\0' a | sed 's/^/k=/' >"$DROVER_OUTPUT"
@@ -22,9 +22,10 @@ steps:
   - id: fine
     run: echo "k=v" >>"$DROVER_OUTPUT"
 YAML
-timeout 60 "$DROVER" run "$T/out.yaml" >"$T/log" 2>&1; rc=$?
+mkdir "$T/keep" && echo kept >"$T/keep/f"
+KEEP="$T/keep" timeout 60 "$DROVER" run "$T/out.yaml" >"$T/log" 2>&1; rc=$?
 is "a FIFO, a link, a directory or 2 MB in \$DROVER_OUTPUT never hang the run" "$rc" 0
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "a FIFO there fails the step" "$(step_field "$run" fifo error)" \
 	'$DROVER_OUTPUT was replaced by a FIFO; drover reads outputs only from a regular file'
 is "a symbolic link is not followed" "$(step_field "$run" link error)" \
@@ -33,6 +34,9 @@ is "and what it points to is not read" "$(step_field "$run" link outputs.stolen)
 like "a directory fails the step" "$(step_field "$run" dir error)" 'replaced by a directory'
 like "more than 1 MiB fails the step" "$(step_field "$run" big error)" 'holds more than 1 MiB'
 is "a regular file is read" "$(step_field "$run" fine outputs.k)" v
+is "what steps left in place of their outputs goes with the run's directory" \
+	"$(ls -A "$DROVER_RUNTIME_DIR" | grep -c "^run-" || true)" 0
+is "a link in it is removed, not followed" "$(cat "$T/keep/f")" kept
 
 # Lines: one of exactly 64 KiB is one line, a longer one is cut; outputs
 # keep the bytes as they came.
@@ -45,7 +49,7 @@ steps:
     run: head -c 65537 /dev/zero | tr '\0' y; echo
 YAML
 "$DROVER" run "$T/lines.yaml" >/dev/null 2>&1
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "a line of exactly 64 KiB is one line" "$("$DROVER" logs "$run" exact | awk '{ print length($0) }')" 65536
 is "a longer line is cut at 64 KiB" "$("$DROVER" logs "$run" longer | awk '{ print length($0) }' | tr '\n' ' ')" \
 	"65536 1 "
@@ -68,7 +72,7 @@ is "and is its last 64 KiB, less the final newline" "$(step_field "$run" longer 
 } >"$T/reuse.yaml"
 mkdir -m 700 "$T/rt2"
 DROVER_RUNTIME_DIR="$T/rt2" "$DROVER" run "$T/reuse.yaml" >"$T/reuse.out" 2>&1
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 "$DROVER" show "$run" --json | jq -r '.steps[] | "\(.id) \(.outputs.me // "-")"' >"$T/reuse.got"
 for i in $(seq 1 60); do
 	case $((i % 3)) in 2) echo "s$i -" ;; *) echo "s$i s$i" ;; esac

@@ -7,20 +7,21 @@ cat >"$T/crash.yaml" <<YAML
 name: crash
 steps:
   - {id: one, run: "echo x >> $T/count-one; echo v=1 >> \"\$DROVER_OUTPUT\""}
-  - {id: two, run: "echo x >> $T/count-two"}
+  - {id: two, run: "echo x >> $T/count-two; mkdir -p \"\$DROVER_OUTPUT.d/x\"; echo y > \"\$DROVER_OUTPUT.d/x/f\""}
   - {id: slow, run: "echo x >> $T/count-slow; touch $T/slow-started; sleep 3"}
   - {id: three, run: "echo {{ steps.one.outputs.v }} >> $T/count-three"}
 YAML
 "$DROVER" run "$T/crash.yaml" >"$T/first.out" 2>&1 &
 pid=$!
-for i in $(seq 1 50); do [ -e "$T/slow-started" ] && break; sleep 0.1; done
+waitfor "$T/slow-started"
 kill -KILL $pid
 wait $pid 2>/dev/null
-run=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+run=$(last_run)
 is "a run whose process died is interrupted" "$("$DROVER" show "$run" --json | jq -r .status)" interrupted
 is "ls marks it too" "$("$DROVER" ls --status interrupted --json | jq -r '.[0].id')" "$run"
 "$DROVER" resume "$run" >"$T/resume.out" 2>&1; rc=$?
-is "resume finishes the run" "$rc" 0
+is "resume finishes the run, after clearing what its steps left in its directory" "$rc" 0
+is "which is gone after it" "$(ls -A "$DROVER_RUNTIME_DIR" | grep -c '^run-' || true)" 0
 is "it is the same run, now succeeded" "$("$DROVER" show "$run" --json | jq -r .status)" succeeded
 is "steps that had succeeded ran once" "$(cat "$T/count-one" "$T/count-two" | wc -l)" 2
 is "the interrupted step ran again" "$(wc -l < "$T/count-slow")" 2
@@ -40,19 +41,41 @@ steps:
   - {id: c, run: "echo {{ steps.a.outputs.who }} >> $T/rc"}
 YAML
 "$DROVER" run "$T/retry.yaml" -a who=drover >/dev/null 2>&1
-first=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+first=$(last_run)
 touch "$T/fixed"
 "$DROVER" retry "$first" >"$T/retry.out" 2>&1; rc=$?
-second=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+second=$(last_run)
 is "retry succeeds once the cause is fixed" "$rc" 0
 [ "$second" != "$first" ]; tap_result $? "retry makes a new run ($second)"
 is "the step that had succeeded is reused, not run" "$(wc -l < "$T/ra")" 1
 is "and recorded as cached" "$(step_field "$second" a cached)" true
 is "its outputs and the args carry over" "$(cat "$T/rc")" drover
 "$DROVER" retry "$second" --from b >/dev/null 2>&1
-third=$("$DROVER" ls --json -n 1 | jq -r '.[0].id')
+third=$(last_run)
 is "retry --from reruns STEP and what follows" "$(step_field "$third" b cached)/$(step_field "$third" c cached)" false/false
 is "but not what comes before" "$(step_field "$third" a cached)" true
 fails "retry --from an unknown step is an error" 2 "$DROVER" retry "$second" --from zz
+
+# What a killed run's steps left in its directory is cleared before resume
+# starts anything; a tree too deep to clear stops it with a message.
+cat >"$T/deep.yaml" <<YAML
+name: deep
+steps:
+  - {id: nest, run: "cd \"\$(dirname \"\$DROVER_OUTPUT\")\"; for i in \$(seq 40); do mkdir d; cd d; done; touch $T/nested; [ -e $T/go ] || sleep 30"}
+YAML
+"$DROVER" run "$T/deep.yaml" >/dev/null 2>&1 &
+pid=$!
+waitfor "$T/nested"
+kill -KILL $pid
+wait $pid 2>/dev/null
+run=$(last_run)
+"$DROVER" resume "$run" >"$T/deep.out" 2>&1; rc=$?
+[ "$rc" != 0 ]; tap_result $? "resume of a run whose directory cannot be cleared fails (status $rc)"
+like "saying where and why" "$(cat "$T/deep.out")" \
+	"cannot empty .*/run-[^:]*: it holds directories nested too deep; remove it, then start the run again with drover retry"
+rm -rf "$DROVER_RUNTIME_DIR"/run-*
+touch "$T/go"
+"$DROVER" retry "$run" >/dev/null 2>&1
+is "and once it is removed, retry runs it" "$?" 0
 
 done_testing
