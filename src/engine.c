@@ -169,9 +169,6 @@ struct run {
 	struct loop_timer *run_timer, *kill_timer;
 	char *out_dir;
 	int out_fd;		/* out_dir, held open */
-	unsigned *out_free;	/* $DROVER_OUTPUT names free again (run_output_take) */
-	size_t n_out_free, cap_out_free;
-	unsigned out_next;	/* the first name never handed out */
 	sigset_t reset_signals;	/* what a step's process takes back to default */
 	enum run_status final;
 	bool finished;
@@ -679,14 +676,6 @@ run_eval_truth(struct run *r, const struct expr *ex, const struct ynode *n, bool
 
 /* ---- environment ---- */
 
-static bool
-env_is_ours(const char *kv)
-{
-	return strncmp(kv, "DROVER_ARG_", 11) == 0 || strncmp(kv, "DROVER_RUN_", 11) == 0 ||
-	    strncmp(kv, "DROVER_STEP_ID=", 15) == 0 || strncmp(kv, "DROVER_ATTEMPT=", 15) == 0 ||
-	    strncmp(kv, "DROVER_OUTPUT=", 14) == 0;
-}
-
 static void
 env_push(char ***env, size_t *n, size_t *cap, char *kv)
 {
@@ -739,14 +728,6 @@ push_env_map(struct run *r, size_t step, const cJSON *params, const struct ynode
 	return 0;
 }
 
-/* What each attempt sets for itself: never taken from the run's. */
-static bool
-env_is_attempts(const char *kv)
-{
-	return strncmp(kv, "DROVER_STEP_ID=", 15) == 0 || strncmp(kv, "DROVER_ATTEMPT=", 15) == 0 ||
-	    strncmp(kv, "DROVER_OUTPUT=", 14) == 0;
-}
-
 struct base_env {
 	struct run *r;
 	size_t cap;
@@ -757,10 +738,7 @@ base_env_put(void *ud, char *kv)
 {
 	struct base_env *b = ud;
 
-	if (env_is_attempts(kv))
-		free(kv);
-	else
-		env_push(&b->r->base_env, &b->r->n_base_env, &b->cap, kv);
+	env_push(&b->r->base_env, &b->r->n_base_env, &b->cap, kv);
 }
 
 /* The environment every step starts from: drover's own, the workflow's
@@ -776,7 +754,7 @@ build_base_env(struct run *r, struct err *e)
 		const char *eq = strchr(*p, '=');
 		char *name;
 
-		if (eq == NULL || env_is_ours(*p))
+		if (eq == NULL || wf_env_is_drovers(*p))
 			continue;
 		base_env_put(&b, xstrdup(*p));
 		name = xstrndup(*p, (size_t)(eq - *p));
@@ -818,14 +796,11 @@ attempt_env_set(struct attempt_env *env, char *kv, bool known)
 	env->v[env->n] = NULL;
 }
 
-/* A step's own env: drover's DROVER_* entries for the attempt win. */
+/* A step's own env (the loader refused drover's names in it). */
 static void
 attempt_env_put(void *ud, char *kv)
 {
-	if (env_is_attempts(kv))
-		free(kv);
-	else
-		attempt_env_set(ud, kv, false);
+	attempt_env_set(ud, kv, false);
 }
 
 int
@@ -860,29 +835,16 @@ attempt_env_fini(struct attempt_env *env)
 	memset(env, 0, sizeof *env);
 }
 
-unsigned
-run_output_take(struct run *r)
+char *
+run_output_name(const struct attempt *a)
 {
-	return r->n_out_free > 0 ? r->out_free[--r->n_out_free] : r->out_next++;
-}
-
-void
-run_output_give(struct run *r, unsigned n)
-{
-	xgrow(&r->out_free, &r->cap_out_free, r->n_out_free + 1, sizeof *r->out_free);
-	r->out_free[r->n_out_free++] = n;
+	return xasprintf("%" PRIu64 ".out", a->begin_seq);
 }
 
 char *
-run_output_name(unsigned n)
+run_output_path(const struct attempt *a)
 {
-	return xasprintf("%u.out", n);
-}
-
-char *
-run_output_path(const struct run *r, unsigned n)
-{
-	return xasprintf("%s/%u.out", r->out_dir, n);
+	return xasprintf("%s/%" PRIu64 ".out", a->run->out_dir, a->begin_seq);
 }
 
 int
@@ -2801,7 +2763,6 @@ engine_free(struct engine *en)
 	if (r->out_fd >= 0)
 		close(r->out_fd);
 	free(r->out_dir);
-	free(r->out_free);
 	if (r->cmd_fd >= 0)
 		close(r->cmd_fd);
 	for (size_t k = 0; k < r->n_decisions; k++)

@@ -208,16 +208,13 @@ int attempt_env(struct attempt *a, const char *output_path, struct attempt_env *
     struct err *e);
 void attempt_env_fini(struct attempt_env *env);
 /* $DROVER_OUTPUT files live in the run's own directory (run_dir_fd,
- * 0700) under numbered names, each handed out again once the attempt that
- * had it is done: a run looks up a few names, which stay in the kernel's
- * cache, rather than a new one per attempt.  run_output_take gives a free
- * number; run_output_name and run_output_path its name and path (caller
- * frees); run_output_give takes it back, which the attempt does only
- * once nothing it started is left and its file is gone. */
-unsigned run_output_take(struct run *r);
-void run_output_give(struct run *r, unsigned n);
-char *run_output_name(unsigned n);
-char *run_output_path(const struct run *r, unsigned n);
+ * 0700), each named after its attempt's "running" event (begin_seq), so
+ * no two attempts of a run share one, across resumes too: a process a
+ * step left behind that still writes to its file by name reaches nobody
+ * else's outputs.  run_output_name and run_output_path give the name and
+ * the path (caller frees). */
+char *run_output_name(const struct attempt *a);
+char *run_output_path(const struct attempt *a);
 int run_dir_fd(const struct run *r);
 /* The signals a step's process takes back to their default (launch.h). */
 const sigset_t *run_reset_signals(const struct run *r);

@@ -82,9 +82,7 @@ struct proc {
 	struct stream out, err;
 	bool paused;
 	bool alone;		/* exited, and nothing it started is left */
-	bool emptied;		/* ... as its tracker saw (not given up on) */
 	int wstatus;
-	unsigned output_n;	/* $DROVER_OUTPUT's number (run_output_take) */
 	char *output_path;	/* $DROVER_OUTPUT */
 	char *output_name;	/* the same in the run's directory */
 	bool output_absent;	/* the step wrote none: nothing to remove */
@@ -447,7 +445,7 @@ proc_linger(struct attempt *a)
 	int64_t now = loop_now(l);
 
 	if (proctrack_empty(p->track)) {
-		p->alone = p->emptied = true;
+		p->alone = true;
 		proc_maybe_done(a);
 		return;
 	}
@@ -622,9 +620,8 @@ run_start(struct attempt *a, struct err *e)
 	if (rs->workdir != NULL &&
 	    (workdir = step_render_text(a->run, a->step, rs->workdir, TMPL_TEXT, e)) == NULL)
 		goto out;
-	p->output_n = run_output_take(a->run);
-	p->output_name = run_output_name(p->output_n);
-	p->output_path = run_output_path(a->run, p->output_n);
+	p->output_name = run_output_name(a);
+	p->output_path = run_output_path(a);
 	if (attempt_env(a, p->output_path, &env, e) < 0)
 		goto out;
 	lo = (struct launch_opts){ .argv = argv, .env = env.v, .workdir = workdir,
@@ -709,12 +706,8 @@ run_free(struct attempt *a)
 		loop_unwatch(l, p->pidfd);
 		close(p->pidfd);
 	}
-	/* Its name is free again once nothing of the attempt is left to
-	 * write the file, and the file is gone; otherwise it is never reused. */
-	if (p->output_name != NULL && (p->output_absent ||
-	    unlinkat(run_dir_fd(a->run), p->output_name, 0) == 0 || errno == ENOENT) &&
-	    p->emptied)
-		run_output_give(a->run, p->output_n);
+	if (p->output_name != NULL && !p->output_absent)
+		unlinkat(run_dir_fd(a->run), p->output_name, 0);
 	free(p->output_name);
 	proctrack_free(p->track);
 	free(p->output_path);

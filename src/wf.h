@@ -245,6 +245,12 @@ const struct mcp_server *wf_find_server(const struct workflow *wf, const char *n
 /* True when step `up` is an ancestor of step `down` through the graph. */
 bool wf_is_upstream(const struct workflow *wf, size_t up, size_t down);
 
+/* True when s (NAME or NAME=VALUE) is an environment entry drover sets
+ * for a step itself: DROVER_RUN_ID, DROVER_RUN_UUID, DROVER_STEP_ID,
+ * DROVER_ATTEMPT, DROVER_OUTPUT, DROVER_ARG_*.  A workflow may not set
+ * them, and drover's own environment does not pass them on. */
+bool wf_env_is_drovers(const char *s);
+
 /* Internal stages of wf_load, one file each. */
 void wf_graph_build(struct workflow *wf, struct diags *d);
 

@@ -377,6 +377,23 @@ ld_env_name_ok(const char *s)
 }
 
 bool
+wf_env_is_drovers(const char *s)
+{
+	static const char *const names[] = {
+		"DROVER_RUN_ID", "DROVER_RUN_UUID", "DROVER_STEP_ID", "DROVER_ATTEMPT",
+		"DROVER_OUTPUT",
+	};
+	size_t len = strcspn(s, "=");
+
+	if (strncmp(s, "DROVER_ARG_", 11) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == len && memcmp(s, names[i], len) == 0)
+			return true;
+	return false;
+}
+
+bool
 ld_tmpl_map(struct ld *ld, struct ynode *n, const char *field, bool env_names,
     const struct refctx *ctx)
 {
@@ -391,6 +408,11 @@ ld_tmpl_map(struct ld *ld, struct ynode *n, const char *field, bool env_names,
 			ld_err(ld, k, "'%.64s' is not a valid environment variable name "
 			    "(letters, digits and _, not starting with a digit, at most %d)", k->str,
 			    WF_MAX_ID);
+			ok = false;
+		} else if (env_names && wf_env_is_drovers(k->str)) {
+			ld_err(ld, k, "%.64s is one of the names drover sets for each step "
+			    "(DROVER_RUN_ID, DROVER_RUN_UUID, DROVER_STEP_ID, DROVER_ATTEMPT, "
+			    "DROVER_OUTPUT, DROVER_ARG_*); use another name", k->str);
 			ok = false;
 		}
 		if (env_names && v->kind != YNODE_SCALAR) {

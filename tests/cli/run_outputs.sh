@@ -77,29 +77,53 @@ run=$(last_run)
 for i in $(seq 1 60); do
 	case $((i % 3)) in 2) echo "s$i -" ;; *) echo "s$i s$i" ;; esac
 done >"$T/want"
-same_file "60 steps sharing a few output names each get their own outputs" "$T/reuse.got" "$T/want"
-is "and every name was removed: the run's directory is gone after it" \
-	"$(ls "$T/rt2" | grep -c '^run-' || true)" 0
+same_file "60 steps, 4 at a time, each get their own outputs" "$T/reuse.got" "$T/want"
+is "and the run's directory is gone after it" "$(ls "$T/rt2" | grep -c '^run-' || true)" 0
+
+# A process outside the step's tracking (here one the test started) that
+# writes to a step's $DROVER_OUTPUT by name after the step ended reaches
+# no later step's outputs.
+(
+	wait_until test -s "$T/late.req" && sleep 0.3 &&
+	echo injected=yes >>"$(cat "$T/late.req")" && touch "$T/late.done"
+) &
+late=$!
+run_wf late <<YAML
+name: late
+steps:
+  - {id: a, run: "echo mine=a >>\"\$DROVER_OUTPUT\"; echo \"\$DROVER_OUTPUT\" >$T/late.tmp; mv $T/late.tmp $T/late.req"}
+  - {id: b, depends_on: [a], run: "while [ ! -e $T/late.done ]; do sleep 0.05; done; echo mine=b >>\"\$DROVER_OUTPUT\""}
+YAML
+wait $late
+is "a late writer to an ended step's \$DROVER_OUTPUT changes no later step's outputs" \
+	"$(step_field "$run" b 'outputs | "\(.mine) \(.injected)"')" "b null"
+is "and what it wrote goes with the run's directory" \
+	"$(ls -A "$DROVER_RUNTIME_DIR" | grep -c '^run-' || true)" 0
 
 # The environment a step gets: its own env over the workflow's, and
-# drover's DROVER_* entries for the attempt over both.
-run_wf envs <<'YAML'
+# drover's entries for the run and the attempt, never the ones drover's
+# own environment had (a drover inside a step of another one).
+cat >"$T/envs.yaml" <<'YAML'
 name: envs
 env:
   FOO: workflow
   BAR: workflow
-  DROVER_OUTPUT: /tmp/not-this
 steps:
   - id: a
     env:
       FOO: step
-      DROVER_STEP_ID: not-this
-    run: env | grep -E '^(FOO|BAR|DROVER_STEP_ID|DROVER_ATTEMPT|DROVER_OUTPUT)=' | sort
+    run: env | grep -E '^(FOO|BAR|DROVER_RUN_UUID|DROVER_STEP_ID|DROVER_ATTEMPT|DROVER_OUTPUT|DROVER_ARG_X)=' | sort
 YAML
+DROVER_RUN_UUID=outer DROVER_STEP_ID=outer DROVER_OUTPUT=/tmp/outer DROVER_ARG_X=outer \
+	"$DROVER" run "$T/envs.yaml" >/dev/null 2>&1
+run=$(last_run)
+uuid=$(last_run uuid)
 "$DROVER" logs "$run" a >"$T/envs.got"
-is "the step's env wins over the workflow's, drover's over both" \
-	"$(sed "s|=$DROVER_RUNTIME_DIR/run-[^/]*/|=RUN/|" "$T/envs.got" | tr '\n' ' ')" \
-	"BAR=workflow DROVER_ATTEMPT=1 DROVER_OUTPUT=RUN/0.out DROVER_STEP_ID=a FOO=step "
+is "the step's env wins over the workflow's; drover's entries are its own" \
+	"$(sed "s|=$DROVER_RUNTIME_DIR/run-$uuid/[0-9]*\.out$|=RUN/N.out|; s|=$uuid\$|=UUID|" "$T/envs.got" | tr '\n' ' ')" \
+	"BAR=workflow DROVER_ATTEMPT=1 DROVER_OUTPUT=RUN/N.out DROVER_RUN_UUID=UUID DROVER_STEP_ID=a FOO=step "
 is "each entry once" "$(cut -d= -f1 "$T/envs.got" | sort | uniq -d)" ""
+fails "a workflow that sets one of drover's names is refused" 2 "$DROVER" validate \
+	"$TOP_SRCDIR/tests/workflows/invalid/env_drovers.yaml"
 
 done_testing
