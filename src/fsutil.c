@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -109,48 +110,86 @@ fs_read_file_or_pipe(const char *path, size_t max, size_t *len, struct err *e)
 
 static int empty_dir_at(int dirfd, int depth);
 
+/* Opens the directory name of dirfd, never through a symbolic link; one
+ * its owner made unreadable gets its rights back first, through a handle
+ * on the directory itself (the path might be swapped for a link). */
+static int
+open_dir_to_empty(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), pfd, rc;
+	char self[40];
+
+	if (fd >= 0 || errno != EACCES)
+		return fd;
+	pfd = openat(dirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pfd < 0)
+		return -1;
+	snprintf(self, sizeof self, "/proc/self/fd/%d", pfd);
+	rc = chmod(self, S_IRWXU);
+	close(pfd);
+	if (rc < 0) {
+		errno = EACCES;
+		return -1;
+	}
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* unlinkat, an entry already gone counting as removed. */
+static int
+unlink_gone(int dirfd, const char *name, int flags)
+{
+	return unlinkat(dirfd, name, flags) == 0 || errno == ENOENT ? 0 : -1;
+}
+
 /* Removes the entry name of dirfd; a directory with all it holds.  A
  * symbolic link is removed, never followed. */
 static int
 remove_entry(int dirfd, const char *name, unsigned char type, int depth)
 {
 	struct stat st;
-	int fd;
+	int fd, saved;
 
 	if (type == DT_UNKNOWN)
 		type = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
 	if (type != DT_DIR)
-		return unlinkat(dirfd, name, 0);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0)
+		return unlink_gone(dirfd, name, 0);
+	if (unlink_gone(dirfd, name, AT_REMOVEDIR) == 0)
 		return 0;
+	if (errno == ENOTDIR)		/* swapped for a link or a file */
+		return unlink_gone(dirfd, name, 0);
 	if (errno != ENOTEMPTY && errno != EEXIST)
 		return -1;
 	if (depth >= EMPTY_DEPTH_MAX) {
 		errno = ELOOP;
 		return -1;
 	}
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
+	if ((fd = open_dir_to_empty(dirfd, name)) < 0)
+		return errno == ELOOP || errno == ENOTDIR ? unlink_gone(dirfd, name, 0) :
+		    errno == ENOENT ? 0 : -1;
 	if (empty_dir_at(fd, depth + 1) < 0) {
-		int saved = errno;
-
+		saved = errno;
 		close(fd);
 		errno = saved;
 		return -1;
 	}
 	close(fd);
-	return unlinkat(dirfd, name, AT_REMOVEDIR);
+	return unlink_gone(dirfd, name, AT_REMOVEDIR);
 }
 
+/* Empties dirfd, first giving its owner back the rights that takes. */
 static int
 empty_dir_at(int dirfd, int depth)
 {
 	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0), rc = 0, saved;
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct stat st;
+	DIR *d;
 	struct dirent *de;
 
+	if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & S_IRWXU) != S_IRWXU &&
+	    st.st_uid == geteuid())
+		(void)fchmod(fd, (st.st_mode & 07777) | S_IRWXU);
+	d = fd < 0 ? NULL : fdopendir(fd);
 	if (d == NULL) {
 		if (fd >= 0)
 			close(fd);

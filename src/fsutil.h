@@ -15,8 +15,9 @@ char *fs_read_file(const char *path, size_t max, size_t *len, struct err *e);
  * end, "too large" past max. */
 char *fs_read_file_or_pipe(const char *path, size_t max, size_t *len, struct err *e);
 /* Removes everything in the directory dirfd, subdirectories with what they
- * hold, never following a symbolic link; -1 with errno set at the first
- * entry that cannot be removed (ELOOP: nested more than 32 deep). */
+ * hold, never following a symbolic link, and giving directories of ours
+ * made read-only back the rights that takes; -1 with errno set at the
+ * first entry that cannot be removed (ELOOP: nested more than 32 deep). */
 int fs_empty_dir(int dirfd);
 
 #endif
