@@ -39,6 +39,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -236,6 +238,9 @@ store_writer_fail(struct store_writer *w, int rc)
 	sqlite3_close(w->db);
 	w->db = NULL;
 	w->in_txn = false;
+	if (w->wal_fd >= 0)
+		close(w->wal_fd);
+	w->wal_fd = -1;		/* the next connection's file may be another */
 	return -1;
 }
 
@@ -689,11 +694,18 @@ static void
 store_writer_flush(struct store_writer *w)
 {
 	if (w->wal_fd == -1) {
-		char *wal = xasprintf("%s-wal", w->path);
+		/* SQLite's own name for it: beside the database a link leads to. */
+		const char *wal = sqlite3_filename_wal(sqlite3_db_filename(w->db, "main"));
+		struct stat st;
 
-		if ((w->wal_fd = open(wal, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
-			w->wal_fd = -2;
-		free(wal);
+		int fd = wal == NULL || *wal == '\0' ? -1 :
+		    open(wal, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+		if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+			close(fd);
+			fd = -1;
+		}
+		w->wal_fd = fd >= 0 ? fd : -2;
 	}
 	if (w->wal_fd >= 0)
 		(void)sync_file_range(w->wal_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
