@@ -189,6 +189,17 @@ wait_until() {
 }
 waitfor() { wait_until test -e "$1"; }
 
+# crash_run WF MARKER: runs WF in the background and SIGKILLs its drover
+# (pid in $pid) once the file MARKER exists; $run is the run it left.
+crash_run() {
+	"$DROVER" run "$1" >"$T/crash.out" 2>&1 &
+	pid=$!
+	waitfor "$2"
+	kill -KILL $pid
+	wait $pid 2>/dev/null
+	run=$(last_run)
+}
+
 # step_field RUN STEP FIELD: a field of a step in drover show --json.
 step_field() {
 	"$DROVER" show "$1" --json | jq -r --arg s "$2" ".steps[] | select(.id == \$s) | .$3"

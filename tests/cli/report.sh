@@ -198,11 +198,8 @@ steps:
   - {id: long, depends_on: [first], run: "touch $T/long-started; sleep 2"}
 YAML
 rm -f "$T/long-started"
-"$DROVER" run --no-tui "$T/crash.yaml" >/dev/null 2>&1 &
-pid=$!
-i=0; until [ -e "$T/long-started" ] || [ $i -gt 100 ]; do sleep 0.05; i=$((i + 1)); done
-kill -KILL "$pid"; wait "$pid" 2>/dev/null
-crashed=$(last_run)
+crash_run "$T/crash.yaml" "$T/long-started"
+crashed=$run
 like "an interrupted run is counted as not ended" "$("$DROVER" report cost --workflow crash)" \
 	'^1 run of crash \(1 not ended, going on or interrupted: counted as far as they got\)$'
 is "its profile names no share of an unknown wall time" "$(prof "$crashed" | jq -c '[.wall_ms, .slowest]')" '[null,null]'

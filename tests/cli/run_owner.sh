@@ -20,13 +20,8 @@ steps:
       while [ ! -e $T/go ]; do sleep 0.1; done
   - {id: two, run: "echo x >> $T/count-two"}
 YAML
-"$DROVER" run "$T/twice.yaml" >/dev/null 2>&1 &
-pid=$!
-waitfor "$T/slow-started"
-kill -KILL $pid
-wait $pid 2>/dev/null
+crash_run "$T/twice.yaml" "$T/slow-started"
 touch "$T/killed"
-run=$(last_run)
 
 # Two resumes at once: one gets the run, the other is refused while the
 # first still holds it (the resumed step waits until one has exited).
@@ -59,11 +54,7 @@ like "drover show says so" "$("$DROVER" show "$run")" "attempt 1 interrupted: it
 # An owner that dies after taking over: the run is interrupted again and a
 # third owner finishes it.
 rm -f "$T/killed" "$T/slow-started" "$T/go" "$T"/resumed.*
-"$DROVER" run "$T/twice.yaml" >/dev/null 2>&1 &
-pid=$!
-waitfor "$T/slow-started"
-kill -KILL $pid; wait $pid 2>/dev/null
-run=$(last_run)
+crash_run "$T/twice.yaml" "$T/slow-started"
 rm -f "$T/slow-started"
 "$DROVER" resume "$run" >/dev/null 2>&1 &
 pid2=$!
@@ -105,11 +96,7 @@ name: short
 steps:
   - {id: a, run: "touch $T/short-started; exec sleep 300"}
 YAML
-"$DROVER" run "$T/short.yaml" >/dev/null 2>&1 &
-pid=$!
-waitfor "$T/short-started"
-kill -KILL $pid; wait $pid 2>/dev/null
-run=$(last_run)
+crash_run "$T/short.yaml" "$T/short-started"
 lock="$T/history.db-locks/$(uuid_of "$run").lock"
 rm -f "$lock"
 ln -s "$T/elsewhere" "$lock"

@@ -11,12 +11,7 @@ steps:
   - {id: slow, run: "echo x >> $T/count-slow; touch $T/slow-started; sleep 3"}
   - {id: three, run: "echo {{ steps.one.outputs.v }} >> $T/count-three"}
 YAML
-"$DROVER" run "$T/crash.yaml" >"$T/first.out" 2>&1 &
-pid=$!
-waitfor "$T/slow-started"
-kill -KILL $pid
-wait $pid 2>/dev/null
-run=$(last_run)
+crash_run "$T/crash.yaml" "$T/slow-started"
 is "a run whose process died is interrupted" "$("$DROVER" show "$run" --json | jq -r .status)" interrupted
 is "ls marks it too" "$("$DROVER" ls --status interrupted --json | jq -r '.[0].id')" "$run"
 "$DROVER" resume "$run" >"$T/resume.out" 2>&1; rc=$?
@@ -63,12 +58,7 @@ name: deep
 steps:
   - {id: nest, run: "cd \"\$(dirname \"\$DROVER_OUTPUT\")\"; for i in \$(seq 40); do mkdir d; cd d; done; touch $T/nested; [ -e $T/go ] || sleep 30"}
 YAML
-"$DROVER" run "$T/deep.yaml" >/dev/null 2>&1 &
-pid=$!
-waitfor "$T/nested"
-kill -KILL $pid
-wait $pid 2>/dev/null
-run=$(last_run)
+crash_run "$T/deep.yaml" "$T/nested"
 "$DROVER" resume "$run" >"$T/deep.out" 2>&1; rc=$?
 [ "$rc" != 0 ]; tap_result $? "resume of a run whose directory cannot be cleared fails (status $rc)"
 like "saying where and why" "$(cat "$T/deep.out")" \
