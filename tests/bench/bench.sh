@@ -59,6 +59,10 @@ pair() {
 echo "drover benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(uname -sr)"
 echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The CPU time a hypervisor gave to others (steal) says how shared the
+# machine was; it is read again at the end.
+cpu_times() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t }' /proc/stat; }
+CPU_START=$(cpu_times)
 echo "each ratio: the median over pairs run in alternation (min-max), whole processes"
 echo
 
@@ -309,3 +313,4 @@ else
 fi
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$CPU_START $(cpu_times)" | awk '$4 > $2 { printf "CPU time stolen by the hypervisor meanwhile: %.1f%%\n", 100 * ($3 - $1) / ($4 - $2) }'
