@@ -155,5 +155,22 @@ wait
 chmod 644 "$DROVER_DB"
 "$DROVER" run "$T/short.yaml" >/dev/null 2>&1
 is "a history left readable by others is closed up" "$(stat -c %a "$DROVER_DB")" 600
+# ...also behind a symbolic link, where SQLite keeps the -wal beside the
+# link's target.
+mkdir "$T/real"
+ln -s "$T/real/h.db" "$T/link.db"
+DROVER_DB="$T/link.db" "$DROVER" run "$T/short.yaml" >/dev/null 2>&1
+: >"$T/real/h.db-wal"
+chmod 644 "$T/real/h.db" "$T/real/h.db-wal"
+cat >"$T/mark.yaml" <<YAML
+name: mark
+steps:
+  - {id: a, run: "touch $T/marked; sleep 1"}
+YAML
+DROVER_DB="$T/link.db" "$DROVER" run "$T/mark.yaml" >/dev/null 2>&1 &
+waitfor "$T/marked"
+is "a history behind a link is closed up, its -wal too" \
+	"$(stat -c %a "$T/real/h.db") $(stat -c %a "$T/real/h.db-wal")" "600 600"
+wait
 
 done_testing
