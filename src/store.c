@@ -81,7 +81,10 @@ static void
 store_make_private(const char *path)
 {
 	static const char *const suffixes[] = { "", "-wal", "-shm" };
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	/* SQLite keeps the -wal and -shm beside the file a link leads to. */
+	char *real = realpath(path, NULL);
+	const char *base = real != NULL ? real : path;
+	char *dir = xstrdup(base), *slash = strrchr(dir, '/');
 	mode_t dmode, fmode;
 
 	if (slash != NULL)
@@ -89,7 +92,7 @@ store_make_private(const char *path)
 	share_modes(slash != NULL ? dir : ".", &dmode, &fmode);
 	free(dir);
 	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-		char *p = xasprintf("%s%s", path, suffixes[i]);
+		char *p = xasprintf("%s%s", base, suffixes[i]);
 		int fd = open(p, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (i == 0 ? O_CREAT : 0),
 		    fmode);
 		struct stat st;
@@ -104,6 +107,7 @@ store_make_private(const char *path)
 			close(fd);
 		free(p);
 	}
+	free(real);
 }
 
 struct store *

@@ -160,7 +160,7 @@ is "a history left readable by others is closed up" "$(stat -c %a "$DROVER_DB")"
 mkdir "$T/real"
 ln -s "$T/real/h.db" "$T/link.db"
 DROVER_DB="$T/link.db" "$DROVER" run "$T/short.yaml" >/dev/null 2>&1
-: >"$T/real/h.db-wal"
+head -c 4096 /dev/zero >"$T/real/h.db-wal"
 chmod 644 "$T/real/h.db" "$T/real/h.db-wal"
 cat >"$T/mark.yaml" <<YAML
 name: mark
