@@ -696,10 +696,9 @@ store_writer_flush(struct store_writer *w)
 	if (w->wal_fd == -1) {
 		/* SQLite's own name for it: beside the database a link leads to. */
 		const char *wal = sqlite3_filename_wal(sqlite3_db_filename(w->db, "main"));
-		struct stat st;
-
 		int fd = wal == NULL || *wal == '\0' ? -1 :
 		    open(wal, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		struct stat st;
 
 		if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
 			close(fd);

@@ -178,8 +178,8 @@ start_mock_llm() {
 # unless FIELD is given).
 last_run() { "$DROVER" ls --json -n 1 | jq -r ".[0].${1:-id}"; }
 
-# wait_until CMD...: runs CMD every 50 ms until it succeeds, for 20 s at
-# most; its last status.  waitfor FILE: until FILE exists.
+# wait_until CMD...: runs CMD every 50 ms until it succeeds (status 0),
+# for 20 s at most (status 1).  waitfor FILE: until FILE exists.
 wait_until() {
 	_i=0
 	until "$@"; do
